@@ -1,0 +1,253 @@
+//! The shared, thread-local executor pool that gdnative-async spawns onto.
+//!
+//! [`SharedLocalPool`] owns a current-thread Tokio runtime (IO and time
+//! enabled) and a Tokio [`LocalSet`]. It is created lazily once per thread,
+//! leaked (it lives until the process exits), and reached with
+//! [`SharedLocalPool::current`]. Nothing here touches Godot, so the whole
+//! executor is testable with plain `cargo test`.
+//!
+//! The pool does not run by itself: something must call
+//! [`SharedLocalPool::pump`] regularly. In a game that is the
+//! [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) node, once per frame.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+
+use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
+use tokio::runtime::Runtime;
+use tokio::task::{JoinHandle, LocalSet};
+
+use crate::pump::{self, PumpStats, Sentinel};
+
+/// A sink for the pool's diagnostics (e.g. "a task was spawned but no driver
+/// is attached"). The Godot layer routes these to Godot's console; tests can
+/// record them.
+pub type DiagnosticSink = fn(&str);
+
+/// A thread-local task pool: a Tokio [`LocalSet`] plus the current-thread
+/// runtime that drives its timers and IO, pumped from the outside.
+///
+/// # Guarantees
+///
+/// For each call to [`pump`](Self::pump):
+/// - every task that is ready (woken) when the pump starts is polled in that
+///   pump, including tasks whose timer expired or whose IO became ready
+///   before the pump started;
+/// - a task woken *during* a pump is polled no later than the next pump;
+/// - the pump never blocks waiting for work: with nothing ready it returns
+///   after one non-blocking check of the timer wheel and IO driver;
+/// - its cost does not depend on the number of tasks that are pending but
+///   not ready.
+///
+/// Spawning (through [`LocalSpawn`] or [`spawn_local`](Self::spawn_local)) is
+/// allowed at any time on the owning thread, including from inside a task
+/// that the pump is polling and from code that such a task calls
+/// re-entrantly (e.g. a GDScript coroutine resumed by a completed task).
+///
+/// # Costs
+///
+/// Spawning allocates one Tokio task. An idle pump costs one `epoll_wait`
+/// with a zero timeout, one timer-wheel check and one poll of an internal
+/// marker task; it allocates nothing.
+pub struct SharedLocalPool {
+    runtime: Runtime,
+    /// Replaced by a fresh set on [`shutdown`](Self::shutdown); only shared
+    /// borrows are taken while pumping or spawning, so spawning from inside a
+    /// pump never conflicts.
+    local: RefCell<LocalSet>,
+    sentinel: Sentinel,
+    pumping: Cell<bool>,
+    drivers: Cell<usize>,
+    warned_no_driver: Cell<bool>,
+    diagnostics: Cell<Option<DiagnosticSink>>,
+    live_tasks: Rc<Cell<usize>>,
+}
+
+thread_local! {
+    static POOL: &'static SharedLocalPool = Box::leak(Box::new(
+        SharedLocalPool::new().expect("gdnative-tokio: the OS refused to create a Tokio runtime"),
+    ));
+}
+
+impl SharedLocalPool {
+    /// Creates a standalone pool with its own runtime.
+    ///
+    /// Games use the per-thread pool from [`current`](Self::current); a
+    /// standalone pool is useful for tests and benchmarks.
+    ///
+    /// # Errors
+    ///
+    /// Fails only if the OS refuses the runtime's IO driver (epoll).
+    pub fn new() -> io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(SharedLocalPool {
+            runtime,
+            local: RefCell::new(LocalSet::new()),
+            sentinel: Sentinel::default(),
+            pumping: Cell::new(false),
+            drivers: Cell::new(0),
+            warned_no_driver: Cell::new(false),
+            diagnostics: Cell::new(None),
+            live_tasks: Rc::default(),
+        })
+    }
+
+    /// The pool of the calling thread, created on first use and never freed.
+    ///
+    /// Costs one thread-local lookup.
+    ///
+    /// # Panics
+    ///
+    /// On first use, if the OS refuses to create the runtime's IO driver.
+    pub fn current() -> &'static SharedLocalPool {
+        POOL.with(|pool| *pool)
+    }
+
+    /// Spawns a future onto the pool and returns Tokio's handle to it.
+    ///
+    /// The future first runs in the next pump. Dropping the handle detaches
+    /// the task; `abort()` on it cancels the task (its future is dropped at
+    /// the next pump).
+    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.note_spawn();
+        let counted = LiveTask::new(&self.live_tasks);
+        self.local.borrow().spawn_local(async move {
+            let _counted = counted;
+            future.await
+        })
+    }
+
+    /// Runs every ready task once (see the type-level guarantees) and
+    /// advances timers and IO, without ever blocking.
+    ///
+    /// Calling `pump` from inside a pump (re-entrantly, e.g. from a task) is
+    /// refused: it returns [`PumpStats::REENTRANT`] and does nothing.
+    pub fn pump(&self) -> PumpStats {
+        if self.pumping.replace(true) {
+            return PumpStats::REENTRANT;
+        }
+        let _reset = ResetOnDrop(&self.pumping);
+        let local = self.local.borrow();
+        pump::pump(&self.runtime, &local, &self.sentinel)
+    }
+
+    /// Whether a pump is running on this thread right now.
+    pub fn is_pumping(&self) -> bool {
+        self.pumping.get()
+    }
+
+    /// The number of tasks spawned through this pool that have not finished
+    /// or been dropped yet.
+    pub fn live_tasks(&self) -> usize {
+        self.live_tasks.get()
+    }
+
+    /// Drops every task (running their destructors) and starts over with an
+    /// empty set. Timers and sockets owned by the tasks are released.
+    ///
+    /// Used when the engine shuts down, so that tasks holding Godot objects
+    /// release them before Godot tears its object database down. Returns
+    /// `false` (and does nothing) when called from inside a pump.
+    pub fn shutdown(&self) -> bool {
+        let Ok(mut local) = self.local.try_borrow_mut() else {
+            return false;
+        };
+        let old = std::mem::replace(&mut *local, LocalSet::new());
+        drop(local);
+        // Dropping the set drops its tasks; do it inside the runtime so that
+        // timer and IO resources deregister cleanly.
+        let _enter = self.runtime.enter();
+        drop(old);
+        self.sentinel.reset();
+        true
+    }
+
+    /// Enters the pool's runtime context so that Tokio APIs (`sleep`,
+    /// `TcpStream::connect`, ...) can be created outside a task.
+    pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.runtime.enter()
+    }
+
+    /// Records that a driver started pumping this pool.
+    pub fn attach_driver(&self) {
+        self.drivers.set(self.drivers.get() + 1);
+        self.warned_no_driver.set(false);
+    }
+
+    /// Records that a driver stopped pumping this pool.
+    pub fn detach_driver(&self) {
+        self.drivers.set(self.drivers.get().saturating_sub(1));
+    }
+
+    /// The number of attached drivers.
+    pub fn drivers(&self) -> usize {
+        self.drivers.get()
+    }
+
+    /// Routes the pool's diagnostics to `sink` (the Godot layer sends them
+    /// to Godot's console as errors).
+    pub fn set_diagnostics(&self, sink: DiagnosticSink) {
+        self.diagnostics.set(Some(sink));
+    }
+
+    fn note_spawn(&self) {
+        if self.drivers.get() == 0 && !self.warned_no_driver.replace(true) {
+            if let Some(sink) = self.diagnostics.get() {
+                sink(NO_DRIVER);
+            }
+        }
+    }
+}
+
+/// The message sent to the diagnostic sink when a task is spawned while no
+/// driver is attached (once per period without a driver).
+pub const NO_DRIVER: &str = "gdnative-tokio: an async task was started, but no AsyncExecutorDriver \
+     is in the scene tree, so it will not run until one is. Add an AsyncExecutorDriver node \
+     (res://gdnative_tokio/async_executor_driver.gdns) to your main scene, or register it as an \
+     autoload in Project Settings > AutoLoad.";
+
+impl LocalSpawn for SharedLocalPool {
+    fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
+        self.note_spawn();
+        let counted = LiveTask::new(&self.live_tasks);
+        // The handle is dropped: gdnative-async observes completion through
+        // the future itself.
+        drop(self.local.borrow().spawn_local(async move {
+            let _counted = counted;
+            future.await
+        }));
+        Ok(())
+    }
+}
+
+/// Counts a task as live from spawn until its future is dropped.
+struct LiveTask(Rc<Cell<usize>>);
+
+impl LiveTask {
+    fn new(count: &Rc<Cell<usize>>) -> Self {
+        count.set(count.get() + 1);
+        LiveTask(Rc::clone(count))
+    }
+}
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+struct ResetOnDrop<'a>(&'a Cell<bool>);
+
+impl Drop for ResetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}

@@ -1,0 +1,286 @@
+//! The pool and pump guarantees, without Godot.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use futures::task::LocalSpawnExt;
+use gdnative_tokio::SharedLocalPool;
+
+fn pool() -> &'static SharedLocalPool {
+    Box::leak(Box::new(SharedLocalPool::new().expect("runtime")))
+}
+
+fn flag() -> Rc<Cell<bool>> {
+    Rc::new(Cell::new(false))
+}
+
+#[test]
+fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
+    let pool = pool();
+    let done = Rc::new(Cell::new(0usize));
+    for _ in 0..10_000 {
+        let done = Rc::clone(&done);
+        pool.spawn_local(async move { done.set(done.get() + 1) });
+    }
+    let stats = pool.pump();
+    assert_eq!(done.get(), 10_000);
+    assert!(!stats.refused);
+    assert!(stats.ticks >= 10_000 / 61, "ticks {}", stats.ticks);
+}
+
+#[test]
+fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
+    let pool = pool();
+    let pump_no = Rc::new(Cell::new(0u32));
+    let sent_in = Rc::new(Cell::new(None));
+    let received_in = Rc::new(Cell::new(None));
+    let mut txs = Vec::new();
+    for i in 0..200u32 {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        txs.push(tx);
+        let (p, r) = (Rc::clone(&pump_no), Rc::clone(&received_in));
+        pool.spawn_local(async move {
+            rx.await.ok();
+            if i == 199 {
+                r.set(Some(p.get()));
+            }
+        });
+    }
+    pool.pump(); // every receiver is now waiting
+    let (p, s) = (Rc::clone(&pump_no), Rc::clone(&sent_in));
+    pool.spawn_local(async move {
+        // Wake all 200 receivers from inside a pump, after some yields.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        s.set(Some(p.get()));
+        for tx in txs {
+            let _ = tx.send(());
+        }
+    });
+    for n in 1..10 {
+        pump_no.set(n);
+        pool.pump();
+    }
+    let (sent, received) = (sent_in.get().expect("sent"), received_in.get().expect("received"));
+    assert!(received - sent <= 1, "woken in pump {sent}, ran in pump {received}");
+}
+
+#[test]
+fn a_self_waking_task_is_polled_a_bounded_number_of_times_per_pump() {
+    let pool = pool();
+    let polls = Rc::new(Cell::new(0u64));
+    let p = Rc::clone(&polls);
+    pool.spawn_local(async move {
+        loop {
+            p.set(p.get() + 1);
+            tokio::task::yield_now().await;
+        }
+    });
+    let other = flag();
+    let o = Rc::clone(&other);
+    pool.spawn_local(async move { o.set(true) });
+    for _ in 0..100 {
+        let before = polls.get();
+        let stats = pool.pump();
+        let during = polls.get() - before;
+        assert!(during <= 61, "self-waking task polled {during} times in one pump");
+        assert!(stats.ticks <= 2, "ticks {}", stats.ticks);
+    }
+    assert!(polls.get() >= 100, "it still ran every pump: {}", polls.get());
+    assert!(other.get(), "the other task was not starved");
+}
+
+#[test]
+fn sleep_completes_in_the_first_pump_at_or_after_its_deadline() {
+    let pool = pool();
+    for d in [5u64, 20, 50] {
+        let done = flag();
+        let d2 = Rc::clone(&done);
+        let dur = Duration::from_millis(d);
+        let started = Instant::now();
+        pool.spawn_local(async move {
+            tokio::time::sleep(dur).await;
+            d2.set(true);
+        });
+        loop {
+            let pump_start = Instant::now();
+            pool.pump();
+            if done.get() {
+                assert!(pump_start - started >= dur, "completed early");
+                break;
+            }
+            // Tokio rounds deadlines up to its 1 ms tick.
+            assert!(
+                pump_start - started < dur + Duration::from_millis(2),
+                "a pump {:?} after the start did not complete sleep({d} ms)",
+                pump_start - started
+            );
+            std::thread::sleep(Duration::from_micros(300));
+        }
+    }
+}
+
+#[test]
+fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
+    let pool = pool();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let got = Rc::new(Cell::new(0usize));
+    let g = Rc::clone(&got);
+    pool.spawn_local(async move {
+        use tokio::io::AsyncReadExt;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut buf = [0u8; 16];
+        let n = stream.read(&mut buf).await.expect("read");
+        g.set(n);
+    });
+    let (mut server, _) = {
+        // Drive the connect until the listener sees it.
+        pool.pump();
+        listener.accept().expect("accept")
+    };
+    for _ in 0..5 {
+        pool.pump(); // the task finishes connecting and waits for data
+    }
+    assert_eq!(got.get(), 0);
+    server.write_all(b"hello").expect("write");
+    std::thread::sleep(Duration::from_millis(5));
+    pool.pump();
+    assert_eq!(got.get(), 5);
+}
+
+#[test]
+fn an_idle_pump_never_blocks_on_pending_timers() {
+    let pool = pool();
+    pool.spawn_local(async { tokio::time::sleep(Duration::from_secs(30)).await });
+    let start = Instant::now();
+    for _ in 0..200 {
+        pool.pump();
+    }
+    // 200 pumps that each waited even one timer tick would take > 200 ms.
+    assert!(start.elapsed() < Duration::from_millis(150), "{:?}", start.elapsed());
+}
+
+#[test]
+fn pending_but_not_ready_tasks_are_not_touched_by_a_pump() {
+    let pool = pool();
+    let polls = Rc::new(Cell::new(0u64));
+    let mut senders = Vec::new();
+    for _ in 0..100_000 {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        senders.push(tx);
+        let p = Rc::clone(&polls);
+        pool.spawn_local(async move {
+            let mut rx = rx;
+            std::future::poll_fn(|cx| {
+                p.set(p.get() + 1);
+                std::pin::Pin::new(&mut rx).poll(cx)
+            })
+            .await
+            .ok();
+        });
+    }
+    pool.pump();
+    assert_eq!(polls.get(), 100_000, "first pump polls each new task once");
+    for _ in 0..10 {
+        let stats = pool.pump();
+        assert_eq!(stats.ticks, 1, "an idle pump is one tick");
+    }
+    assert_eq!(polls.get(), 100_000, "idle pumps poll no pending task");
+    drop(senders);
+    pool.pump();
+    assert_eq!(pool.live_tasks(), 0);
+}
+
+use std::future::Future;
+
+#[test]
+fn a_reentrant_pump_is_refused_and_spawning_inside_a_pump_works() {
+    let pool = pool();
+    let inner = Rc::new(Cell::new(None));
+    let spawned_ran = flag();
+    let (i, s) = (Rc::clone(&inner), Rc::clone(&spawned_ran));
+    pool.spawn_local(async move {
+        i.set(Some(pool.pump()));
+        // Both spawn paths, from inside the pump.
+        pool.spawn_local(async move { s.set(true) });
+        LocalSpawnExt::spawn_local(pool, async {}).expect("LocalSpawn from inside a pump");
+        assert!(pool.is_pumping());
+        assert!(!pool.shutdown(), "shutdown is refused inside a pump");
+    });
+    pool.pump();
+    assert_eq!(inner.get().map(|s| s.refused), Some(true));
+    pool.pump();
+    assert!(spawned_ran.get());
+    assert!(!pool.is_pumping());
+}
+
+#[test]
+fn local_spawn_runs_futures_and_counts_live_tasks() {
+    let pool = pool();
+    let done = flag();
+    let d = Rc::clone(&done);
+    LocalSpawnExt::spawn_local(pool, async move { d.set(true) }).expect("spawn");
+    assert_eq!(pool.live_tasks(), 1);
+    pool.pump();
+    assert!(done.get());
+    assert_eq!(pool.live_tasks(), 0);
+}
+
+#[test]
+fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
+    struct OnDrop(Rc<Cell<bool>>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let pool = pool();
+    let dropped = flag();
+    let guard = OnDrop(Rc::clone(&dropped));
+    pool.spawn_local(async move {
+        let _guard = guard;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    });
+    pool.pump();
+    assert_eq!(pool.live_tasks(), 1);
+    assert!(pool.shutdown());
+    assert!(dropped.get(), "the pending task's destructor ran");
+    assert_eq!(pool.live_tasks(), 0);
+    let again = flag();
+    let a = Rc::clone(&again);
+    pool.spawn_local(async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        a.set(true);
+    });
+    let start = Instant::now();
+    while !again.get() && start.elapsed() < Duration::from_secs(2) {
+        pool.pump();
+    }
+    assert!(again.get(), "tasks spawned after shutdown still run");
+}
+
+#[test]
+fn spawning_without_a_driver_reports_once_until_a_driver_attaches() {
+    thread_local!(static SEEN: Cell<usize> = const { Cell::new(0) });
+    fn sink(msg: &str) {
+        assert!(msg.contains("AsyncExecutorDriver"));
+        SEEN.with(|s| s.set(s.get() + 1));
+    }
+    let pool = pool();
+    pool.set_diagnostics(sink);
+    pool.spawn_local(async {});
+    pool.spawn_local(async {});
+    assert_eq!(SEEN.with(Cell::get), 1);
+    pool.attach_driver();
+    pool.spawn_local(async {});
+    assert_eq!(SEEN.with(Cell::get), 1);
+    pool.detach_driver();
+    pool.spawn_local(async {});
+    assert_eq!(SEEN.with(Cell::get), 2);
+    pool.pump();
+    assert_eq!(pool.live_tasks(), 0);
+}
