@@ -63,6 +63,7 @@ pub struct SharedLocalPool {
     warned_no_driver: Cell<bool>,
     diagnostics: Cell<Option<DiagnosticSink>>,
     live_tasks: Rc<Cell<usize>>,
+    pumps: Cell<u64>,
 }
 
 thread_local! {
@@ -93,6 +94,7 @@ impl SharedLocalPool {
             warned_no_driver: Cell::new(false),
             diagnostics: Cell::new(None),
             live_tasks: Rc::default(),
+            pumps: Cell::new(0),
         })
     }
 
@@ -135,8 +137,14 @@ impl SharedLocalPool {
             return PumpStats::REENTRANT;
         }
         let _reset = ResetOnDrop(&self.pumping);
+        self.pumps.set(self.pumps.get() + 1);
         let local = self.local.borrow();
         pump::pump(&self.runtime, &local, &self.sentinel)
+    }
+
+    /// How many pumps ran (refused re-entrant calls not counted).
+    pub fn pumps(&self) -> u64 {
+        self.pumps.get()
     }
 
     /// Whether a pump is running on this thread right now.
@@ -209,9 +217,9 @@ impl SharedLocalPool {
 
 /// The message sent to the diagnostic sink when a task is spawned while no
 /// driver is attached (once per period without a driver).
-pub const NO_DRIVER: &str = "gdnative-tokio: an async task was started, but no AsyncExecutorDriver \
+pub const NO_DRIVER: &str = "an async task was started, but no AsyncExecutorDriver \
      is in the scene tree, so it will not run until one is. Add an AsyncExecutorDriver node \
-     (res://gdnative_tokio/async_executor_driver.gdns) to your main scene, or register it as an \
+     (res://addons/gdnative_tokio/async_executor_driver.gdns) to your main scene, or register it as an \
      autoload in Project Settings > AutoLoad.";
 
 impl LocalSpawn for SharedLocalPool {

@@ -1,6 +1,6 @@
 //! The pump loop: one non-blocking pass over the pool's ready tasks.
 //!
-//! A pump has two steps:
+//! A pump has three steps:
 //!
 //! 1. **Timers and IO.** `runtime.block_on(yield_now())` makes the
 //!    current-thread scheduler turn its driver once with a zero timeout
@@ -13,15 +13,17 @@
 //!    polled: at that point every task that was queued ahead of it, i.e.
 //!    every task that was ready when the pump started, has been polled.
 //!
-//! Step 2 runs inside the runtime's context (so tasks can create timers and
-//! sockets) but *outside* `block_on`: a task calling `yield_now()` is then
-//! re-queued at once behind the sentinel instead of being parked in the
-//! scheduler's defer list, which a finished `block_on` would drop.
+//! 3. **Deferred wakes.** Tasks that called `tokio::task::yield_now()` in
+//!    step 2 handed their wakers to the scheduler's defer list; a second
+//!    zero-timeout driver turn wakes them (a `block_on` that returned
+//!    without it would silently drop them), and they run in the next pump.
+//!    So `yield_now()` in a task means "continue next frame".
 //!
-//! Tasks woken during step 2 are queued behind the sentinel, so they run in
-//! the next pump at the latest (or in this one, if the tick that reached the
-//! sentinel still had room). Nothing here blocks, allocates per pump, or
-//! looks at tasks that are not ready.
+//! All three steps run inside one `block_on`, so tasks can create timers and
+//! sockets. Tasks woken during step 2 are queued behind the sentinel, so
+//! they run in the next pump at the latest (or in this one, if the tick that
+//! reached the sentinel still had room). Nothing here blocks, allocates per
+//! pump, or looks at tasks that are not ready.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -55,9 +57,24 @@ impl PumpStats {
 
 /// Runs one pump of `local` on `runtime`. See the module docs.
 pub(crate) fn pump(runtime: &Runtime, local: &LocalSet, sentinel: &Sentinel) -> PumpStats {
-    runtime.block_on(tokio::task::yield_now());
+    runtime.block_on(async {
+        // Turn the driver: timers and IO wake their tasks into the queue.
+        tokio::task::yield_now().await;
+        let ticks = run_until_sentinel(local, sentinel);
+        // Hand the wakers that tasks deferred with `yield_now()` back to
+        // their tasks (they run next pump); a `block_on` that returned now
+        // would drop them.
+        tokio::task::yield_now().await;
+        PumpStats {
+            ticks,
+            refused: false,
+        }
+    })
+}
 
-    let _context = runtime.enter();
+/// Ticks `local` until the sentinel, queued behind every ready task, has
+/// been polled (or the queue ran dry). Returns the number of ticks.
+fn run_until_sentinel(local: &LocalSet, sentinel: &Sentinel) -> u32 {
     sentinel.arm(local);
     let more = &sentinel.more;
     let waker = waker_ref(more);
@@ -71,12 +88,8 @@ pub(crate) fn pump(runtime: &Runtime, local: &LocalSet, sentinel: &Sentinel) -> 
         // `LocalSet` wakes the waker when its tick stopped at the task limit
         // with work left; without a wake the queue is empty.
         if sentinel.fired() || !more.0.load(Ordering::Relaxed) {
-            break;
+            return ticks;
         }
-    }
-    PumpStats {
-        ticks,
-        refused: false,
     }
 }
 

@@ -64,8 +64,14 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
         pump_no.set(n);
         pool.pump();
     }
-    let (sent, received) = (sent_in.get().expect("sent"), received_in.get().expect("received"));
-    assert!(received - sent <= 1, "woken in pump {sent}, ran in pump {received}");
+    let (sent, received) = (
+        sent_in.get().expect("sent"),
+        received_in.get().expect("received"),
+    );
+    assert!(
+        received - sent <= 1,
+        "woken in pump {sent}, ran in pump {received}"
+    );
 }
 
 #[test]
@@ -86,11 +92,37 @@ fn a_self_waking_task_is_polled_a_bounded_number_of_times_per_pump() {
         let before = polls.get();
         let stats = pool.pump();
         let during = polls.get() - before;
-        assert!(during <= 61, "self-waking task polled {during} times in one pump");
+        assert!(
+            during <= 61,
+            "self-waking task polled {during} times in one pump"
+        );
         assert!(stats.ticks <= 2, "ticks {}", stats.ticks);
     }
-    assert!(polls.get() >= 100, "it still ran every pump: {}", polls.get());
+    assert!(
+        polls.get() >= 100,
+        "it still ran every pump: {}",
+        polls.get()
+    );
     assert!(other.get(), "the other task was not starved");
+}
+
+#[test]
+fn a_task_that_wakes_itself_directly_cannot_monopolise_a_pump() {
+    let pool = pool();
+    let polls = Rc::new(Cell::new(0u64));
+    let p = Rc::clone(&polls);
+    pool.spawn_local(std::future::poll_fn(move |cx| {
+        p.set(p.get() + 1);
+        cx.waker().wake_by_ref();
+        std::task::Poll::<()>::Pending
+    }));
+    for _ in 0..50 {
+        let before = polls.get();
+        let stats = pool.pump();
+        // At most the rest of the tick that reached the sentinel.
+        assert!(polls.get() - before <= 61, "{} polls", polls.get() - before);
+        assert!(stats.ticks <= 2);
+    }
 }
 
 #[test]
@@ -161,7 +193,11 @@ fn an_idle_pump_never_blocks_on_pending_timers() {
         pool.pump();
     }
     // 200 pumps that each waited even one timer tick would take > 200 ms.
-    assert!(start.elapsed() < Duration::from_millis(150), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]

@@ -1,0 +1,64 @@
+# Base class of every GDScript test suite. A suite is a Node added under the
+# runner; its `test_*` methods may `yield`.
+extends Node
+
+const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncExecutorDriver = preload("res://addons/gdnative_tokio/async_executor_driver.gdns")
+
+var failures = []
+
+
+func check(condition, message):
+	if not condition:
+		failures.append(message)
+	return condition
+
+
+func check_eq(actual, expected, message):
+	return check(typeof(actual) == typeof(expected) and actual == expected,
+		"%s: expected %s, got %s" % [message, str(expected), str(actual)])
+
+
+func is_async_error(value, kind = ""):
+	return value is Object and value.has_method("is_error") \
+		and (kind == "" or value.kind == kind)
+
+
+# Declares that the engine output of this test contains an error (or
+# warning) line with `text`; the Rust harness fails on any error line that
+# was not declared.
+func expect_log(text):
+	print("EXPECT-LOG: " + text)
+
+
+func frames(n):
+	for _i in range(n):
+		yield(get_tree(), "idle_frame")
+
+
+# The driver the runner scene pumps with.
+func main_driver():
+	return get_tree().root.get_node("Runner/AsyncExecutorDriver")
+
+
+# Starts watching `state`; returns a box whose `done` and `value` fields
+# are set when it completes. Pass the box to `until_done`.
+func watch(state):
+	var box = {"done": false, "value": null}
+	state.connect("completed", self, "_on_completed", [box])
+	return box
+
+
+# Waits until the watched state completed or `max_frames` passed; returns
+# whether it completed.
+func until_done(box, max_frames):
+	for _i in range(max_frames):
+		if box.done:
+			break
+		yield(get_tree(), "idle_frame")
+	return box.done
+
+
+func _on_completed(value, box):
+	box.done = true
+	box.value = value

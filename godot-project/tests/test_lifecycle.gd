@@ -1,0 +1,69 @@
+# Drivers coming and going while tasks are pending.
+extends "res://tests/test_case.gd"
+
+var demo = AsyncDemo.new()
+
+
+func test_two_drivers_still_pump_once_per_frame():
+	expect_log("duplicate AsyncExecutorDriver at /root/Runner/")
+	var second = AsyncExecutorDriver.new()
+	add_child(second)
+	var driver = main_driver()
+	yield(frames(2), "completed")
+	var p0 = driver.pump_count()
+	var f0 = Engine.get_idle_frames()
+	yield(frames(20), "completed")
+	var pumps = driver.pump_count() - p0
+	var frames = Engine.get_idle_frames() - f0
+	check_eq(pumps, frames, "pumps per frame with two drivers")
+	second.queue_free()
+
+
+func test_tasks_wait_without_a_driver_and_resume_when_one_returns():
+	expect_log("no AsyncExecutorDriver is in the scene tree")
+	var driver = main_driver()
+	var parent = driver.get_parent()
+	parent.remove_child(driver)
+	var box = watch(demo.delay(0.01))
+	check(not (yield(until_done(box, 10), "completed")), "nothing runs without a driver")
+	parent.add_child(driver)
+	var state = demo.ready("after")
+	check_eq(yield(state, "completed"), "after", "runs once a driver is back")
+
+
+func test_freeing_the_driver_with_pending_tasks_is_safe():
+	expect_log("no AsyncExecutorDriver is in the scene tree")
+	var main = main_driver()
+	var parent = main.get_parent()
+	parent.remove_child(main)
+	var temp = AsyncExecutorDriver.new()
+	add_child(temp)
+	var box = watch(demo.delay(0.1))
+	yield(frames(2), "completed")
+	temp.free()
+	check(not (yield(until_done(box, 20), "completed")), "the delay waits while no driver exists")
+	parent.add_child(main)
+	check((yield(until_done(box, 60), "completed")), "the pending delay completed with the new driver")
+	check(typeof(box.value) == TYPE_REAL and box.value >= 0.1, "waited %s" % str(box.value))
+
+
+func test_freeing_the_pumping_driver_from_a_resumed_coroutine():
+	expect_log("no AsyncExecutorDriver is in the scene tree")
+	var main = main_driver()
+	var parent = main.get_parent()
+	parent.remove_child(main)
+	var temp = AsyncExecutorDriver.new()
+	add_child(temp)
+	var timer = demo.delay(0.05)
+	# Resumes inside temp's pump, with temp's _process on the stack.
+	yield(demo.ready(1), "completed")
+	temp.free()
+	var later = demo.ready("later")
+	var other = AsyncExecutorDriver.new()
+	add_child(other)
+	check_eq(yield(later, "completed"), "later", "work started after free() completes")
+	var waited = yield(timer, "completed")
+	check(typeof(waited) == TYPE_REAL, "the pending timer survived: %s" % str(waited))
+	other.free()
+	parent.add_child(main)
+	check_eq(yield(demo.ready(2), "completed"), 2, "main driver pumps again")

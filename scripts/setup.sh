@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure this machine has what the demo and the tests need: Rust, clang
+# (gdnative's bindings generator) and headless Godot 3. Installs the Debian
+# packages when they are missing and we are root; otherwise says what to run.
+# Sourced by demo.sh and test.sh; exports GODOT_BIN.
+set -euo pipefail
+
+packages=()
+command -v clang >/dev/null 2>&1 || packages+=(clang libclang-dev)
+[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || packages+=(libclang-dev)
+if [ -z "${GODOT_BIN:-}" ]; then
+    command -v godot3-server >/dev/null 2>&1 || packages+=(godot3-server)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing ${packages[*]}" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >&2
+    else
+        echo "setup: missing ${packages[*]}. Run: sudo apt-get install -y ${packages[*]}" >&2
+        exit 1
+    fi
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "setup: cargo not found. Install Rust (1.70 or newer) with rustup: https://rustup.rs" >&2
+    exit 1
+fi
+export GODOT_BIN="${GODOT_BIN:-$(command -v godot3-server)}"

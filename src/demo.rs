@@ -1,0 +1,170 @@
+//! `AsyncDemo`: example async methods a game script would call.
+//!
+//! ```gdscript
+//! var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
+//! var waited = yield(demo.delay(0.25), "completed")        # float seconds
+//! var total = yield(demo.sum_in_steps(100000, 1000), "completed")
+//! var args = yield(demo.wait_signal(some_node, "my_signal"), "completed")
+//! ```
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gdnative::prelude::*;
+use gdnative::tasks::Context;
+
+use crate::method::{guard, Args, ScriptAsyncFn};
+
+/// Example async methods, exported to GDScript. Each resolves with its
+/// result, or with an [`AsyncError`](crate::AsyncError) on bad arguments or
+/// a panic.
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[register_with(register)]
+pub struct AsyncDemo;
+
+fn register(builder: &ClassBuilder<AsyncDemo>) {
+    builder
+        .method("delay", ScriptAsyncFn::new("delay", delay).into_method())
+        .done();
+    builder
+        .method("ready", ScriptAsyncFn::new("ready", ready).into_method())
+        .done();
+    builder
+        .method(
+            "sum_in_steps",
+            ScriptAsyncFn::new("sum_in_steps", sum_in_steps).into_method(),
+        )
+        .done();
+    builder
+        .method(
+            "wait_signal",
+            ScriptAsyncFn::new("wait_signal", wait_signal).into_method(),
+        )
+        .done();
+    builder
+        .method(
+            "panic_after",
+            ScriptAsyncFn::new("panic_after", panic_after).into_method(),
+        )
+        .done();
+}
+
+/// Longest accepted delay: one day. Longer values are almost certainly a
+/// unit mistake (milliseconds passed as seconds).
+const MAX_DELAY_SECS: f64 = 86_400.0;
+
+fn seconds(args: &Args, index: usize) -> Result<Duration, String> {
+    let secs = args.number(index, "seconds")?;
+    if !(0.0..=MAX_DELAY_SECS).contains(&secs) {
+        return Err(format!(
+            "argument {} `seconds`: must be between 0 and {MAX_DELAY_SECS}, got {secs}",
+            index + 1
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `delay(seconds: float) -> float`: waits on a Tokio timer and resolves
+/// with the seconds actually waited.
+fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, String> {
+    args.expect_count(1, 1)?;
+    let duration = seconds(&args, 0)?;
+    Ok(async move {
+        let start = Instant::now();
+        tokio::time::sleep(duration).await;
+        start.elapsed().as_secs_f64()
+    })
+}
+
+/// `ready(value) -> value`: resolves with its argument in the next pump.
+fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
+    args.expect_count(1, 1)?;
+    let value = args.raw(0, "value")?.clone();
+    Ok(std::future::ready(value))
+}
+
+/// `sum_in_steps(n: int, per_frame: int) -> int`: sums `1..=n`, yielding to
+/// the game after every `per_frame` numbers, so a long computation spreads
+/// over frames instead of stalling one.
+fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+    args.expect_count(2, 2)?;
+    let n: i64 = args.get(0, "n")?;
+    let per_frame: i64 = args.get(1, "per_frame")?;
+    if !(0..=1_000_000_000).contains(&n) {
+        return Err(format!(
+            "argument 1 `n`: must be in 0..=1000000000, got {n}"
+        ));
+    }
+    if per_frame < 1 {
+        return Err(format!(
+            "argument 2 `per_frame`: must be at least 1, got {per_frame}"
+        ));
+    }
+    Ok(async move {
+        let mut sum = 0i64;
+        for i in 1..=n {
+            sum = sum.wrapping_add(i);
+            if i % per_frame == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        sum
+    })
+}
+
+/// `wait_signal(object: Object, signal: String) -> Array`: resolves with the
+/// arguments of the next emission of `signal` on `object`.
+fn wait_signal(
+    ctx: Arc<Context>,
+    args: Args,
+) -> Result<impl Future<Output = Vec<Variant>>, String> {
+    args.expect_count(2, 2)?;
+    let object: Ref<Object> = args.get(0, "object")?;
+    let signal: String = args.get(1, "signal")?;
+    // SAFETY: the object came from a script call on this thread; the sanity
+    // check rejects freed objects, and the reference is only used here.
+    let object = unsafe { object.assume_safe_if_sane() }
+        .ok_or("argument 1 `object`: the object was freed")?;
+    if !object.has_signal(signal.as_str()) {
+        return Err(format!(
+            "argument 2 `signal`: {} has no signal `{signal}`",
+            object.get_class()
+        ));
+    }
+    ctx.signal(object, &signal)
+        .map_err(|e| format!("could not connect to `{signal}`: {e:?}"))
+}
+
+/// `panic_after(seconds: float, message: String)`: panics after the delay.
+/// Demonstrates that a panicking future still resumes its `yield` (with an
+/// `AsyncError` of kind `panic`) and leaves the game running.
+fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
+    args.expect_count(2, 2)?;
+    let duration = seconds(&args, 0)?;
+    let message: String = args.get(1, "message")?;
+    Ok(async move {
+        tokio::time::sleep(duration).await;
+        panic!("{message}");
+        #[allow(unreachable_code)]
+        Variant::nil()
+    })
+}
+
+#[methods]
+impl AsyncDemo {
+    fn new(_base: &Reference) -> Self {
+        AsyncDemo
+    }
+
+    /// `greet(name: String) -> String`, written with gdnative's
+    /// `#[method(async)]` and [`guard`]: the pattern for your own methods.
+    #[method(async)]
+    fn greet(&self, name: String) -> impl Future<Output = Variant> + 'static {
+        guard("greet", async move {
+            tokio::task::yield_now().await;
+            format!("hello, {name}")
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! Headless Godot runs of `godot-project`: the GDScript test suites, the
+//! demo, and quitting with tasks pending.
+//!
+//! Each run goes through `scripts/godot.sh`, which builds the library
+//! against the installed engine and starts `godot3-server` with a private
+//! HOME and a hard timeout. A run fails on a non-zero exit code, a `SCRIPT
+//! ERROR`, a Rust panic, leaked objects at exit, a godot-rust version
+//! warning, and on any engine `ERROR:`/`WARNING:` line that the scene did
+//! not declare with an `EXPECT-LOG: <text>` line (and on a declared line
+//! that never appeared).
+
+use std::process::Command;
+
+struct Run {
+    code: Option<i32>,
+    output: String,
+}
+
+fn run_scene(scene: &str) -> Run {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(r#"exec bash "$0/scripts/godot.sh" "$1" 2>&1"#)
+        .arg(root)
+        .arg(scene)
+        .output()
+        .expect("bash must be available to run scripts/godot.sh");
+    let run = Run {
+        code: out.status.code(),
+        output: String::from_utf8_lossy(&out.stdout).into_owned(),
+    };
+    if run.code == Some(127) {
+        panic!(
+            "headless Godot 3 is not installed, so the Godot tests cannot run.\n\
+             Install it with `sudo apt-get install godot3-server` (or run `bash scripts/test.sh` as \
+             root, which installs it), or point GODOT_BIN at a Godot 3 binary.\n{}",
+            run.output
+        );
+    }
+    run
+}
+
+/// Every problem in `run`'s output; empty when the run was clean.
+fn problems(run: &Run) -> Vec<String> {
+    let mut problems = Vec::new();
+    if run.code != Some(0) {
+        problems.push(format!(
+            "exit code {:?} (124 means the run timed out)",
+            run.code
+        ));
+    }
+    let forbidden = [
+        "SCRIPT ERROR",
+        "panicked at",
+        "ObjectDB instances leaked",
+        "Resources still in use at exit",
+        "Leaked instance",
+        "only compatible with Godot",
+    ];
+    let expected: Vec<&str> = run
+        .output
+        .lines()
+        .filter_map(|l| l.strip_prefix("EXPECT-LOG: "))
+        .collect();
+    let mut matched = vec![false; expected.len()];
+    for line in run.output.lines() {
+        if let Some(bad) = forbidden.iter().find(|f| line.contains(*f)) {
+            problems.push(format!("`{bad}`: {line}"));
+        }
+        if line.starts_with("ERROR:") || line.starts_with("WARNING:") {
+            let hits: Vec<usize> = (0..expected.len())
+                .filter(|&i| line.contains(expected[i]))
+                .collect();
+            if hits.is_empty() {
+                problems.push(format!("undeclared engine message: {line}"));
+            }
+            for i in hits {
+                matched[i] = true;
+            }
+        }
+    }
+    for (text, seen) in expected.iter().zip(matched) {
+        if !seen {
+            problems.push(format!("declared EXPECT-LOG never appeared: {text}"));
+        }
+    }
+    problems
+}
+
+fn assert_clean(run: &Run) {
+    let problems = problems(run);
+    assert!(
+        problems.is_empty(),
+        "Godot run failed:\n- {}\n--- output ---\n{}",
+        problems.join("\n- "),
+        run.output
+    );
+}
+
+/// The `N passed, N failed` summary of the GDScript runner.
+fn summary(output: &str) -> Option<(u32, u32)> {
+    output.lines().rev().find_map(|line| {
+        let (passed, rest) = line.trim().split_once(" passed, ")?;
+        let failed = rest.strip_suffix(" failed")?;
+        Some((passed.parse().ok()?, failed.parse().ok()?))
+    })
+}
+
+#[test]
+fn gdscript_test_suites_pass() {
+    let run = run_scene("res://tests/runner.tscn");
+    let counts = summary(&run.output);
+    assert!(
+        matches!(counts, Some((passed, 0)) if passed >= 16),
+        "GDScript tests: {counts:?} (want at least 16 passed, 0 failed)\n{}",
+        run.output
+    );
+    assert_clean(&run);
+}
+
+#[test]
+fn demo_runs_and_quits_cleanly() {
+    let run = run_scene("res://main.tscn");
+    for line in [
+        "greet(\"player\") -> hello, player",
+        "sum_in_steps(200000, 20000) -> 20000100000",
+        "delay(0.1) -> 0.1",
+        "delay(0.3) -> 0.3",
+        "wait_signal(self, \"ping\") -> [pong]",
+        "all futures done; quitting",
+    ] {
+        assert!(
+            run.output.contains(line),
+            "demo output lacks `{line}`:\n{}",
+            run.output
+        );
+    }
+    assert_clean(&run);
+}
+
+#[test]
+fn quitting_with_pending_tasks_is_clean() {
+    let run = run_scene("res://tests/quit_pending.tscn");
+    assert!(
+        run.output.contains("quitting with tasks pending"),
+        "{}",
+        run.output
+    );
+    assert!(!run.output.contains("unexpected"), "{}", run.output);
+    assert_clean(&run);
+}
+
+#[test]
+fn the_checker_rejects_bad_runs() {
+    let bad = |output: &str, code| Run {
+        code: Some(code),
+        output: output.to_owned(),
+    };
+    assert!(problems(&bad("1 passed, 0 failed", 0)).is_empty());
+    assert!(!problems(&bad("ok", 1)).is_empty());
+    assert!(!problems(&bad("SCRIPT ERROR: x", 0)).is_empty());
+    assert!(!problems(&bad("thread 'main' panicked at src/x.rs", 0)).is_empty());
+    assert!(!problems(&bad("WARNING: ObjectDB instances leaked at exit", 0)).is_empty());
+    assert!(!problems(&bad("ERROR: boom", 0)).is_empty());
+    assert!(problems(&bad("EXPECT-LOG: boom\nERROR: x: boom", 0)).is_empty());
+    assert!(!problems(&bad("EXPECT-LOG: never\n", 0)).is_empty());
+    assert_eq!(summary("PASS a\n3 passed, 1 failed\n"), Some((3, 1)));
+    assert_eq!(summary("no summary"), None);
+}
