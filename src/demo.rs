@@ -107,7 +107,7 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
         for i in 1..=n {
             sum = sum.wrapping_add(i);
             if i % per_frame == 0 {
-                tokio::task::yield_now().await;
+                crate::next_frame().await;
             }
         }
         sum

@@ -19,7 +19,7 @@ use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
 use tokio::runtime::Runtime;
 use tokio::task::{JoinHandle, LocalSet};
 
-use crate::pump::{self, PumpStats, Sentinel};
+use crate::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 
 /// A sink for the pool's diagnostics (e.g. "a task was spawned but no driver
 /// is attached"). The Godot layer routes these to Godot's console; tests can
@@ -58,6 +58,7 @@ pub struct SharedLocalPool {
     /// pump never conflicts.
     local: RefCell<LocalSet>,
     sentinel: Sentinel,
+    next_frame: FrameWaiters,
     pumping: Cell<bool>,
     drivers: Cell<usize>,
     warned_no_driver: Cell<bool>,
@@ -89,6 +90,7 @@ impl SharedLocalPool {
             runtime,
             local: RefCell::new(LocalSet::new()),
             sentinel: Sentinel::default(),
+            next_frame: FrameWaiters::default(),
             pumping: Cell::new(false),
             drivers: Cell::new(0),
             warned_no_driver: Cell::new(false),
@@ -139,7 +141,24 @@ impl SharedLocalPool {
         let _reset = ResetOnDrop(&self.pumping);
         self.pumps.set(self.pumps.get() + 1);
         let local = self.local.borrow();
-        pump::pump(&self.runtime, &local, &self.sentinel)
+        pump::pump(&self.runtime, &local, &self.sentinel, &self.next_frame)
+    }
+
+    /// A future that completes in the next pump: "continue next frame".
+    /// See [`NextFrame`].
+    ///
+    /// ```
+    /// # let pool: &'static gdnative_tokio::SharedLocalPool =
+    /// #     Box::leak(Box::new(gdnative_tokio::SharedLocalPool::new().unwrap()));
+    /// pool.spawn_local(async move {
+    ///     for step in 0..3 {
+    ///         // ... one slice of work per frame ...
+    ///         pool.next_frame().await;
+    ///     }
+    /// });
+    /// ```
+    pub fn next_frame(&self) -> NextFrame<'_> {
+        NextFrame::new(&self.next_frame, &self.pumps)
     }
 
     /// How many pumps ran (refused re-entrant calls not counted).

@@ -60,7 +60,13 @@ pub use error::{AsyncError, ErrorKind};
 pub use executor::SharedLocalPool;
 pub use method::{guard, Args, ScriptAsyncFn};
 pub use panic::{catch_panic, install_hook, CatchPanic};
-pub use pump::PumpStats;
+pub use pump::{NextFrame, PumpStats};
+
+/// This thread's [`SharedLocalPool::next_frame`]: completes in the next
+/// pump, i.e. the next frame of the game.
+pub fn next_frame() -> NextFrame<'static> {
+    SharedLocalPool::current().next_frame()
+}
 
 use gdnative::prelude::*;
 

@@ -1,6 +1,6 @@
 //! The pump loop: one non-blocking pass over the pool's ready tasks.
 //!
-//! A pump has three steps:
+//! A pump has two steps:
 //!
 //! 1. **Timers and IO.** `runtime.block_on(yield_now())` makes the
 //!    current-thread scheduler turn its driver once with a zero timeout
@@ -13,14 +13,12 @@
 //!    polled: at that point every task that was queued ahead of it, i.e.
 //!    every task that was ready when the pump started, has been polled.
 //!
-//! 3. **Deferred wakes.** Tasks that called `tokio::task::yield_now()` in
-//!    step 2 handed their wakers to the scheduler's defer list; a second
-//!    zero-timeout driver turn wakes them (a `block_on` that returned
-//!    without it would silently drop them), and they run in the next pump.
-//!    So `yield_now()` in a task means "continue next frame".
-//!
-//! All three steps run inside one `block_on`, so tasks can create timers and
-//! sockets. Tasks woken during step 2 are queued behind the sentinel, so
+//! Step 2 runs in the runtime's context (tasks can create timers and
+//! sockets) but outside `block_on`: there, `tokio::task::yield_now()` wakes
+//! its task at once (behind the sentinel) instead of parking the waker in
+//! the scheduler's defer list, which a `block_on` that returned would drop.
+//! To continue in the next frame, a task awaits [`NextFrame`], whose
+//! waiters are woken at the start of step 2. Tasks woken during step 2 are queued behind the sentinel, so
 //! they run in the next pump at the latest (or in this one, if the tick that
 //! reached the sentinel still had room). Nothing here blocks, allocates per
 //! pump, or looks at tasks that are not ready.
@@ -56,20 +54,69 @@ impl PumpStats {
 }
 
 /// Runs one pump of `local` on `runtime`. See the module docs.
-pub(crate) fn pump(runtime: &Runtime, local: &LocalSet, sentinel: &Sentinel) -> PumpStats {
-    runtime.block_on(async {
-        // Turn the driver: timers and IO wake their tasks into the queue.
-        tokio::task::yield_now().await;
-        let ticks = run_until_sentinel(local, sentinel);
-        // Hand the wakers that tasks deferred with `yield_now()` back to
-        // their tasks (they run next pump); a `block_on` that returned now
-        // would drop them.
-        tokio::task::yield_now().await;
-        PumpStats {
-            ticks,
-            refused: false,
+pub(crate) fn pump(
+    runtime: &Runtime,
+    local: &LocalSet,
+    sentinel: &Sentinel,
+    next_frame: &FrameWaiters,
+) -> PumpStats {
+    // Turn the driver: timers and IO wake their tasks into the queue.
+    runtime.block_on(tokio::task::yield_now());
+    let _context = runtime.enter();
+    next_frame.wake_all();
+    let ticks = run_until_sentinel(local, sentinel);
+    PumpStats {
+        ticks,
+        refused: false,
+    }
+}
+
+/// Tasks waiting in [`NextFrame`] for the next pump.
+#[derive(Default)]
+pub(crate) struct FrameWaiters(RefCell<Vec<Waker>>);
+
+impl FrameWaiters {
+    fn wake_all(&self) {
+        let wakers = std::mem::take(&mut *self.0.borrow_mut());
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// A future that completes in the pump after the one it was first polled
+/// in (or in the next pump, when first polled outside a pump): "continue
+/// next frame". Created by [`SharedLocalPool::next_frame`](crate::SharedLocalPool::next_frame).
+///
+/// Unlike `tokio::task::yield_now()`, which only lets other ready tasks run
+/// and may resume within the same pump, this always gives the frame back to
+/// the game. Costs one waker clone while waiting.
+pub struct NextFrame<'a> {
+    waiters: &'a FrameWaiters,
+    pumps: &'a Cell<u64>,
+    after: Option<u64>,
+}
+
+impl<'a> NextFrame<'a> {
+    pub(crate) fn new(waiters: &'a FrameWaiters, pumps: &'a Cell<u64>) -> Self {
+        NextFrame {
+            waiters,
+            pumps,
+            after: None,
         }
-    })
+    }
+}
+
+impl Future for NextFrame<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let now = self.pumps.get();
+        let after = *self.after.get_or_insert(now);
+        if now > after {
+            return Poll::Ready(());
+        }
+        self.waiters.0.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
+    }
 }
 
 /// Ticks `local` until the sentinel, queued behind every ready task, has

@@ -75,14 +75,14 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
 }
 
 #[test]
-fn a_self_waking_task_is_polled_a_bounded_number_of_times_per_pump() {
+fn next_frame_continues_exactly_one_pump_later() {
     let pool = pool();
     let polls = Rc::new(Cell::new(0u64));
     let p = Rc::clone(&polls);
     pool.spawn_local(async move {
         loop {
             p.set(p.get() + 1);
-            tokio::task::yield_now().await;
+            pool.next_frame().await;
         }
     });
     let other = flag();

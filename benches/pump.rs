@@ -1,0 +1,107 @@
+//! Idle pump cost: this crate's pump against the seed recipe
+//! (`block_on(local_set.run_until(spawn_local(async {})))`) and against a
+//! `futures::executor::LocalPool` pump (gdnative-async's test executor),
+//! with 0 and 100k pending-but-not-ready tasks. Prints each ratio to the
+//! first baseline measured in the same run.
+
+use std::time::{Duration, Instant};
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use gdnative_tokio::SharedLocalPool;
+use tokio::task::LocalSet;
+
+const PENDING: [usize; 3] = [0, 1_000, 100_000];
+
+fn park_forever() -> impl std::future::Future<Output = ()> {
+    std::future::pending()
+}
+
+fn ours(pending: usize) -> impl FnMut() {
+    let pool: &'static SharedLocalPool = Box::leak(Box::new(SharedLocalPool::new().expect("rt")));
+    for _ in 0..pending {
+        pool.spawn_local(park_forever());
+    }
+    pool.pump();
+    move || {
+        black_box(pool.pump());
+    }
+}
+
+fn seed(pending: usize) -> impl FnMut() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let local = LocalSet::new();
+    for _ in 0..pending {
+        local.spawn_local(park_forever());
+    }
+    move || {
+        rt.block_on(local.run_until(async {
+            let _ = tokio::task::spawn_local(async {}).await;
+        }));
+    }
+}
+
+fn local_pool(pending: usize) -> impl FnMut() {
+    use futures::task::LocalSpawnExt;
+    let mut pool = futures::executor::LocalPool::new();
+    for _ in 0..pending {
+        pool.spawner().spawn_local(park_forever()).expect("spawn");
+    }
+    pool.run_until_stalled();
+    move || pool.run_until_stalled()
+}
+
+/// Mean time per call over `iters` calls, best of 5 rounds.
+fn per_call(mut f: impl FnMut(), iters: u32) -> Duration {
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            start.elapsed() / iters
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn ratios() {
+    println!("\nidle pump cost (best of 5 x 20k pumps), ratio to the seed recipe with 0 pending:");
+    let baseline = per_call(seed(0), 20_000);
+    for pending in PENDING {
+        let rows = [
+            ("gdnative-tokio pump", per_call(ours(pending), 20_000)),
+            ("seed recipe", per_call(seed(pending), 20_000)),
+            ("futures LocalPool", per_call(local_pool(pending), 20_000)),
+        ];
+        for (name, t) in rows {
+            println!(
+                "  {name:<20} {pending:>6} pending: {:>8.0} ns  ({:.2}x seed@0)",
+                t.as_nanos(),
+                t.as_secs_f64() / baseline.as_secs_f64()
+            );
+        }
+    }
+    println!();
+}
+
+fn idle_pump(c: &mut Criterion) {
+    ratios();
+    let mut group = c.benchmark_group("idle_pump");
+    for pending in [0, 100_000] {
+        let mut f = ours(pending);
+        group.bench_function(format!("gdnative_tokio/{pending}_pending"), |b| {
+            b.iter(&mut f)
+        });
+        let mut f = seed(pending);
+        group.bench_function(format!("seed_recipe/{pending}_pending"), |b| b.iter(&mut f));
+        let mut f = local_pool(pending);
+        group.bench_function(format!("local_pool/{pending}_pending"), |b| b.iter(&mut f));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, idle_pump);
+criterion_main!(benches);
