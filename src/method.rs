@@ -27,7 +27,8 @@ use crate::panic::catch_panic;
 /// console with the method name and the future resolves with an
 /// [`AsyncError`] of kind `"panic"`, so the GDScript `yield` on it resumes.
 ///
-/// ```no_run
+/// ```ignore
+/// // (Compiled for real in `AsyncDemo::greet`, src/demo.rs.)
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
