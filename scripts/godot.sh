@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the library against the Godot in $GODOT_BIN, puts it into
 # godot-project/addons/gdnative_tokio/bin/ and runs Godot headless there.
-# usage: scripts/godot.sh [godot arguments, e.g. res://main.tscn]
+# usage: scripts/godot.sh [--embedded] [godot arguments, e.g. res://main.tscn]
+# --embedded also builds examples/embedded.rs (a library that embeds the
+# crate) into godot-project/tests/embedded/bin/.
 # Godot gets a private temporary HOME and LANG=en_US.UTF-8 (set for the
 # Godot process only). The run is killed after $GODOT_TIMEOUT seconds (120).
 set -euo pipefail
@@ -13,15 +15,25 @@ if [ -z "$GODOT_BIN" ] || [ ! -x "$GODOT_BIN" ]; then
 fi
 export GODOT_BIN
 cd "$root"
-cargo build --quiet --features custom-godot --lib
 target=${CARGO_TARGET_DIR:-$root/target}
-bin=godot-project/addons/gdnative_tokio/bin
-mkdir -p "$bin"
+
 # Copy then rename, so a Godot process started in parallel never loads a
 # half-written library.
-tmp=$(mktemp "$bin/.lib.XXXXXX")
-cp "$target/debug/libgdnative_tokio.so" "$tmp"
-mv -f "$tmp" "$bin/libgdnative_tokio.so"
+install_lib() {
+    mkdir -p "$2"
+    local tmp
+    tmp=$(mktemp "$2/.lib.XXXXXX")
+    cp "$1" "$tmp"
+    mv -f "$tmp" "$2/$(basename "$1")"
+}
+
+if [ "${1:-}" = "--embedded" ]; then
+    shift
+    cargo build --quiet --no-default-features --features custom-godot,embedded-example --example embedded
+    install_lib "$target/debug/examples/libembedded.so" godot-project/tests/embedded/bin
+fi
+cargo build --quiet --features custom-godot --lib
+install_lib "$target/debug/libgdnative_tokio.so" godot-project/addons/gdnative_tokio/bin
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.config" "$home/.local/share" "$home/.cache"

@@ -17,12 +17,16 @@ struct Run {
 }
 
 fn run_scene(scene: &str) -> Run {
+    run_godot(&[scene])
+}
+
+fn run_godot(args: &[&str]) -> Run {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new("bash")
         .arg("-c")
-        .arg(r#"exec bash "$0/scripts/godot.sh" "$1" 2>&1"#)
+        .arg(r#"exec bash "$0/scripts/godot.sh" "$@" 2>&1"#)
         .arg(root)
-        .arg(scene)
+        .args(args)
         .output()
         .expect("bash must be available to run scripts/godot.sh");
     let run = Run {
@@ -147,6 +151,18 @@ fn quitting_with_pending_tasks_is_clean() {
         run.output
     );
     assert!(!run.output.contains("unexpected"), "{}", run.output);
+    assert_clean(&run);
+}
+
+#[test]
+fn embedded_library_works() {
+    let run = run_godot(&["--embedded", "res://tests/embedded/embedded.tscn"]);
+    assert!(
+        run.output
+            .contains("embedded: ok (greet -> embedded hello, dev"),
+        "{}",
+        run.output
+    );
     assert_clean(&run);
 }
 
