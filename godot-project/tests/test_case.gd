@@ -41,6 +41,28 @@ func main_driver():
 	return get_tree().root.get_node("Runner/AsyncExecutorDriver")
 
 
+var _detached_main = null
+
+
+# Takes the runner's driver out of the tree (tasks stop running) until
+# `reattach_main_driver()`.
+func detach_main_driver():
+	_detached_main = main_driver()
+	_detached_main.get_parent().remove_child(_detached_main)
+
+
+func reattach_main_driver():
+	get_tree().root.get_node("Runner").add_child(_detached_main)
+	_detached_main = null
+
+
+# Adds a fresh driver under this suite and returns it.
+func add_driver():
+	var driver = AsyncExecutorDriver.new()
+	add_child(driver)
+	return driver
+
+
 # Starts watching `state`; returns a box whose `done` and `value` fields
 # are set when it completes. Pass the box to `until_done`.
 func watch(state):
