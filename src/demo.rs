@@ -45,6 +45,12 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
         .done();
     builder
         .method(
+            "fan_out",
+            ScriptAsyncFn::new("fan_out", fan_out).into_method(),
+        )
+        .done();
+    builder
+        .method(
             "panic_after",
             ScriptAsyncFn::new("panic_after", panic_after).into_method(),
         )
@@ -137,6 +143,26 @@ fn wait_signal(
         .map_err(|e| format!("could not connect to `{signal}`: {e:?}"))
 }
 
+/// Most tasks `fan_out` accepts.
+const MAX_FAN_OUT: i64 = 1_000_000;
+
+/// `fan_out(n: int, join_set: bool = false) -> int`: see
+/// [`AsyncDemo::fan_out_join`]; resolves with `0 + 1 + ... + (n - 1)`.
+fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+    args.expect_count(1, 2)?;
+    let n: i64 = args.get(0, "n")?;
+    let join_set: bool = if args.len() > 1 {
+        args.get(1, "join_set")?
+    } else {
+        false
+    };
+    let n = usize::try_from(n)
+        .ok()
+        .filter(|n| *n as i64 <= MAX_FAN_OUT)
+        .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_FAN_OUT}, got {n}"))?;
+    Ok(AsyncDemo::fan_out_join(n, join_set))
+}
+
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
 /// Demonstrates that a panicking future still resumes its `yield` (with an
 /// `AsyncError` of kind `panic`) and leaves the game running.
@@ -150,6 +176,35 @@ fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Va
         #[allow(unreachable_code)]
         Variant::nil()
     })
+}
+
+impl AsyncDemo {
+    /// Fan-out/join, the load test of the pump: spawns `n` tasks with
+    /// `tokio::task::spawn_local` (or into a `tokio::task::JoinSet`), each
+    /// waking itself once and returning its index, then awaits them all and
+    /// returns the sum of the indices. Must run on the pool (in a task).
+    pub async fn fan_out_join(n: usize, join_set: bool) -> i64 {
+        async fn task(i: usize) -> i64 {
+            tokio::task::yield_now().await;
+            i as i64
+        }
+        let mut sum = 0i64;
+        if join_set {
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..n {
+                set.spawn_local(task(i));
+            }
+            while let Some(result) = set.join_next().await {
+                sum += result.unwrap_or(0);
+            }
+        } else {
+            let handles: Vec<_> = (0..n).map(|i| tokio::task::spawn_local(task(i))).collect();
+            for handle in handles {
+                sum += handle.await.unwrap_or(0);
+            }
+        }
+        sum
+    }
 }
 
 #[methods]

@@ -42,6 +42,7 @@
 //! godot_gdnative_terminate!(shutdown);
 //! ```
 
+mod budget;
 mod demo;
 pub mod driver;
 mod error;
