@@ -50,6 +50,9 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
         )
         .done();
     builder
+        .method("spin", ScriptAsyncFn::new("spin", spin).into_method())
+        .done();
+    builder
         .method(
             "panic_after",
             ScriptAsyncFn::new("panic_after", panic_after).into_method(),
@@ -161,6 +164,23 @@ fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, 
         .filter(|n| *n as i64 <= MAX_FAN_OUT)
         .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_FAN_OUT}, got {n}"))?;
     Ok(AsyncDemo::fan_out_join(n, join_set))
+}
+
+/// `spin(seconds: float) -> int`: a task that is always ready (it wakes
+/// itself on every poll) for `seconds`, then resolves with its poll count.
+/// Shows that such a task does not hold the frame.
+fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+    args.expect_count(1, 1)?;
+    let until = Instant::now() + seconds(&args, 0)?;
+    let mut polls = 0i64;
+    Ok(std::future::poll_fn(move |cx| {
+        polls += 1;
+        if Instant::now() >= until {
+            return std::task::Poll::Ready(polls);
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }))
 }
 
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
