@@ -89,10 +89,18 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
     backlog.open(budget.map(|b| Instant::now() + b));
     // Turn the driver: timers and IO wake their tasks into the queue.
     parts.runtime.block_on(tokio::task::yield_now());
-    let _context = parts.runtime.enter();
     parts.next_frame.wake_all();
     backlog.admit_next_batch();
-    let (ticks, over_budget) = run(parts);
+    // Every wake since the last pump that queued a task (timer, IO, another
+    // thread, a spawn, the two lines above) went through the `LocalSet`'s
+    // waker; without one, and with the last pump's queue left empty, there
+    // is nothing to poll: an idle pump ends here.
+    let (ticks, over_budget) = if parts.sentinel.more.0.load(Ordering::Relaxed) {
+        let _context = parts.runtime.enter();
+        run(parts)
+    } else {
+        (0, false)
+    };
     backlog.close_pump();
     PumpStats {
         ticks,
@@ -121,6 +129,8 @@ fn run(parts: &Parts<'_>) -> (u32, bool) {
         let _ = tick.as_mut().poll(&mut cx);
         ticks += 1;
         if backlog.is_closed() {
+            // Work is left in the queue: the next pump must tick.
+            more.0.store(true, Ordering::Relaxed);
             return (ticks, true);
         }
         if stale && sentinel.fired() {
@@ -187,9 +197,16 @@ impl Future for NextFrame<'_> {
     }
 }
 
-/// Set when the `LocalSet` asks to be polled again.
-#[derive(Default)]
+/// Set when the `LocalSet` asks to be polled again: by a tick that stopped
+/// at the task limit, and by any task scheduled from outside a tick. Starts
+/// set, as tasks spawned before the first pump found no waker to wake.
 struct MoreWork(AtomicBool);
+
+impl Default for MoreWork {
+    fn default() -> Self {
+        MoreWork(AtomicBool::new(true))
+    }
+}
 
 impl ArcWake for MoreWork {
     fn wake_by_ref(arc_self: &Arc<Self>) {
@@ -239,6 +256,7 @@ impl Sentinel {
 
     /// Forgets the sentinel task (its `LocalSet` was dropped).
     pub(crate) fn reset(&self) {
+        self.more.0.store(true, Ordering::Relaxed);
         self.state.waker.borrow_mut().take();
         self.state.spawned.set(false);
         self.state.queued.set(false);
