@@ -242,7 +242,10 @@ fn a_wake_from_another_thread_is_seen_by_the_next_pump() {
     pool.spawn_local(async move { g.set(rx.await.ok()) });
     pool.pump();
     assert_eq!(pool.pump().ticks, 0, "idle while nothing is sent");
-    std::thread::spawn(move || tx.send(7)).join().expect("thread").ok();
+    std::thread::spawn(move || tx.send(7))
+        .join()
+        .expect("thread")
+        .ok();
     let stats = pool.pump();
     assert_eq!(got.get(), Some(7), "{stats:?}");
 }
