@@ -8,6 +8,7 @@
 #          writes its frame-time samples (scripts/chart.sh draws them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/setup.sh"
 cd "$root"
 what=${1:-all}
 if [ "$what" = rust ] || [ "$what" = all ]; then
