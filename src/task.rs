@@ -8,7 +8,7 @@
 //! print(task.is_done(), task.is_cancelled(), task.result)
 //! ```
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -54,29 +54,49 @@ struct TaskState {
     /// Taken out while polled, so that `cancel()` from inside the poll
     /// finds it empty and leaves the dropping to the runner.
     work: RefCell<Option<BoxedWork>>,
-    result: RefCell<Option<Variant>>,
-    cancelled: Cell<bool>,
+    result: RefCell<Option<Outcome>>,
     runner: RefCell<Option<Waker>>,
     watchers: RefCell<Vec<Waker>>,
 }
 
 impl TaskState {
-    fn finish(&self, value: Variant) {
+    fn finish(&self, outcome: Outcome) {
         {
             let mut result = self.result.borrow_mut();
             if result.is_some() {
                 return;
             }
-            *result = Some(value);
+            *result = Some(outcome);
         }
         let runner = self.runner.borrow_mut().take();
         let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
         runner.into_iter().chain(watchers).for_each(Waker::wake);
     }
 
+    /// The result as scripts see it. A cancelled task's error value is
+    /// made here, on demand: cancellation also happens while the library
+    /// shuts down, when no Godot object may be created any more.
     fn result(&self) -> Option<Variant> {
-        self.result.borrow().clone()
+        let value = match &*self.result.borrow() {
+            None => return None,
+            Some(Outcome::Value(value)) => Some(value.clone()),
+            Some(Outcome::Cancelled) => None,
+        };
+        value.or_else(|| {
+            let message = "the task was cancelled";
+            Some(AsyncError::new(ErrorKind::Cancelled, self.name, message).into_value())
+        })
     }
+
+    fn is_cancelled(&self) -> bool {
+        matches!(*self.result.borrow(), Some(Outcome::Cancelled))
+    }
+}
+
+/// How a task ended.
+enum Outcome {
+    Value(Variant),
+    Cancelled,
 }
 
 impl AsyncTask {
@@ -138,7 +158,7 @@ impl AsyncTask {
     /// bad arguments). It still emits `completed` in the next pump, so a
     /// script can yield on it right away.
     pub fn resolved(name: &'static str, value: Variant) -> Instance<AsyncTask> {
-        Self::start_with(name, None, Some(value))
+        Self::start_with(name, None, Some(Outcome::Value(value)))
     }
 
     fn start(name: &'static str, work: BoxedWork) -> Instance<AsyncTask> {
@@ -148,13 +168,12 @@ impl AsyncTask {
     fn start_with(
         name: &'static str,
         work: Option<BoxedWork>,
-        result: Option<Variant>,
+        result: Option<Outcome>,
     ) -> Instance<AsyncTask> {
         let state = Rc::new(TaskState {
             name,
             work: RefCell::new(work),
             result: RefCell::new(result),
-            cancelled: Cell::new(false),
             runner: RefCell::new(None),
             watchers: RefCell::new(Vec::new()),
         });
@@ -176,9 +195,7 @@ impl AsyncTask {
         if state.result.borrow().is_some() {
             return false;
         }
-        state.cancelled.set(true);
-        let error = AsyncError::new(ErrorKind::Cancelled, state.name, "the task was cancelled");
-        state.finish(error.report());
+        state.finish(Outcome::Cancelled);
         // Dropped outside any borrow: its Drop may call back into scripts.
         let work = state.work.borrow_mut().take();
         drop(work);
@@ -197,7 +214,7 @@ impl AsyncTask {
 
     /// True when the task was cancelled before it finished.
     pub fn cancelled(&self) -> bool {
-        self.state.cancelled.get()
+        self.state.is_cancelled()
     }
 
     /// A future that resolves with the task's result (for Rust code that
@@ -322,7 +339,7 @@ impl Future for Runner {
                 match work.as_mut().poll(cx) {
                     Poll::Ready(value) => {
                         drop(work);
-                        state.finish(value);
+                        state.finish(Outcome::Value(value));
                     }
                     Poll::Pending if state.result.borrow().is_some() => drop(work),
                     Poll::Pending => {
