@@ -49,6 +49,7 @@ mod error;
 pub mod executor;
 mod log;
 pub mod method;
+mod once;
 mod panic;
 mod pump;
 mod rt;

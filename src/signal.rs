@@ -6,16 +6,16 @@
 //! notices the object being freed, and needs an async method's context.
 //! [`signal`] has none of these limits.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use gdnative::export::{Method, Varargs};
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
+use crate::once::SetOnce;
 use crate::weak::{FreeWatch, WeakObject};
 
 /// How a wait for a signal ended.
@@ -26,36 +26,8 @@ enum Outcome {
 }
 
 /// The meeting point of the signal callback, the free watch and the
-/// future. The first outcome wins.
-#[derive(Default)]
-struct Slot {
-    outcome: RefCell<Option<Outcome>>,
-    waker: RefCell<Option<Waker>>,
-}
-
-impl Slot {
-    fn settle(&self, outcome: Outcome) {
-        {
-            let mut slot = self.outcome.borrow_mut();
-            if slot.is_some() {
-                return;
-            }
-            *slot = Some(outcome);
-        }
-        let waker = self.waker.borrow_mut().take();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    fn poll(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
-        if let Some(outcome) = self.outcome.borrow_mut().take() {
-            return Poll::Ready(outcome);
-        }
-        *self.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
+/// future: the first outcome wins.
+type Slot = SetOnce<Outcome>;
 
 /// Waits for `signal` on `object` and resolves with the signal's arguments,
 /// or with an [`AsyncError`] of kind `freed` if the object is freed first.
@@ -118,7 +90,12 @@ pub(crate) fn connect(
         .map_err(|e| format!("cannot connect to `{signal}`: {e:?}"))?;
     let watch = keep.is_none().then(|| {
         let slot = Rc::clone(&slot);
-        FreeWatch::attach(object, Box::new(move || slot.settle(Outcome::Freed)))
+        FreeWatch::attach(
+            object,
+            Box::new(move || {
+                slot.set(Outcome::Freed);
+            }),
+        )
     });
     Ok(Signal {
         slot,
@@ -147,7 +124,11 @@ impl Future for Signal {
     type Output = Result<Vec<Variant>, AsyncError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.slot.poll(cx).map(|outcome| match outcome {
+        let Some(outcome) = self.slot.take() else {
+            self.slot.register(cx);
+            return Poll::Pending;
+        };
+        Poll::Ready(match outcome {
             Outcome::Emitted(args) => Ok(args),
             Outcome::Freed => Err(AsyncError::new(
                 ErrorKind::Freed,
@@ -194,30 +175,8 @@ impl Method<SignalBridge> for OnSignal {
     fn call(&self, this: TInstance<'_, SignalBridge>, args: Varargs<'_>) -> Variant {
         let args: Vec<Variant> = args.cloned().collect();
         if let Ok(slot) = this.map(|bridge, _| Rc::clone(&bridge.slot)) {
-            slot.settle(Outcome::Emitted(args));
+            slot.set(Outcome::Emitted(args));
         }
         Variant::nil()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use futures::task::noop_waker;
-
-    #[test]
-    fn the_first_outcome_wins_and_wakes_the_waiter() {
-        let slot = Slot::default();
-        let waker = noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        assert!(slot.poll(&mut cx).is_pending());
-        assert!(slot.waker.borrow().is_some());
-        slot.settle(Outcome::Freed);
-        assert!(
-            slot.waker.borrow().is_none(),
-            "settling wakes (takes) the waker"
-        );
-        slot.settle(Outcome::Emitted(Vec::new()));
-        assert!(matches!(slot.poll(&mut cx), Poll::Ready(Outcome::Freed)));
     }
 }

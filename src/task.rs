@@ -12,13 +12,14 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::executor::SharedLocalPool;
 use crate::method::{guard, guard_result};
+use crate::once::SetOnce;
 
 type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 
@@ -54,34 +55,16 @@ struct TaskState {
     /// Taken out while polled, so that `cancel()` from inside the poll
     /// finds it empty and leaves the dropping to the runner.
     work: RefCell<Option<BoxedWork>>,
-    result: RefCell<Option<Outcome>>,
-    runner: RefCell<Option<Waker>>,
-    watchers: RefCell<Vec<Waker>>,
+    /// Wakes the runner and every [`TaskDone`] when set.
+    result: SetOnce<Outcome>,
 }
 
 impl TaskState {
-    fn finish(&self, outcome: Outcome) {
-        {
-            let mut result = self.result.borrow_mut();
-            if result.is_some() {
-                return;
-            }
-            *result = Some(outcome);
-        }
-        let runner = self.runner.borrow_mut().take();
-        let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
-        runner.into_iter().chain(watchers).for_each(Waker::wake);
-    }
-
     /// The result as scripts see it. A cancelled task's error value is
     /// made here, on demand: cancellation also happens while the library
     /// shuts down, when no Godot object may be created any more.
     fn result(&self) -> Option<Variant> {
-        let value = match &*self.result.borrow() {
-            None => return None,
-            Some(Outcome::Value(value)) => Some(value.clone()),
-            Some(Outcome::Cancelled) => None,
-        };
+        let value = self.result.with(|r| r.map(Outcome::value))?;
         value.or_else(|| {
             let message = "the task was cancelled";
             Some(AsyncError::new(ErrorKind::Cancelled, self.name, message).into_value())
@@ -89,7 +72,7 @@ impl TaskState {
     }
 
     fn is_cancelled(&self) -> bool {
-        matches!(*self.result.borrow(), Some(Outcome::Cancelled))
+        self.result.with(|r| matches!(r, Some(Outcome::Cancelled)))
     }
 }
 
@@ -97,6 +80,16 @@ impl TaskState {
 enum Outcome {
     Value(Variant),
     Cancelled,
+}
+
+impl Outcome {
+    /// The value; `None` when cancelled.
+    fn value(&self) -> Option<Variant> {
+        match self {
+            Outcome::Value(value) => Some(value.clone()),
+            Outcome::Cancelled => None,
+        }
+    }
 }
 
 impl AsyncTask {
@@ -173,9 +166,7 @@ impl AsyncTask {
         let state = Rc::new(TaskState {
             name,
             work: RefCell::new(work),
-            result: RefCell::new(result),
-            runner: RefCell::new(None),
-            watchers: RefCell::new(Vec::new()),
+            result: SetOnce::new(result),
         });
         let task = Instance::emplace(AsyncTask {
             state: Rc::clone(&state),
@@ -192,10 +183,9 @@ impl AsyncTask {
     /// already done.
     pub fn cancel_task(&self) -> bool {
         let state = &self.state;
-        if state.result.borrow().is_some() {
+        if !state.result.set(Outcome::Cancelled) {
             return false;
         }
-        state.finish(Outcome::Cancelled);
         // Dropped outside any borrow: its Drop may call back into scripts.
         let work = state.work.borrow_mut().take();
         drop(work);
@@ -209,7 +199,7 @@ impl AsyncTask {
 
     /// True once the task has a result (finished or cancelled).
     pub fn done(&self) -> bool {
-        self.state.result.borrow().is_some()
+        self.state.result.is_set()
     }
 
     /// True when the task was cancelled before it finished.
@@ -313,10 +303,7 @@ impl Future for TaskDone {
         if let Some(result) = self.state.result() {
             return Poll::Ready(result);
         }
-        let mut watchers = self.state.watchers.borrow_mut();
-        if !watchers.iter().any(|w| w.will_wake(cx.waker())) {
-            watchers.push(cx.waker().clone());
-        }
+        self.state.result.register(cx);
         Poll::Pending
     }
 }
@@ -333,18 +320,18 @@ impl Future for Runner {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let state = Rc::clone(&self.state);
-        if state.result.borrow().is_none() {
+        if !state.result.is_set() {
             let work = state.work.borrow_mut().take();
             if let Some(mut work) = work {
                 match work.as_mut().poll(cx) {
                     Poll::Ready(value) => {
                         drop(work);
-                        state.finish(Outcome::Value(value));
+                        state.result.set(Outcome::Value(value));
                     }
-                    Poll::Pending if state.result.borrow().is_some() => drop(work),
+                    Poll::Pending if state.result.is_set() => drop(work),
                     Poll::Pending => {
                         *state.work.borrow_mut() = Some(work);
-                        *state.runner.borrow_mut() = Some(cx.waker().clone());
+                        state.result.register(cx);
                         return Poll::Pending;
                     }
                 }

@@ -50,23 +50,14 @@ impl AsyncToolkit {
 }
 
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
-    builder
-        .method("sleep", ScriptTaskFn::new("sleep", sleep))
-        .done();
-    builder
-        .method("frames", ScriptTaskFn::new("frames", frames))
-        .done();
-    builder
-        .method("timeout", ScriptTaskFn::new("timeout", timeout))
-        .done();
-    builder.method("all", ScriptTaskFn::new("all", all)).done();
-    builder.method("any", ScriptTaskFn::new("any", any)).done();
-    builder
-        .method("signal", ScriptTaskFn::new("signal", signal))
-        .done();
-    builder
-        .method("task", ScriptTaskFn::new("task", task))
-        .done();
+    macro_rules! task_methods {
+        ($($name:ident),*) => {
+            $(builder
+                .method(stringify!($name), ScriptTaskFn::new(stringify!($name), $name))
+                .done();)*
+        };
+    }
+    task_methods!(sleep, frames, timeout, all, any, signal, task);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
@@ -118,9 +109,7 @@ fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// `AsyncError` of the same kind (method `all`, message naming the item;
 /// not printed again) and cancels the tasks still running.
 fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
-    args.expect_count(1, 1)?;
-    let items = awaitables(args.raw(0, "awaitables")?, "argument 1 `awaitables`")?;
-    let (waits, owned) = split(items);
+    let (waits, owned) = list_argument(&args)?;
     Ok(async move {
         let _owned = owned;
         let checked = waits.into_iter().enumerate().map(|(i, wait)| async move {
@@ -146,9 +135,7 @@ fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// the first item to finish (its value may be an `AsyncError`); the tasks
 /// that lost are cancelled.
 fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
-    args.expect_count(1, 1)?;
-    let items = awaitables(args.raw(0, "awaitables")?, "argument 1 `awaitables`")?;
-    let (waits, owned) = split(items);
+    let (waits, owned) = list_argument(&args)?;
     Ok(async move {
         let _owned = owned;
         let (value, index, losers) = futures::future::select_all(waits).await;
@@ -199,6 +186,14 @@ fn task(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
         let _owned = owned;
         wait.await
     })
+}
+
+/// The one argument of `all`/`any`: an Array of awaitables, as waits plus
+/// the guard that cancels their tasks.
+fn list_argument(args: &Args) -> Result<(Vec<Wait>, OwnedTasks), Refusal> {
+    args.expect_count(1, 1)?;
+    let items = awaitables(args.raw(0, "awaitables")?, "argument 1 `awaitables`")?;
+    Ok(split(items))
 }
 
 /// The waits of `items`, and the guard that cancels their tasks.

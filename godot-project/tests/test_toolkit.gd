@@ -40,6 +40,13 @@ func settle(boxes, max_frames):
 			break
 
 
+# Checks that `task` (a demo.delay_task) was cancelled and that its Rust
+# future was dropped: `dropped_before` is demo.dropped_early() from before.
+func check_gone(task, dropped_before, what):
+	check(task.is_cancelled(), what + " was cancelled")
+	check_eq(demo.dropped_early() - dropped_before, 1, what + ": its future's Drop ran")
+
+
 func is_task(value):
 	return value is Object and value.has_method("cancel") and value.has_method("is_done")
 
@@ -118,8 +125,7 @@ func test_timeout_drops_the_rust_future():
 	var task = demo.delay_task(5.0)
 	var r = yield(Async.timeout(task, 0.05), "completed")
 	check(is_async_error(r, "timeout"), "timed out: %s" % str(r))
-	check_eq(demo.dropped_early() - before, 1, "the timed-out future's Drop ran")
-	check(task.is_cancelled(), "the timed-out task is cancelled")
+	check_gone(task, before, "the timed-out task")
 
 
 func test_timeout_bad_arguments():
@@ -165,8 +171,7 @@ func test_all_fails_fast_and_cancels_the_rest():
 		check_eq(r.method, "all", "method")
 		check(r.message.begins_with("item 1 failed: panic_after failed (panic): boom"), "message: %s" % r.message)
 	check(OS.get_ticks_msec() - t0 < 1000, "did not wait for the slow item")
-	check(slow.is_cancelled(), "the slow task was cancelled")
-	check_eq(demo.dropped_early() - before, 1, "its future was dropped")
+	check_gone(slow, before, "the slow task")
 
 
 func test_all_bad_inputs():
@@ -221,8 +226,7 @@ func test_any_cancels_the_losing_tasks():
 	var loser = demo.delay_task(5.0)
 	var r = yield(Async.any([loser, Async.frames(2)]), "completed")
 	check_pick(r, 1, 2, "frames wins")
-	check(loser.is_cancelled(), "the loser was cancelled")
-	check_eq(demo.dropped_early() - before, 1, "the loser's future was dropped")
+	check_gone(loser, before, "the loser")
 
 
 func test_any_bad_inputs():
