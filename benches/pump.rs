@@ -4,11 +4,11 @@
 //! with 0 and 100k pending-but-not-ready tasks. Prints each ratio to the
 //! first baseline measured in the same run.
 
-use std::time::{Duration, Instant};
-
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use gdnative_tokio::SharedLocalPool;
 use tokio::task::LocalSet;
+
+mod common;
+use common::{per_call, ratio};
 
 const PENDING: [usize; 3] = [0, 1_000, 100_000];
 
@@ -17,7 +17,7 @@ fn park_forever() -> impl std::future::Future<Output = ()> {
 }
 
 fn ours(pending: usize) -> impl FnMut() {
-    let pool: &'static SharedLocalPool = Box::leak(Box::new(SharedLocalPool::new().expect("rt")));
+    let pool = common::pool();
     for _ in 0..pending {
         pool.spawn_local(park_forever());
     }
@@ -28,19 +28,12 @@ fn ours(pending: usize) -> impl FnMut() {
 }
 
 fn seed(pending: usize) -> impl FnMut() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
+    let rt = common::runtime();
     let local = LocalSet::new();
     for _ in 0..pending {
         local.spawn_local(park_forever());
     }
-    move || {
-        rt.block_on(local.run_until(async {
-            let _ = tokio::task::spawn_local(async {}).await;
-        }));
-    }
+    move || common::seed_pump(&rt, &local)
 }
 
 fn local_pool(pending: usize) -> impl FnMut() {
@@ -51,20 +44,6 @@ fn local_pool(pending: usize) -> impl FnMut() {
     }
     pool.run_until_stalled();
     move || pool.run_until_stalled()
-}
-
-/// Mean time per call over `iters` calls, best of 5 rounds.
-fn per_call(mut f: impl FnMut(), iters: u32) -> Duration {
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            start.elapsed() / iters
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn ratios() {
@@ -80,7 +59,7 @@ fn ratios() {
             println!(
                 "  {name:<20} {pending:>6} pending: {:>8.0} ns  ({:.2}x seed@0)",
                 t.as_nanos(),
-                t.as_secs_f64() / baseline.as_secs_f64()
+                ratio(t, baseline)
             );
         }
     }

@@ -4,6 +4,7 @@
 # usage: scripts/godot.sh [--embedded] [godot arguments, e.g. res://main.tscn]
 # --embedded also builds examples/embedded.rs (a library that embeds the
 # crate) into godot-project/tests/embedded/bin/.
+# GDT_PROFILE=release builds the library optimised (benchmarks).
 # Godot gets a private temporary HOME and LANG=en_US.UTF-8 (set for the
 # Godot process only). The run is killed after $GODOT_TIMEOUT seconds (120).
 set -euo pipefail
@@ -16,6 +17,9 @@ fi
 export GODOT_BIN
 cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
+profile=${GDT_PROFILE:-debug}
+release=()
+[ "$profile" = release ] && release=(--release)
 
 # Copy then rename, so a Godot process started in parallel never loads a
 # half-written library.
@@ -32,8 +36,8 @@ if [ "${1:-}" = "--embedded" ]; then
     cargo build --quiet --no-default-features --features custom-godot,embedded-example --example embedded
     install_lib "$target/debug/examples/libembedded.so" godot-project/tests/embedded/bin
 fi
-cargo build --quiet --features custom-godot --lib
-install_lib "$target/debug/libgdnative_tokio.so" godot-project/addons/gdnative_tokio/bin
+cargo build --quiet "${release[@]}" --features custom-godot --lib
+install_lib "$target/$profile/libgdnative_tokio.so" godot-project/addons/gdnative_tokio/bin
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.config" "$home/.local/share" "$home/.cache"

@@ -48,6 +48,15 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
         .done();
     builder
         .method(
+            "fan_out",
+            ScriptAsyncFn::new("fan_out", fan_out).into_method(),
+        )
+        .done();
+    builder
+        .method("spin", ScriptAsyncFn::new("spin", spin).into_method())
+        .done();
+    builder
+        .method(
             "panic_after",
             ScriptAsyncFn::new("panic_after", panic_after).into_method(),
         )
@@ -128,6 +137,43 @@ fn wait_signal(
         .map_err(|e| format!("could not connect to `{signal}`: {e:?}"))
 }
 
+/// Most tasks `fan_out` accepts.
+const MAX_FAN_OUT: i64 = 1_000_000;
+
+/// `fan_out(n: int, join_set: bool = false) -> int`: see
+/// [`AsyncDemo::fan_out_join`]; resolves with `0 + 1 + ... + (n - 1)`.
+fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+    args.expect_count(1, 2)?;
+    let n: i64 = args.get(0, "n")?;
+    let join_set: bool = if args.len() > 1 {
+        args.get(1, "join_set")?
+    } else {
+        false
+    };
+    let n = usize::try_from(n)
+        .ok()
+        .filter(|n| *n as i64 <= MAX_FAN_OUT)
+        .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_FAN_OUT}, got {n}"))?;
+    Ok(AsyncDemo::fan_out_join(n, join_set))
+}
+
+/// `spin(seconds: float) -> int`: a task that is always ready (it wakes
+/// itself on every poll) for `seconds`, then resolves with its poll count.
+/// Shows that such a task does not hold the frame.
+fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+    args.expect_count(1, 1)?;
+    let until = Instant::now() + args.seconds(0, "seconds")?;
+    let mut polls = 0i64;
+    Ok(std::future::poll_fn(move |cx| {
+        polls += 1;
+        if Instant::now() >= until {
+            return std::task::Poll::Ready(polls);
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }))
+}
+
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
 /// Demonstrates that a panicking future still resumes its `yield` (with an
 /// `AsyncError` of kind `panic`) and leaves the game running.
@@ -176,6 +222,35 @@ fn delay_task(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
         probe.finished = true;
         start.elapsed().as_secs_f64()
     })
+}
+
+impl AsyncDemo {
+    /// Fan-out/join, the load test of the pump: spawns `n` tasks with
+    /// `tokio::task::spawn_local` (or into a `tokio::task::JoinSet`), each
+    /// waking itself once and returning its index, then awaits them all and
+    /// returns the sum of the indices. Must run on the pool (in a task).
+    pub async fn fan_out_join(n: usize, join_set: bool) -> i64 {
+        async fn task(i: usize) -> i64 {
+            tokio::task::yield_now().await;
+            i as i64
+        }
+        let mut sum = 0i64;
+        if join_set {
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..n {
+                set.spawn_local(task(i));
+            }
+            while let Some(result) = set.join_next().await {
+                sum += result.unwrap_or(0);
+            }
+        } else {
+            let handles: Vec<_> = (0..n).map(|i| tokio::task::spawn_local(task(i))).collect();
+            for handle in handles {
+                sum += handle.await.unwrap_or(0);
+            }
+        }
+        sum
+    }
 }
 
 #[methods]

@@ -1,8 +1,11 @@
 //! The `AsyncExecutorDriver` node: pumps the pool once per frame.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 use gdnative::api::Engine;
+use gdnative::export::hint::{FloatHint, RangeHint};
+use gdnative::export::{Export, ExportInfo};
 use gdnative::prelude::*;
 
 use crate::executor::SharedLocalPool;
@@ -32,13 +35,49 @@ use crate::executor::SharedLocalPool;
 /// drivers, change scene or quit: the pump touches neither the node nor any
 /// borrowed state after tasks ran, and a nested pump is refused.
 ///
+/// # Under load: what runs in this frame, what waits
+///
+/// Each frame's pump first fires expired timers and ready IO, then polls
+/// every task that is ready at that moment, in FIFO order. A task woken
+/// while the pump runs (a task it spawned, a channel it fed, a
+/// `yield_now()`) runs in the next frame, or in this one when the Tokio tick
+/// that finished the ready tasks still had room (up to 61 polls). So:
+///
+/// - a task that is always ready (wakes itself on every poll) costs at most
+///   about one tick of polls per frame and never holds the frame;
+/// - fan-out/join finishes in a few frames whatever its size: tasks spawned
+///   through the pool, which includes every `#[method(async)]` future, are
+///   exempt from Tokio's cooperative budget, so joining 100k handles does not
+///   yield back every 128 of them (a loop over an always-ready channel
+///   should therefore `yield_now()` or `next_frame()` now and then);
+/// - with no frame budget, one frame's pump runs all of that, however long
+///   it takes (100k tiny tasks: about 20 ms; see the README's figures).
+///
+/// # Frame budget
+///
+/// `frame_budget_ms` (exported: inspector, GDScript, or
+/// [`set_frame_budget`](Self::set_frame_budget) from Rust) caps the pump:
+/// `0`, the default, means no cap. With a budget of B ms the pump stops once
+/// B has passed: after the poll that crossed it for tasks spawned through
+/// the pool, after the current Tokio tick (up to 60 more polls) for tasks
+/// spawned with `tokio::task::spawn_local`. A single poll cannot be
+/// interrupted, so one slow poll overruns the budget by its own length.
+/// What did not run keeps its order and runs first in the next frames:
+/// nothing is dropped, and a large job takes about (its CPU time / B)
+/// frames. A budget caps the pump, it never makes it longer: a pump still
+/// ends when the ready tasks have run. When several drivers are in the
+/// tree, the budget of the one that pumps (the first in the frame) applies.
+///
 /// # Cost
 ///
 /// One engine call (`Engine.get_idle_frames()`) per frame plus the pump
-/// itself (see [`SharedLocalPool::pump`]).
+/// itself (see [`SharedLocalPool::pump_with_budget`]).
 #[derive(NativeClass)]
 #[inherit(Node)]
-pub struct AsyncExecutorDriver;
+#[register_with(Self::register)]
+pub struct AsyncExecutorDriver {
+    frame_budget: Cell<Option<Duration>>,
+}
 
 /// The drivers in the tree on this thread, in the order they entered, and
 /// the last frame the pool was pumped in.
@@ -57,7 +96,56 @@ thread_local! {
 impl AsyncExecutorDriver {
     fn new(base: &Node) -> Self {
         base.set_pause_mode(Node::PAUSE_MODE_PROCESS);
-        AsyncExecutorDriver
+        AsyncExecutorDriver {
+            frame_budget: Cell::new(None),
+        }
+    }
+
+    fn register(builder: &ClassBuilder<Self>) {
+        // A shared-reference setter: scripts may change the budget from a
+        // coroutine resumed inside this node's own pump.
+        builder
+            .property::<Millis>("frame_budget_ms")
+            .with_default(Millis::Number(0.0))
+            .with_hint(FloatHint::Range(
+                RangeHint::new(0.0, 50.0).with_step(0.1).or_greater(),
+            ))
+            .with_getter(|this: &Self, _| Millis::Number(this.frame_budget_ms()))
+            .with_shr_setter(|this: &Self, _, ms: Millis| this.set_frame_budget_ms(ms))
+            .done();
+    }
+
+    /// The pump's time cap per frame; `None` (the default) means no cap.
+    /// See [Frame budget](#frame-budget).
+    pub fn frame_budget(&self) -> Option<Duration> {
+        self.frame_budget.get()
+    }
+
+    /// Sets the pump's time cap per frame; `None` removes it. Takes effect
+    /// from the next frame's pump.
+    pub fn set_frame_budget(&self, budget: Option<Duration>) {
+        self.frame_budget.set(budget.filter(|b| !b.is_zero()));
+    }
+
+    fn frame_budget_ms(&self) -> f64 {
+        self.frame_budget()
+            .map_or(0.0, |b| b.as_secs_f64() * 1000.0)
+    }
+
+    /// The script-facing setter: `0` removes the cap; anything but a finite
+    /// number >= 0 is reported and removes it too.
+    fn set_frame_budget_ms(&self, ms: Millis) {
+        let budget = match &ms {
+            Millis::Number(n) => Duration::try_from_secs_f64(n / 1000.0).ok(),
+            Millis::Other(_) => None,
+        };
+        if budget.is_none() {
+            crate::log::error(format_args!(
+                "AsyncExecutorDriver.frame_budget_ms must be a finite number of \
+                 milliseconds >= 0 (0 = no budget), got {ms}; the budget is now unset"
+            ));
+        }
+        self.set_frame_budget(budget);
     }
 
     #[method]
@@ -112,7 +200,51 @@ impl AsyncExecutorDriver {
         if first_this_frame {
             // Nothing after this line may touch `self`'s node: a coroutine
             // resumed by the pump may have freed it.
-            SharedLocalPool::current().pump();
+            SharedLocalPool::current().pump_with_budget(self.frame_budget.get());
         }
+    }
+}
+
+/// A property value in milliseconds as a script may pass it: any number
+/// (int or float, as for Godot's own float properties), or something else,
+/// which the setter reports instead of gdnative's generic type error.
+enum Millis {
+    Number(f64),
+    Other(String),
+}
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Millis::Number(n) => write!(f, "{n}"),
+            Millis::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl FromVariant for Millis {
+    fn from_variant(variant: &Variant) -> Result<Self, FromVariantError> {
+        Ok(match variant.get_type() {
+            VariantType::I64 => Millis::Number(i64::from_variant(variant)? as f64),
+            VariantType::F64 => Millis::Number(f64::from_variant(variant)?),
+            _ => Millis::Other(format!("{:?} (not a number)", variant.to_string())),
+        })
+    }
+}
+
+impl ToVariant for Millis {
+    fn to_variant(&self) -> Variant {
+        match self {
+            Millis::Number(n) => n.to_variant(),
+            Millis::Other(_) => Variant::nil(),
+        }
+    }
+}
+
+impl Export for Millis {
+    type Hint = FloatHint<f64>;
+
+    fn export_info(hint: Option<Self::Hint>) -> ExportInfo {
+        f64::export_info(hint)
     }
 }

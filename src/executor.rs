@@ -14,11 +14,13 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
 use tokio::runtime::Runtime;
 use tokio::task::{JoinHandle, LocalSet};
 
+use crate::budget::{Backlog, Budgeted};
 use crate::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 
 /// A sink for the pool's diagnostics (e.g. "a task was spawned but no driver
@@ -59,6 +61,7 @@ pub struct SharedLocalPool {
     local: RefCell<LocalSet>,
     sentinel: Sentinel,
     next_frame: FrameWaiters,
+    backlog: Rc<Backlog>,
     pumping: Cell<bool>,
     drivers: Cell<usize>,
     warned_no_driver: Cell<bool>,
@@ -91,6 +94,7 @@ impl SharedLocalPool {
             local: RefCell::new(LocalSet::new()),
             sentinel: Sentinel::default(),
             next_frame: FrameWaiters::default(),
+            backlog: Rc::default(),
             pumping: Cell::new(false),
             drivers: Cell::new(0),
             warned_no_driver: Cell::new(false),
@@ -121,12 +125,20 @@ impl SharedLocalPool {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.local.borrow().spawn_local(self.wrap(future))
+    }
+
+    /// What every task spawned through the pool runs: the future, counted
+    /// as live, exempt from Tokio's cooperative budget (the pump bounds the
+    /// frame instead: see [`pump_with_budget`](Self::pump_with_budget)), and
+    /// behind the frame-budget gate.
+    fn wrap<F: Future>(&self, future: F) -> Budgeted<tokio::task::Unconstrained<Counted<F>>> {
         self.note_spawn();
-        let counted = LiveTask::new(&self.live_tasks);
-        self.local.borrow().spawn_local(async move {
-            let _counted = counted;
-            future.await
-        })
+        let counted = Counted {
+            _live: LiveTask::new(&self.live_tasks),
+            future,
+        };
+        Budgeted::new(&self.backlog, tokio::task::unconstrained(counted))
     }
 
     /// Runs every ready task once (see the type-level guarantees) and
@@ -135,13 +147,53 @@ impl SharedLocalPool {
     /// Calling `pump` from inside a pump (re-entrantly, e.g. from a task) is
     /// refused: it returns [`PumpStats::REENTRANT`] and does nothing.
     pub fn pump(&self) -> PumpStats {
+        self.pump_with_budget(None)
+    }
+
+    /// Like [`pump`](Self::pump), but stops once `budget` has been spent;
+    /// `None` is the same as `pump`.
+    ///
+    /// # Guarantees
+    ///
+    /// - The pump returns after at most `budget` plus **one task poll** for
+    ///   tasks spawned through the pool (including every gdnative async
+    ///   method): each such task checks the clock after its poll, and tasks
+    ///   polled after the deadline do not run. Tasks spawned directly with
+    ///   `tokio::task::spawn_local` are checked between Tokio ticks, so they
+    ///   can add the rest of a tick: up to 60 more of their polls.
+    /// - Nothing is dropped or reordered: pool tasks that did not run wait in
+    ///   a FIFO backlog that the next pumps serve first, oldest first, before
+    ///   tasks that became ready later. So every task runs, and a large batch
+    ///   of work finishes in about (its total CPU time / `budget`) pumps.
+    /// - A budget caps a pump, it does not fill it: a pump still ends when
+    ///   the tasks that were ready at its start (and the backlog) have run.
+    ///
+    /// # Costs
+    ///
+    /// One clock read per pool-task poll and one per tick while a budget is
+    /// set; a task pushed into the backlog is polled once more (without
+    /// running) when it is admitted. One slow poll overruns the budget by
+    /// its own length: the budget cannot interrupt a poll.
+    pub fn pump_with_budget(&self, budget: Option<Duration>) -> PumpStats {
         if self.pumping.replace(true) {
             return PumpStats::REENTRANT;
         }
         let _reset = ResetOnDrop(&self.pumping);
         self.pumps.set(self.pumps.get() + 1);
         let local = self.local.borrow();
-        pump::pump(&self.runtime, &local, &self.sentinel, &self.next_frame)
+        let parts = pump::Parts {
+            runtime: &self.runtime,
+            local: &local,
+            sentinel: &self.sentinel,
+            next_frame: &self.next_frame,
+            backlog: &self.backlog,
+        };
+        pump::pump(&parts, budget)
+    }
+
+    /// Pool tasks waiting in the frame-budget backlog for a later pump.
+    pub fn backlog(&self) -> usize {
+        self.backlog.len()
     }
 
     /// A future that completes in the next pump: "continue next frame".
@@ -194,6 +246,7 @@ impl SharedLocalPool {
         let _enter = self.runtime.enter();
         drop(old);
         self.sentinel.reset();
+        self.backlog.clear();
         true
     }
 
@@ -243,15 +296,30 @@ pub const NO_DRIVER: &str = "an async task was started, but no AsyncExecutorDriv
 
 impl LocalSpawn for SharedLocalPool {
     fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
-        self.note_spawn();
-        let counted = LiveTask::new(&self.live_tasks);
         // The handle is dropped: gdnative-async observes completion through
         // the future itself.
-        drop(self.local.borrow().spawn_local(async move {
-            let _counted = counted;
-            future.await
-        }));
+        drop(self.local.borrow().spawn_local(self.wrap(future)));
         Ok(())
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future counted in [`SharedLocalPool::live_tasks`] until dropped.
+    struct Counted<F> {
+        _live: LiveTask,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.project().future.poll(cx)
     }
 }
 

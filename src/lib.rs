@@ -43,6 +43,7 @@
 //! ```
 
 mod awaitable;
+mod budget;
 mod demo;
 pub mod driver;
 mod error;

@@ -21,8 +21,13 @@ fn run_scene(scene: &str) -> Run {
 }
 
 fn run_godot(args: &[&str]) -> Run {
+    run_godot_with(args, &[])
+}
+
+fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new("bash")
+        .envs(env.iter().copied())
         .arg("-c")
         .arg(r#"exec bash "$0/scripts/godot.sh" "$@" 2>&1"#)
         .arg(root)
@@ -167,6 +172,23 @@ fn embedded_library_works() {
         "{}",
         run.output
     );
+    assert_clean(&run);
+}
+
+/// The benchmark scene at small sizes: it keeps working and prints every
+/// table (the figures themselves are for `scripts/bench.sh`, not tests).
+#[test]
+fn benchmark_scene_runs() {
+    let run = run_godot_with(&["res://bench/bench.tscn"], &[("GDT_BENCH_QUICK", "1")]);
+    for line in [
+        "ratio Rust / GDScript:",
+        "concurrent awaits of timers expiring together",
+        "timer lateness at 60 fps",
+        "1 self-waking task",
+        "benchmark done",
+    ] {
+        assert!(run.output.contains(line), "lacks `{line}`:\n{}", run.output);
+    }
     assert_clean(&run);
 }
 

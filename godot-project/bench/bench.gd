@@ -1,0 +1,149 @@
+# Headless benchmark of the executor as GDScript sees it. Prints a table;
+# run with `bash scripts/bench.sh godot`. With GDT_BENCH_QUICK set it runs
+# small sizes (the test suite does that to keep the scene working); with
+# GDT_BENCH_OUT set it writes the frame-time samples there as CSV.
+extends Node
+
+const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+
+var demo = AsyncDemo.new()
+var quick = OS.get_environment("GDT_BENCH_QUICK") != ""
+var n = 200 if quick else 10000
+var frame_samples = 60 if quick else 600
+var csv = "scenario,frame_us\n"
+
+
+func _ready():
+	# The headless server cannot draw, so it sleeps this long every frame
+	# whatever low_processor_usage_mode says.
+	OS.low_processor_usage_mode = false
+	OS.low_processor_usage_mode_sleep_usec = 0
+	call_deferred("_run")
+
+
+func _run():
+	print("gdnative-tokio benchmark (%s)" % ("quick" if quick else "full"))
+	yield(_round_trips(), "completed")
+	yield(_concurrent(), "completed")
+	yield(_timers(), "completed")
+	yield(_frame_times(), "completed")
+	var out = OS.get_environment("GDT_BENCH_OUT")
+	if out != "":
+		var file = File.new()
+		if file.open(out, File.WRITE) == OK:
+			file.store_string(csv)
+			file.close()
+	print("benchmark done")
+	get_tree().quit(0)
+
+
+func _coroutine(x):
+	yield(get_tree(), "idle_frame")
+	return x
+
+
+# Sequential awaits: a Rust future that is ready at once, against a GDScript
+# coroutine that resumes on the next frame (GDScript's own baseline).
+func _round_trips():
+	Engine.target_fps = 0
+	yield(get_tree(), "idle_frame")
+	var t0 = OS.get_ticks_usec()
+	var f0 = Engine.get_idle_frames()
+	for i in range(n):
+		var _r = yield(demo.ready(i), "completed")
+	var rust_us = OS.get_ticks_usec() - t0
+	var rust_frames = Engine.get_idle_frames() - f0
+	t0 = OS.get_ticks_usec()
+	f0 = Engine.get_idle_frames()
+	for i in range(n):
+		var _r = yield(_coroutine(i), "completed")
+	var gd_us = OS.get_ticks_usec() - t0
+	var gd_frames = Engine.get_idle_frames() - f0
+	print("\n%d sequential awaits (uncapped fps)" % n)
+	print("  %-28s %9s %12s %10s" % ["", "total ms", "us / await", "frames"])
+	print("  %-28s %9.1f %12.2f %10d" % ["Rust ready future", rust_us / 1000.0, float(rust_us) / n, rust_frames])
+	print("  %-28s %9.1f %12.2f %10d" % ["GDScript coroutine", gd_us / 1000.0, float(gd_us) / n, gd_frames])
+	print("  ratio Rust / GDScript: %.2fx per await" % (float(rust_us) / gd_us))
+
+
+func _await_delay(state, seconds):
+	yield(demo.delay(seconds), "completed")
+	state.left -= 1
+	var frame = Engine.get_idle_frames()
+	if state.first_frame < 0:
+		state.first_frame = frame
+		state.first_us = OS.get_ticks_usec()
+	state.last_frame = frame
+	state.last_us = OS.get_ticks_usec()
+
+
+# n Rust futures (timers) that become ready together, awaited concurrently.
+func _concurrent():
+	Engine.target_fps = 60
+	yield(get_tree(), "idle_frame")
+	var delay = 0.2
+	var state = {"left": n, "first_frame": -1, "last_frame": -1, "first_us": 0, "last_us": 0}
+	for _i in range(n):
+		_await_delay(state, delay)
+	while state.left > 0:
+		yield(get_tree(), "idle_frame")
+	print("\n%d concurrent awaits of timers expiring together (60 fps)" % n)
+	print("  all resumed in %d frame(s), %.1f ms from the first resume to the last" % [
+		state.last_frame - state.first_frame + 1, (state.last_us - state.first_us) / 1000.0])
+
+
+# Lateness of Tokio timers awaited from GDScript, in ms and in frames.
+func _timers():
+	Engine.target_fps = 60
+	var frame_ms = 1000.0 / 60.0
+	print("\ntimer lateness at 60 fps (%d samples each)" % (3 if quick else 10))
+	print("  %-8s %10s %10s %12s" % ["delay", "mean ms", "max ms", "max frames"])
+	for delay in [0.01, 0.05, 0.25]:
+		var total = 0.0
+		var worst = 0.0
+		var samples = 3 if quick else 10
+		for _i in range(samples):
+			yield(get_tree(), "idle_frame")
+			var t0 = OS.get_ticks_usec()
+			yield(demo.delay(delay), "completed")
+			var late = (OS.get_ticks_usec() - t0) / 1000.0 - delay * 1000.0
+			total += late
+			worst = max(worst, late)
+		print("  %-8s %10.2f %10.2f %12.2f" % ["%d ms" % int(delay * 1000), total / samples, worst, worst / frame_ms])
+
+
+func _sample_frames(scenario):
+	# Settle first: the first frames after a change pay one-off costs.
+	for _i in range(10):
+		yield(get_tree(), "idle_frame")
+	var times = []
+	var last = OS.get_ticks_usec()
+	for _i in range(frame_samples):
+		yield(get_tree(), "idle_frame")
+		var now = OS.get_ticks_usec()
+		times.append(now - last)
+		csv += "%s,%d\n" % [scenario, now - last]
+		last = now
+	times.sort()
+	var median = times[times.size() / 2]
+	var p99 = times[int(times.size() * 0.99)]
+	print("  %-34s %10.1f %10.1f %10.1f" % [scenario, median, p99, times[-1]])
+	return [median, p99]
+
+
+# Frame time with an uncapped frame rate, so the executor's per-frame cost
+# shows.
+func _frame_times():
+	Engine.target_fps = 0
+	print("\nframe time over %d frames, uncapped fps (us)" % frame_samples)
+	print("  %-34s %10s %10s %10s" % ["", "median", "p99", "worst"])
+	yield(_sample_frames("idle"), "completed")
+	var pending = []
+	for _i in range(n):
+		pending.append(demo.delay(3600))
+	yield(_sample_frames("%d pending tasks" % n), "completed")
+	pending.clear()
+	var spin = demo.spin(3600)
+	yield(_sample_frames("1 self-waking task (+%d pending)" % n), "completed")
+	spin = null
+	print("  %-34s %s" % ["CPU-heavy background job", "n/a: no background runtime yet (issue 4)"])

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the benchmarks; each prints its figures with ratios to a baseline
+# measured in the same run.
+# usage: scripts/bench.sh [rust|godot|all]   (default: all)
+#   rust:  cargo bench (benches/pump.rs: idle pump; benches/load.rs: load)
+#   godot: the headless Godot benchmark scene (godot-project/bench/), with
+#          the library built in release mode. GDT_BENCH_OUT=file.csv also
+#          writes its frame-time samples (scripts/chart.sh draws them).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+what=${1:-all}
+if [ "$what" = rust ] || [ "$what" = all ]; then
+    cargo bench --bench pump --bench load
+fi
+if [ "$what" = godot ] || [ "$what" = all ]; then
+    GDT_PROFILE=release GODOT_TIMEOUT=${GODOT_TIMEOUT:-600} bash scripts/godot.sh res://bench/bench.tscn 2>&1 \
+        | grep -v '^Godot Engine\|^ *$'
+fi
