@@ -27,6 +27,7 @@ func _timer(label, state):
 	running -= 1
 	if running == 0:
 		yield(_signal_round_trip(), "completed")
+		yield(_toolkit_tour(), "completed")
 		say("all futures done; quitting")
 		get_tree().quit(0)
 
@@ -45,3 +46,25 @@ func _signal_round_trip():
 
 func say(text):
 	print("[demo %4d ms] %s" % [OS.get_ticks_msec() - start_ms, text])
+
+
+# The `Async` autoload (res://addons/gdnative_tokio/async_toolkit.gdns):
+# combinators over Rust futures and GDScript coroutines alike.
+func _toolkit_tour():
+	var both = yield(Async.all([demo.greet("all"), _countdown(3)]), "completed")
+	say("Async.all([greet, countdown]) -> %s" % str(both))
+	var first = yield(Async.any([Async.sleep(5.0), _countdown(2)]), "completed")
+	say("Async.any([sleep(5), countdown]) -> index %d, value %s" % [first.index, first.value])
+	var late = yield(Async.timeout(demo.delay(10.0), 0.1), "completed")
+	say("Async.timeout(delay(10), 0.1) -> %s" % late.kind)
+	var task = Async.sleep(10.0)
+	task.cancel()
+	var cancelled = yield(task, "completed")
+	say("task.cancel() -> %s" % cancelled.kind)
+
+
+# A plain GDScript coroutine: counts down one frame at a time.
+func _countdown(n):
+	for _i in range(n):
+		yield(get_tree(), "idle_frame")
+	return "countdown done"

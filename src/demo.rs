@@ -7,14 +7,17 @@
 //! var args = yield(demo.wait_signal(some_node, "my_signal"), "completed")
 //! ```
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
-use crate::method::{guard, Args, ScriptAsyncFn};
+use crate::method::{guard, guard_result, Args, ScriptAsyncFn};
+use crate::task::AsyncTask;
+use crate::task_fn::{Refusal, ScriptTaskFn};
 
 /// Example async methods, exported to GDScript. Each resolves with its
 /// result, or with an [`AsyncError`](crate::AsyncError) on bad arguments or
@@ -58,28 +61,16 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
             ScriptAsyncFn::new("panic_after", panic_after).into_method(),
         )
         .done();
-}
-
-/// Longest accepted delay: one day. Longer values are almost certainly a
-/// unit mistake (milliseconds passed as seconds).
-const MAX_DELAY_SECS: f64 = 86_400.0;
-
-fn seconds(args: &Args, index: usize) -> Result<Duration, String> {
-    let secs = args.number(index, "seconds")?;
-    if !(0.0..=MAX_DELAY_SECS).contains(&secs) {
-        return Err(format!(
-            "argument {} `seconds`: must be between 0 and {MAX_DELAY_SECS}, got {secs}",
-            index + 1
-        ));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    builder
+        .method("delay_task", ScriptTaskFn::new("delay_task", delay_task))
+        .done();
 }
 
 /// `delay(seconds: float) -> float`: waits on a Tokio timer and resolves
 /// with the seconds actually waited.
 fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, String> {
     args.expect_count(1, 1)?;
-    let duration = seconds(&args, 0)?;
+    let duration = args.seconds(0, "seconds")?;
     Ok(async move {
         let start = Instant::now();
         tokio::time::sleep(duration).await;
@@ -171,7 +162,7 @@ fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, 
 /// Shows that such a task does not hold the frame.
 fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
     args.expect_count(1, 1)?;
-    let until = Instant::now() + seconds(&args, 0)?;
+    let until = Instant::now() + args.seconds(0, "seconds")?;
     let mut polls = 0i64;
     Ok(std::future::poll_fn(move |cx| {
         polls += 1;
@@ -188,13 +179,48 @@ fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Str
 /// `AsyncError` of kind `panic`) and leaves the game running.
 fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
     args.expect_count(2, 2)?;
-    let duration = seconds(&args, 0)?;
+    let duration = args.seconds(0, "seconds")?;
     let message: String = args.get(1, "message")?;
     Ok(async move {
         tokio::time::sleep(duration).await;
         panic!("{message}");
         #[allow(unreachable_code)]
         Variant::nil()
+    })
+}
+
+thread_local! {
+    static DROPPED_EARLY: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Counts, when dropped, futures that did not run to completion.
+struct DropProbe {
+    finished: bool,
+}
+
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            DROPPED_EARLY.with(|n| n.set(n.get() + 1));
+        }
+    }
+}
+
+/// `delay_task(seconds: float) -> AsyncTask`: like `delay`, but returns a
+/// cancellable [`AsyncTask`](crate::AsyncTask) handle (the pattern for
+/// your own cancellable methods, see [`ScriptTaskFn`]). Its future counts
+/// itself in `dropped_early()` when it is dropped before it finished
+/// (cancelled, timed out), so scripts can observe that the Rust future is
+/// really gone.
+fn delay_task(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let mut probe = DropProbe { finished: false };
+        let start = Instant::now();
+        crate::sleep(duration).await;
+        probe.finished = true;
+        start.elapsed().as_secs_f64()
     })
 }
 
@@ -235,6 +261,40 @@ impl AsyncDemo {
 
     /// `greet(name: String) -> String`, written with gdnative's
     /// `#[method(async)]` and [`guard`]: the pattern for your own methods.
+    /// `countdown(n: int) -> AsyncTask`: counts down one frame per step
+    /// and resolves with `"liftoff"`; a negative `n` is an `Err` from Rust,
+    /// which resolves the task with an `AsyncError` of kind `failed`.
+    /// Written with [`AsyncTask::spawn_result`](crate::AsyncTask::spawn_result):
+    /// the pattern for a plain `#[method]` returning a cancellable task.
+    #[method]
+    fn countdown(&self, n: i64) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("countdown", async move {
+            if n < 0 {
+                return Err(format!("cannot count down from {n}"));
+            }
+            crate::frames(n.unsigned_abs()).await;
+            Ok("liftoff")
+        })
+    }
+
+    /// `dropped_early() -> int`: how many `delay_task` futures were
+    /// dropped before they finished.
+    #[method]
+    fn dropped_early(&self) -> i64 {
+        DROPPED_EARLY.with(Cell::get)
+    }
+
+    /// `parse_int(text: String) -> int`, written with [`guard_result`]: an
+    /// `Err` from Rust resolves with an `AsyncError` of kind `failed`
+    /// carrying the error's message; no other error handling code.
+    #[method(async)]
+    fn parse_int(&self, text: String) -> impl Future<Output = Variant> + 'static {
+        guard_result("parse_int", async move {
+            crate::next_frame().await;
+            text.trim().parse::<i64>()
+        })
+    }
+
     #[method(async)]
     fn greet(&self, name: String) -> impl Future<Output = Variant> + 'static {
         guard("greet", async move {

@@ -11,16 +11,44 @@ pub enum ErrorKind {
     BadArguments,
     /// The operation itself failed (an `Err` returned from Rust).
     Failed,
+    /// A time limit set by the caller passed first (`Async.timeout`,
+    /// `Async.signal` with a timeout). Not printed: the caller asked for it.
+    Timeout,
+    /// The task was cancelled (`AsyncTask.cancel()`, or by a combinator
+    /// that owned it). Not printed: the caller asked for it.
+    Cancelled,
+    /// An object the operation waited on was freed first.
+    Freed,
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 6] = [
+        ErrorKind::Panic,
+        ErrorKind::BadArguments,
+        ErrorKind::Failed,
+        ErrorKind::Timeout,
+        ErrorKind::Cancelled,
+        ErrorKind::Freed,
+    ];
+
     /// The string GDScript reads from [`AsyncError::kind`].
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Panic => "panic",
             ErrorKind::BadArguments => "bad_arguments",
             ErrorKind::Failed => "failed",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Freed => "freed",
         }
+    }
+
+    /// Whether [`AsyncError::report`] prints errors of this kind. Failures
+    /// (`panic`, `bad_arguments`, `failed`, `freed`) are printed; outcomes
+    /// the caller asked for (`timeout`, `cancelled`) are not.
+    pub fn is_printed(self) -> bool {
+        !matches!(self, ErrorKind::Timeout | ErrorKind::Cancelled)
     }
 }
 
@@ -34,13 +62,16 @@ impl ErrorKind {
 ///     push_error("%s failed (%s): %s" % [r.method, r.kind, r.message])
 /// ```
 ///
-/// Every failure is also printed to Godot's console as an error when it
-/// happens, so nothing fails silently.
+/// Every failure is also printed to Godot's console as an error once, where
+/// it happens, so nothing fails silently; `timeout` and `cancelled` are the
+/// exceptions (see [`ErrorKind::is_printed`]). Combinators that pass an
+/// item's failure on (`Async.all`) do not print it again.
 #[derive(NativeClass, Debug, Clone)]
 #[inherit(Reference)]
 #[no_constructor]
 pub struct AsyncError {
-    /// One of `"panic"`, `"bad_arguments"`, `"failed"` (see [`ErrorKind`]).
+    /// One of `"panic"`, `"bad_arguments"`, `"failed"`, `"timeout"`,
+    /// `"cancelled"`, `"freed"` (see [`ErrorKind`]).
     #[property(no_editor)]
     pub kind: String,
     /// The name of the async method that failed.
@@ -61,16 +92,61 @@ impl AsyncError {
         }
     }
 
-    /// Prints the error to Godot's console and converts it to the Variant
-    /// the method resolves with.
+    /// Prints the error to Godot's console (unless its kind is one the
+    /// caller asked for, see [`ErrorKind::is_printed`]) and converts it to
+    /// the Variant the method resolves with. Allocates one Godot object.
     pub fn report(self) -> Variant {
-        crate::log::error(format_args!(
-            "async method `{}` failed ({}): {}",
-            self.method, self.kind, self.message
-        ));
+        if self.error_kind().map_or(true, ErrorKind::is_printed) {
+            crate::log::error(format_args!(
+                "async method `{}` failed ({}): {}",
+                self.method, self.kind, self.message
+            ));
+        }
+        self.into_value()
+    }
+
+    /// Converts the error to the Variant a method resolves with, without
+    /// printing it: for errors that were already reported where they
+    /// happened and are only passed on.
+    pub fn into_value(self) -> Variant {
         Instance::emplace(self).into_shared().owned_to_variant()
     }
+
+    /// The error held by `value`, when `value` is an `AsyncError` object.
+    /// Costs one script-type check for objects, nothing for other values.
+    pub fn from_value(value: &Variant) -> Option<AsyncError> {
+        if value.get_type() != VariantType::Object {
+            return None;
+        }
+        let instance = Instance::<AsyncError, Shared>::from_variant(value).ok()?;
+        // SAFETY: AsyncError is a Reference created and used on this
+        // thread; `value` keeps it alive during the call.
+        unsafe { instance.assume_safe() }.map(|e, _| e.clone()).ok()
+    }
+
+    /// True when this error's kind is `kind`.
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.kind == kind.as_str()
+    }
+
+    /// The [`ErrorKind`] named by [`kind`](Self::kind) (`None` only if a
+    /// script overwrote the property with an unknown name).
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| self.is(*k))
+    }
 }
+
+impl std::fmt::Display for AsyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed ({}): {}",
+            self.method, self.kind, self.message
+        )
+    }
+}
+
+impl std::error::Error for AsyncError {}
 
 #[methods]
 impl AsyncError {

@@ -42,6 +42,7 @@
 //! godot_gdnative_terminate!(shutdown);
 //! ```
 
+mod awaitable;
 mod budget;
 mod demo;
 pub mod driver;
@@ -49,8 +50,15 @@ mod error;
 pub mod executor;
 mod log;
 pub mod method;
+mod once;
 mod panic;
 mod pump;
+mod rt;
+mod signal;
+mod task;
+mod task_fn;
+mod toolkit;
+mod weak;
 
 #[cfg(feature = "entry-points")]
 mod entry;
@@ -59,7 +67,13 @@ pub use demo::AsyncDemo;
 pub use driver::AsyncExecutorDriver;
 pub use error::{AsyncError, ErrorKind};
 pub use executor::SharedLocalPool;
-pub use method::{guard, Args, ScriptAsyncFn};
+pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
+pub use rt::{frames, sleep, spawn_local};
+pub use signal::{signal, Signal};
+pub use task::{AsyncTask, TaskDone};
+pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
+pub use toolkit::AsyncToolkit;
+
 pub use panic::{catch_panic, install_hook, CatchPanic};
 pub use pump::{NextFrame, PumpStats};
 
@@ -86,6 +100,10 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncExecutorDriver>();
     handle.add_class::<AsyncError>();
     handle.add_class::<AsyncDemo>();
+    handle.add_class::<AsyncTask>();
+    handle.add_class::<AsyncToolkit>();
+    handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
+    handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and

@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::{Either, FutureExt};
 use gdnative::core_types::VariantType;
@@ -49,11 +50,70 @@ where
     F: Future + 'static,
     F::Output: ToVariant,
 {
-    catch_panic(future).map(move |result| match result {
+    guard_map(method, future, |value| value.to_variant())
+}
+
+/// Like [`guard`], for a future returning `Result`: `Ok(value)` resolves
+/// with `value`, `Err(e)` prints and resolves with an [`AsyncError`] of
+/// kind `"failed"` whose message is `e`'s `Display`, and a panic resolves
+/// with kind `"panic"`. This is the whole mapping from Rust errors to the
+/// error convention: write the body with `?` and wrap it.
+///
+/// ```ignore
+/// // `ignore`: doctests link a second build of gdnative (a cargo quirk
+/// // with the `custom-godot` feature), so gdnative types do not match;
+/// // this pattern is compiled for real in `AsyncDemo::parse_int` (src/demo.rs).
+/// # use gdnative::prelude::*;
+/// # use std::future::Future;
+/// #[derive(NativeClass)]
+/// #[inherit(Reference)]
+/// #[no_constructor]
+/// struct Config;
+///
+/// #[methods]
+/// impl Config {
+///     #[method(async)]
+///     fn read_port(&self, text: String) -> impl Future<Output = Variant> + 'static {
+///         gdnative_tokio::guard_result("read_port", async move {
+///             gdnative_tokio::next_frame().await;
+///             text.trim().parse::<u16>() // Err(ParseIntError) -> kind "failed"
+///         })
+///     }
+/// }
+/// ```
+pub fn guard_result<F, T, E>(
+    method: &'static str,
+    future: F,
+) -> impl Future<Output = Variant> + 'static
+where
+    F: Future<Output = Result<T, E>> + 'static,
+    T: ToVariant,
+    E: std::fmt::Display,
+{
+    guard_map(method, future, move |result| match result {
         Ok(value) => value.to_variant(),
+        Err(e) => AsyncError::new(ErrorKind::Failed, method, e.to_string()).report(),
+    })
+}
+
+/// `future` with panics caught, its output converted by `convert`.
+fn guard_map<F, C>(
+    method: &'static str,
+    future: F,
+    convert: C,
+) -> impl Future<Output = Variant> + 'static
+where
+    F: Future + 'static,
+    C: FnOnce(F::Output) -> Variant + 'static,
+{
+    catch_panic(future).map(move |result| match result {
+        Ok(value) => convert(value),
         Err(message) => AsyncError::new(ErrorKind::Panic, method, message).report(),
     })
 }
+
+/// The longest duration [`Args::seconds`] accepts: one day.
+pub const MAX_SECONDS: f64 = 86_400.0;
 
 /// The arguments of a script call, with checks that produce messages a
 /// script author can act on ("argument 1 `seconds`: expected a number, got
@@ -63,6 +123,27 @@ pub struct Args {
 }
 
 impl Args {
+    /// Copies the arguments of a call.
+    pub(crate) fn from_varargs(args: Varargs<'_>) -> Self {
+        Args {
+            values: args.as_slice().iter().map(|v| (*v).clone()).collect(),
+        }
+    }
+
+    /// Argument `index` as a duration in seconds: a finite number between 0
+    /// and one day (longer is almost certainly a unit mistake, milliseconds
+    /// passed as seconds).
+    pub fn seconds(&self, index: usize, name: &str) -> Result<Duration, String> {
+        let secs = self.number(index, name)?;
+        if !(0.0..=MAX_SECONDS).contains(&secs) {
+            return Err(format!(
+                "argument {} `{name}`: must be between 0 and {MAX_SECONDS}, got {secs}",
+                index + 1
+            ));
+        }
+        Ok(Duration::from_secs_f64(secs))
+    }
+
     /// The number of arguments passed.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -164,9 +245,7 @@ where
     fn spawn_with(&self, spawner: Spawner<'_, C>) {
         let (name, body) = (self.name, self.body);
         spawner.spawn(move |ctx, _this, args: Varargs<'_>| {
-            let args = Args {
-                values: args.as_slice().iter().map(|v| (*v).clone()).collect(),
-            };
+            let args = Args::from_varargs(args);
             match body(ctx, args) {
                 Ok(future) => Either::Left(guard(name, future)),
                 Err(message) => {

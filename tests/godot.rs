@@ -120,8 +120,8 @@ fn gdscript_test_suites_pass() {
     let run = run_scene("res://tests/runner.tscn");
     let counts = summary(&run.output);
     assert!(
-        matches!(counts, Some((passed, 0)) if passed >= 16),
-        "GDScript tests: {counts:?} (want at least 16 passed, 0 failed)\n{}",
+        matches!(counts, Some((passed, 0)) if passed >= 42),
+        "GDScript tests: {counts:?} (want at least 42 passed, 0 failed)\n{}",
         run.output
     );
     assert_clean(&run);
@@ -136,6 +136,10 @@ fn demo_runs_and_quits_cleanly() {
         "delay(0.1) -> 0.1",
         "delay(0.3) -> 0.3",
         "wait_signal(self, \"ping\") -> [pong]",
+        "Async.all([greet, countdown]) -> [hello, all, countdown done]",
+        "Async.any([sleep(5), countdown]) -> index 1, value countdown done",
+        "Async.timeout(delay(10), 0.1) -> timeout",
+        "task.cancel() -> cancelled",
         "all futures done; quitting",
     ] {
         assert!(

@@ -1,0 +1,125 @@
+//! Helpers for Rust code running on the pool: spawning, frame-aware sleeps
+//! and frame counting. All of them use this thread's
+//! [`SharedLocalPool`]; call them on the main thread.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::executor::SharedLocalPool;
+
+/// Spawns `future` on this thread's pool and returns Tokio's handle:
+/// `.await` it for `Ok(output)` (or `Err` if it panicked or was aborted),
+/// `.abort()` it to cancel (the future is dropped in the next pump).
+/// Dropping the handle detaches the task.
+///
+/// Usable from any code on the main thread while the pool is registered,
+/// inside or outside a task. The future first runs in the next pump; with
+/// no driver in the scene tree it waits (and an error says what to add).
+/// Costs one Tokio task.
+///
+/// ```
+/// let pool = gdnative_tokio::SharedLocalPool::current();
+/// let handle = gdnative_tokio::spawn_local(async { 6 * 7 });
+/// let waiter = gdnative_tokio::spawn_local(async move { handle.await.unwrap() + 1 });
+/// pool.pump();
+/// pool.pump();
+/// assert!(waiter.is_finished());
+/// ```
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    SharedLocalPool::current().spawn_local(future)
+}
+
+/// Waits `duration` on a Tokio timer, frame-aware: completes in the first
+/// pump at or after the deadline, and never in the pump it started in, so
+/// `sleep(Duration::ZERO)` in a loop gives each frame back to the game
+/// instead of spinning. Costs one timer entry.
+///
+/// The timer is created on first poll, so the future can be built outside
+/// the runtime (e.g. in a method body) and awaited in a task.
+///
+/// ```
+/// use std::time::Duration;
+/// let pool = gdnative_tokio::SharedLocalPool::current();
+/// let task = gdnative_tokio::spawn_local(gdnative_tokio::sleep(Duration::ZERO));
+/// pool.pump(); // starts the sleep
+/// assert!(!task.is_finished(), "never in the pump it started in");
+/// while !task.is_finished() {
+///     std::thread::sleep(Duration::from_millis(1)); // the next "frame"
+///     pool.pump();
+/// }
+/// ```
+pub async fn sleep(duration: Duration) {
+    let pool = SharedLocalPool::current();
+    let started = pool.pumps();
+    tokio::time::sleep(duration).await;
+    if pool.pumps() == started {
+        pool.next_frame().await;
+    }
+}
+
+/// Waits for `n` pumps (frames) after the one it is first polled in, and
+/// returns `n`. `frames(0)` completes at once. Costs one waker per frame.
+///
+/// ```
+/// let pool = gdnative_tokio::SharedLocalPool::current();
+/// let task = gdnative_tokio::spawn_local(gdnative_tokio::frames(2));
+/// pool.pump(); // first poll
+/// pool.pump();
+/// assert!(!task.is_finished());
+/// pool.pump();
+/// assert!(task.is_finished());
+/// ```
+pub async fn frames(n: u64) -> u64 {
+    for _ in 0..n {
+        crate::next_frame().await;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleep_completes_after_its_deadline() {
+        let pool = SharedLocalPool::current();
+        let start = std::time::Instant::now();
+        let task = spawn_local(sleep(Duration::from_millis(20)));
+        while !task.is_finished() {
+            pool.pump();
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "sleep never completed"
+            );
+        }
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn aborting_a_spawned_task_drops_its_future() {
+        struct Flag(std::rc::Rc<std::cell::Cell<bool>>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.set(true);
+            }
+        }
+        let pool = SharedLocalPool::current();
+        let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
+        let flag = Flag(dropped.clone());
+        let task = spawn_local(async move {
+            let _flag = flag;
+            std::future::pending::<()>().await
+        });
+        pool.pump();
+        assert!(!dropped.get());
+        task.abort();
+        pool.pump();
+        assert!(dropped.get(), "abort drops the future in the next pump");
+    }
+}

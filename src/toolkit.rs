@@ -1,0 +1,236 @@
+//! `AsyncToolkit`, the `Async` autoload: sleep, frames, timeout, all, any,
+//! signal and task for game scripts.
+//!
+//! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
+//! `completed` signal, or `cancel()` it. Failures resolve with an
+//! [`AsyncError`] value (see the README's error convention).
+//!
+//! ```gdscript
+//! yield(Async.sleep(0.5), "completed")
+//! yield(Async.frames(3), "completed")
+//! var r = yield(Async.timeout(demo.delay(10), 1.0), "completed")   # AsyncError kind "timeout"
+//! var values = yield(Async.all([demo.delay(0.1), my_coroutine()]), "completed")
+//! var first = yield(Async.any([Async.sleep(1), Async.signal($Button, "pressed")]), "completed")
+//! var args = yield(Async.signal($Door, "opened", 5.0), "completed")
+//! ```
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use gdnative::prelude::*;
+
+use crate::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
+use crate::error::{AsyncError, ErrorKind};
+use crate::method::Args;
+use crate::task_fn::{Refusal, ScriptTaskFn};
+use crate::weak::live_object;
+
+/// The `Async` autoload. Register
+/// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
+/// `Async` (Project Settings > AutoLoad). It holds no state and does not
+/// pump: an [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) must be in
+/// the tree for its tasks to run.
+///
+/// Combinators own the [`AsyncTask`](crate::AsyncTask)s they are given: when `timeout` gives
+/// up, when `any` has a winner, when `all` fails, or when the combinator's
+/// own task is cancelled, the given tasks still running are cancelled
+/// (their Rust futures dropped). Function states of Rust async methods and
+/// GDScript coroutines cannot be cancelled from outside: only the wait on
+/// them is dropped.
+#[derive(NativeClass)]
+#[inherit(Node)]
+#[register_with(register)]
+pub struct AsyncToolkit;
+
+#[methods]
+impl AsyncToolkit {
+    fn new(_base: &Node) -> Self {
+        AsyncToolkit
+    }
+}
+
+fn register(builder: &ClassBuilder<AsyncToolkit>) {
+    macro_rules! task_methods {
+        ($($name:ident),*) => {
+            $(builder
+                .method(stringify!($name), ScriptTaskFn::new(stringify!($name), $name))
+                .done();)*
+        };
+    }
+    task_methods!(sleep, frames, timeout, all, any, signal, task);
+}
+
+/// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
+const MAX_FRAMES: i64 = 1_000_000;
+
+/// `sleep(seconds) -> float`: a Tokio timer; resolves with the seconds
+/// actually waited, in the first frame at or after the deadline (never in
+/// the frame it started).
+fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let start = Instant::now();
+        crate::sleep(duration).await;
+        start.elapsed().as_secs_f64()
+    })
+}
+
+/// `frames(n) -> int`: resolves after `n` frames (pumps), with `n`.
+fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let n: i64 = args.get(0, "n")?;
+    if !(0..=MAX_FRAMES).contains(&n) {
+        return Err(format!("argument 1 `n`: must be in 0..={MAX_FRAMES}, got {n}").into());
+    }
+    Ok(async move {
+        crate::frames(n.unsigned_abs()).await;
+        n
+    })
+}
+
+/// `timeout(awaitable, seconds)`: the awaitable's value, or an `AsyncError`
+/// of kind `timeout` (not printed). A timed-out `AsyncTask` is cancelled.
+fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 2)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
+    let duration = args.seconds(1, "seconds")?;
+    let (wait, owned) = one(item);
+    Ok(async move {
+        let _owned = owned;
+        with_timeout("timeout", Some(duration), wait)
+            .await
+            .unwrap_or_else(AsyncError::report)
+    })
+}
+
+/// `all(awaitables: Array) -> Array`: every value, in input order. The
+/// first item resolving with an `AsyncError` resolves `all` at once with an
+/// `AsyncError` of the same kind (method `all`, message naming the item;
+/// not printed again) and cancels the tasks still running.
+fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    let (waits, owned) = list_argument(&args)?;
+    Ok(async move {
+        let _owned = owned;
+        let checked = waits.into_iter().enumerate().map(|(i, wait)| async move {
+            let value = wait.await;
+            match AsyncError::from_value(&value) {
+                Some(error) => Err((i, error)),
+                None => Ok(value),
+            }
+        });
+        match futures::future::try_join_all(checked).await {
+            Ok(values) => values.to_variant(),
+            Err((i, error)) => AsyncError::new(
+                error.error_kind().unwrap_or(ErrorKind::Failed),
+                "all",
+                format!("item {i} failed: {error}"),
+            )
+            .into_value(),
+        }
+    })
+}
+
+/// `any(awaitables: Array) -> Dictionary`: `{"index": i, "value": v}` of
+/// the first item to finish (its value may be an `AsyncError`); the tasks
+/// that lost are cancelled.
+fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    let (waits, owned) = list_argument(&args)?;
+    Ok(async move {
+        let _owned = owned;
+        let (value, index, losers) = futures::future::select_all(waits).await;
+        drop(losers);
+        let result = Dictionary::new();
+        result.insert("index", index);
+        result.insert("value", value);
+        result.owned_to_variant()
+    })
+}
+
+/// `signal(object, name, timeout = null) -> Array`: the arguments of the
+/// next emission; an `AsyncError` of kind `freed` if the object is freed
+/// first, or `timeout` when the optional time limit passes.
+fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 3)?;
+    let weak = live_object(args.raw(0, "object")?)
+        .map_err(|e| Refusal {
+            kind: ErrorKind::Freed,
+            message: format!("argument 1 `object`: {e}"),
+        })?
+        .ok_or("argument 1 `object`: expected an object".to_owned())?;
+    let name: String = args.get(1, "signal")?;
+    let limit = match args.raw(2, "timeout") {
+        Ok(value) if !value.is_nil() => Some(args.seconds(2, "timeout")?),
+        _ => None,
+    };
+    let object = weak
+        .get()
+        .ok_or("argument 1 `object`: the object was freed".to_owned())?;
+    let wait = crate::signal::connect(object, &name, None)
+        .map_err(|e| format!("argument 2 `signal`: {e}"))?;
+    Ok(async move {
+        match with_timeout("signal", limit, wait).await {
+            Ok(Ok(args)) => args.to_variant(),
+            Ok(Err(error)) | Err(error) => error.report(),
+        }
+    })
+}
+
+/// `task(awaitable) -> AsyncTask`: a cancellable handle for any awaitable;
+/// cancelling it cancels the awaitable if that is a task.
+fn task(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(1, 1)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
+    let (wait, owned) = one(item);
+    Ok(async move {
+        let _owned = owned;
+        wait.await
+    })
+}
+
+/// The one argument of `all`/`any`: an Array of awaitables, as waits plus
+/// the guard that cancels their tasks.
+fn list_argument(args: &Args) -> Result<(Vec<Wait>, OwnedTasks), Refusal> {
+    args.expect_count(1, 1)?;
+    let items = awaitables(args.raw(0, "awaitables")?, "argument 1 `awaitables`")?;
+    Ok(split(items))
+}
+
+/// The waits of `items`, and the guard that cancels their tasks.
+fn split(items: Vec<Awaitable>) -> (Vec<Wait>, OwnedTasks) {
+    let mut owned = OwnedTasks::default();
+    let waits = items
+        .into_iter()
+        .map(|item| {
+            owned.own(&item);
+            item.wait()
+        })
+        .collect();
+    (waits, owned)
+}
+
+/// [`split`] for one item.
+fn one(item: Awaitable) -> (Wait, OwnedTasks) {
+    let mut owned = OwnedTasks::default();
+    owned.own(&item);
+    (item.wait(), owned)
+}
+
+/// `future`'s output, or a `timeout` error for `method` once `limit`
+/// passed (no limit: never).
+async fn with_timeout<F: Future>(
+    method: &str,
+    limit: Option<Duration>,
+    future: F,
+) -> Result<F::Output, AsyncError> {
+    let Some(limit) = limit else {
+        return Ok(future.await);
+    };
+    tokio::time::timeout(limit, future).await.map_err(|_| {
+        AsyncError::new(
+            ErrorKind::Timeout,
+            method,
+            format!("no result within {} s", limit.as_secs_f64()),
+        )
+    })
+}
