@@ -3,7 +3,7 @@
 //! [`SharedLocalPool`]; call them on the main thread.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
@@ -36,9 +36,15 @@ where
 }
 
 /// Waits `duration` on a Tokio timer, frame-aware: completes in the first
-/// pump at or after the deadline, and never in the pump it started in, so
-/// `sleep(Duration::ZERO)` in a loop gives each frame back to the game
-/// instead of spinning. Costs one timer entry.
+/// pump at or after the deadline (so it is late by less than one frame), and
+/// never in the pump it started in, so `sleep(Duration::ZERO)` in a loop
+/// gives each frame back to the game instead of spinning. Costs one timer
+/// entry.
+///
+/// Tokio rounds a timer up to its next millisecond, which would make a
+/// deadline that falls just after a frame's pump wait for the following
+/// frame. So the timer is set 1 ms early and the deadline itself is checked
+/// with the clock in each pump from then on: the sleep never ends early.
 ///
 /// The timer is created on first poll, so the future can be built outside
 /// the runtime (e.g. in a method body) and awaited in a task.
@@ -57,11 +63,21 @@ where
 pub async fn sleep(duration: Duration) {
     let pool = SharedLocalPool::current();
     let started = pool.pumps();
-    tokio::time::sleep(duration).await;
-    if pool.pumps() == started {
+    let now = Instant::now();
+    let deadline = now.checked_add(duration);
+    let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(now).max(now));
+    match early {
+        Some(early) => tokio::time::sleep_until(early.into()).await,
+        // Beyond what `Instant` can represent: never completes.
+        None => std::future::pending().await,
+    }
+    while pool.pumps() == started || deadline.is_some_and(|d| Instant::now() < d) {
         pool.next_frame().await;
     }
 }
+
+/// How early [`sleep`] sets its Tokio timer: Tokio's timer granularity.
+const TIMER_SLACK: Duration = Duration::from_millis(1);
 
 /// Waits for `n` pumps (frames) after the one it is first polled in, and
 /// returns `n`. `frames(0)` completes at once. Costs one waker per frame.
@@ -99,6 +115,41 @@ mod tests {
             );
         }
         assert!(start.elapsed() >= Duration::from_millis(20));
+    }
+
+    /// Frames 10 ms apart, a sleep whose deadline falls just before one of
+    /// them: it must end in that frame, not one later (what Tokio's rounding
+    /// up to the next ms alone would often do).
+    #[test]
+    fn sleep_ends_in_the_first_pump_at_or_after_its_deadline() {
+        let pool = SharedLocalPool::current();
+        let frame = Duration::from_millis(10);
+        for early_us in [50u64, 100, 200, 400] {
+            let start = Instant::now();
+            let d = frame * 3 - Duration::from_micros(early_us);
+            let task = spawn_local(async move {
+                sleep(d).await;
+                start.elapsed()
+            });
+            let mut pumps = 0;
+            while !task.is_finished() {
+                pool.pump();
+                pumps += 1;
+                let next = start + frame * pumps;
+                if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                assert!(pumps < 100, "sleep never completed");
+            }
+            let elapsed = futures::FutureExt::now_or_never(task)
+                .and_then(Result::ok)
+                .expect("finished");
+            assert!(elapsed >= d, "ended early: {elapsed:?} < {d:?}");
+            assert!(
+                elapsed < d + frame / 2,
+                "missed the first frame after the deadline: {elapsed:?} for {d:?}"
+            );
+        }
     }
 
     #[test]
