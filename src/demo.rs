@@ -15,6 +15,7 @@ use std::time::Instant;
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::method::{guard, guard_result, Args, ScriptAsyncFn};
 use crate::task::AsyncTask;
 use crate::task_fn::{Refusal, ScriptTaskFn};
@@ -267,7 +268,10 @@ impl AsyncDemo {
     /// Written with [`AsyncTask::spawn_result`](crate::AsyncTask::spawn_result):
     /// the pattern for a plain `#[method]` returning a cancellable task.
     #[method]
-    fn countdown(&self, n: i64) -> Instance<AsyncTask> {
+    fn countdown(&self, n: i64) -> Variant {
+        if let Err(message) = crate::main_thread::check("countdown") {
+            return AsyncError::new(ErrorKind::BadArguments, "countdown", message).into_value();
+        }
         AsyncTask::spawn_result("countdown", async move {
             if n < 0 {
                 return Err(format!("cannot count down from {n}"));
@@ -275,6 +279,7 @@ impl AsyncDemo {
             crate::frames(n.unsigned_abs()).await;
             Ok("liftoff")
         })
+        .owned_to_variant()
     }
 
     /// `dropped_early() -> int`: how many `delay_task` futures were

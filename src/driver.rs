@@ -30,10 +30,28 @@ use crate::executor::SharedLocalPool;
 /// # What a resumed coroutine may do
 ///
 /// GDScript coroutines waiting on Rust futures resume *inside* the pump,
-/// while this node's `_process` is on the stack. They may start more async
-/// work (it runs in this or the next pump), free or remove this driver, add
-/// drivers, change scene or quit: the pump touches neither the node nor any
-/// borrowed state after tasks ran, and a nested pump is refused.
+/// while this node's `_process` is on the stack. The pump touches neither
+/// the node nor any `RefCell` borrow that spawning needs after tasks ran,
+/// never calls `block_on` (so no "runtime within a runtime"), and a nested
+/// pump is refused. A resumed coroutine may therefore (each case has a
+/// headless test: `test_reentrancy.gd`, `test_lifecycle.gd`, the
+/// `quit_reentrant` and `change_scene_from_pump` scenes):
+///
+/// - start async methods, toolkit calls and tasks, and `yield` on them: work
+///   started in a pump runs in that pump or the next one;
+/// - emit signals that Rust futures (`wait_signal`, `Async.signal`) wait on:
+///   those futures resume in this or the next pump;
+/// - `free()` this driver (not only `queue_free()`), then start new work and
+///   add a new driver: the runtime belongs to the pool, so nothing is
+///   dropped; the current pump finishes, the new driver pumps from the next
+///   frame;
+/// - remove this driver from the tree (the only one): the current pump
+///   finishes, then tasks wait until a driver is back;
+/// - add a second driver: still one pump per frame;
+/// - `get_tree().quit()` (the pump finishes, the engine exits cleanly and
+///   pending tasks are dropped in the terminate callback) or
+///   `get_tree().change_scene()` (the old scene's driver leaves, the new
+///   scene's driver, or an autoload one, keeps pumping).
 ///
 /// # Under load: what runs in this frame, what waits
 ///
@@ -152,12 +170,20 @@ impl AsyncExecutorDriver {
     fn _enter_tree(&self, #[base] base: &Node) {
         let id = base.get_instance_id();
         let path = base.get_path().to_string();
-        let first = DRIVERS.with(|d| {
+        let entered = DRIVERS.with(|d| {
             let mut d = d.borrow_mut();
+            // A script calling `_enter_tree()` by hand must not count this
+            // driver twice.
+            if d.active.iter().any(|(other, _)| *other == id) {
+                return None;
+            }
             let first = d.active.first().map(|(_, p)| p.clone());
             d.active.push((id, path.clone()));
-            first
+            Some(first)
         });
+        let Some(first) = entered else {
+            return;
+        };
         if let Some(first) = first {
             crate::log::warn(format_args!(
                 "duplicate AsyncExecutorDriver at {path}: {first} already pumps the \
@@ -185,6 +211,9 @@ impl AsyncExecutorDriver {
     /// that the pool is pumped once per frame.
     #[method]
     fn pump_count(&self) -> i64 {
+        if crate::main_thread::check("AsyncExecutorDriver.pump_count").is_err() {
+            return -1;
+        }
         i64::try_from(SharedLocalPool::current().pumps()).unwrap_or(i64::MAX)
     }
 

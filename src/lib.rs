@@ -49,6 +49,7 @@ pub mod driver;
 mod error;
 pub mod executor;
 mod log;
+mod main_thread;
 pub mod method;
 mod once;
 mod panic;
@@ -92,6 +93,7 @@ use gdnative::prelude::*;
 ///
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
+    main_thread::record();
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();
     gdnative::tasks::set_executor(pool);

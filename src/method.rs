@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use futures::future::{Either, FutureExt};
 use gdnative::core_types::VariantType;
-use gdnative::export::{NativeClass, Varargs};
+use gdnative::export::{Method, NativeClass, Varargs};
 use gdnative::prelude::*;
 use gdnative::tasks::{AsyncMethod, Context, Spawner};
 
@@ -230,9 +230,36 @@ impl<Fut> ScriptAsyncFn<Fut> {
         ScriptAsyncFn { name, body }
     }
 
-    /// The `Method` to pass to `ClassBuilder::method`.
-    pub fn into_method(self) -> gdnative::tasks::Async<Self> {
-        gdnative::tasks::Async::new(self)
+    /// The `Method` to pass to `ClassBuilder::method`. Calls from a thread
+    /// other than the main one return an [`AsyncError`] value (and print
+    /// it) instead of a state to yield on.
+    pub fn into_method(self) -> MainThreadOnly<gdnative::tasks::Async<Self>> {
+        MainThreadOnly {
+            name: self.name,
+            method: gdnative::tasks::Async::new(self),
+        }
+    }
+}
+
+/// A script method that refuses calls from threads other than the main one
+/// (see [`ScriptAsyncFn::into_method`]).
+pub struct MainThreadOnly<M> {
+    name: &'static str,
+    method: M,
+}
+
+impl<C: NativeClass, M: Method<C>> Method<C> for MainThreadOnly<M> {
+    fn call(&self, this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
+        match crate::main_thread::check(self.name) {
+            Ok(()) => self.method.call(this, args),
+            Err(message) => {
+                AsyncError::new(ErrorKind::BadArguments, self.name, message).into_value()
+            }
+        }
+    }
+
+    fn site() -> Option<gdnative::log::Site<'static>> {
+        M::site()
     }
 }
 

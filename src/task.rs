@@ -219,22 +219,22 @@ impl AsyncTask {
 
 #[methods]
 impl AsyncTask {
-    /// `cancel() -> bool`.
+    /// `cancel() -> bool`; false (and an error) off the main thread.
     #[method]
     fn cancel(&self) -> bool {
-        self.cancel_task()
+        crate::main_thread::check("AsyncTask.cancel").is_ok() && self.cancel_task()
     }
 
-    /// `is_done() -> bool`.
+    /// `is_done() -> bool`; false (and an error) off the main thread.
     #[method]
     fn is_done(&self) -> bool {
-        self.done()
+        crate::main_thread::check("AsyncTask.is_done").is_ok() && self.done()
     }
 
-    /// `is_cancelled() -> bool`.
+    /// `is_cancelled() -> bool`; false (and an error) off the main thread.
     #[method]
     fn is_cancelled(&self) -> bool {
-        self.cancelled()
+        crate::main_thread::check("AsyncTask.is_cancelled").is_ok() && self.cancelled()
     }
 
     #[method]
@@ -257,7 +257,10 @@ fn register_task(builder: &ClassBuilder<AsyncTask>) {
         .done();
     builder
         .property::<AnyValue>("result")
-        .with_getter(|task: &AsyncTask, _| AnyValue(task.result().unwrap_or_default()))
+        .with_getter(|task: &AsyncTask, _| {
+            let on_main = crate::main_thread::check("AsyncTask.result").is_ok();
+            AnyValue(task.result().filter(|_| on_main).unwrap_or_default())
+        })
         .with_usage(gdnative::export::PropertyUsage::NOEDITOR)
         .done();
 }

@@ -94,6 +94,10 @@ where
     Fut::Output: ToVariant,
 {
     fn call(&self, _this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
+        if let Err(message) = crate::main_thread::check(self.name) {
+            // Not a task: a task lives on the main thread's pool.
+            return AsyncError::new(ErrorKind::BadArguments, self.name, message).into_value();
+        }
         let task = match (self.body)(Args::from_varargs(args)) {
             Ok(future) => AsyncTask::spawn(self.name, future),
             Err(Refusal { kind, message }) => {

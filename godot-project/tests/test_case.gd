@@ -81,6 +81,17 @@ func until_done(box, max_frames):
 	return box.done
 
 
+# Like `until_done`, but always yields at least once, so that callers can
+# always `yield(wait_box(box, n), "completed")`.
+func wait_box(box, max_frames):
+	yield(get_tree(), "idle_frame")
+	for _i in range(max_frames):
+		if box.done:
+			break
+		yield(get_tree(), "idle_frame")
+	return box.done
+
+
 func _on_completed(value, box):
 	box.done = true
 	box.value = value

@@ -1,0 +1,271 @@
+# Bad input to every script-facing method of every class the crate exports:
+# thousands of calls with wrong argument counts and every Variant type.
+# Each call must return a valid result (an awaitable, a plain value, null
+# from gdnative's own argument check) or the crate's AsyncError; calls with
+# a wrong argument count to an async method must resolve with an AsyncError
+# `bad_arguments` within a few frames; the engine must keep running. Run by
+# the Rust harness as its own scene. FUZZ_SEED and FUZZ_CALLS override the
+# fixed seed and the call count; the seed is printed for replay.
+extends Node
+
+const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const DEFAULT_SEED = 20261124
+const CALLS_PER_FRAME = 40
+const ERROR_FRAMES = 5
+
+# Argument counts of the methods that check their own arguments.
+const ARITY = {
+	"delay": [1, 1], "ready": [1, 1], "sum_in_steps": [2, 2], "wait_signal": [2, 2],
+	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
+	"sleep": [1, 1], "frames": [1, 1], "timeout": [2, 2], "all": [1, 1], "any": [1, 1],
+	"signal": [2, 3], "task": [1, 1],
+}
+# Methods registered by the crate, per class (the scene also discovers them
+# from each script and fails if one is missing here).
+const METHODS = {
+	"AsyncDemo": ["delay", "ready", "sum_in_steps", "wait_signal", "fan_out", "spin",
+		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet"],
+	"Async": ["sleep", "frames", "timeout", "all", "any", "signal", "task"],
+	"AsyncExecutorDriver": ["pump_count", "_process", "_enter_tree", "_exit_tree"],
+	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
+	"AsyncError": ["is_error", "_to_string"],
+}
+const PROPERTIES = {
+	"AsyncExecutorDriver": ["frame_budget_ms"],
+	"AsyncTask": ["result"],
+	"AsyncError": ["kind", "method", "message"],
+}
+
+signal never
+
+var rng = RandomNumberGenerator.new()
+var demo = AsyncDemo.new()
+var values = []
+var failures = []
+var calls = 0
+var awaited = 0
+var resolved = 0
+var error_values = 0
+var nulls = 0
+var must_fail = {}  # id -> [method, frame deadline, box]
+var next_id = 0
+var error_value = null  # an AsyncError, made by a refused call
+
+
+func _ready():
+	var seed_text = OS.get_environment("FUZZ_SEED")
+	var fuzz_seed = int(seed_text) if seed_text != "" else DEFAULT_SEED
+	var total = int(OS.get_environment("FUZZ_CALLS")) if OS.get_environment("FUZZ_CALLS") != "" else 6000
+	rng.seed = fuzz_seed
+	print("fuzz seed: %d (replay with FUZZ_SEED=%d)" % [fuzz_seed, fuzz_seed])
+	# Each declared text may appear on any number of engine error lines
+	# (the harness matches EXPECT-LOG texts as substrings) and must appear
+	# at least once. The crate's own error values:
+	for text in ["failed (bad_arguments)", "failed (panic)", "failed (freed)", "failed (failed)",
+			"frame_budget_ms must be a finite number", "no AsyncExecutorDriver is in the scene tree",
+			# gdnative's own argument checks of #[method]s and properties:
+			"excessive argument", "missing non-optional parameter", "cannot convert argument",
+			"Incorrect type passed to property", "does not have a setter",
+			# calls from a Thread (see _thread_calls):
+			"other than the main thread", "accessing from the wrong thread", "gdnative::user_data",
+			"a global executor must be set"]:
+		print("EXPECT-LOG: " + text)
+	# Kinds the random calls may miss with some seeds.
+	_wait_quietly(demo.panic_after(0.0, "fuzz panic"))
+	_wait_quietly(demo.parse_int("not a number"))
+	var gone = Node.new()
+	add_child(gone)
+	_wait_quietly(Async.signal(gone, "renamed"))
+	gone.free()
+	_make_values()
+	_check_discovery()
+	yield(get_tree(), "idle_frame")
+	while calls < total:
+		for _i in range(CALLS_PER_FRAME):
+			_one_call()
+		_check_deadlines()
+		yield(get_tree(), "idle_frame")
+	for _i in range(ERROR_FRAMES + 1):
+		yield(get_tree(), "idle_frame")
+	_check_deadlines()
+	for id in must_fail:
+		failures.append("%s: wrong-count call never resolved with an AsyncError" % must_fail[id][0])
+	yield(_thread_calls(), "completed")
+	# The engine and the pool still work.
+	var alive = yield(demo.ready("alive"), "completed")
+	if alive != "alive":
+		failures.append("the pool no longer works after the fuzz: %s" % str(alive))
+	print("fuzz: %d calls, %d awaitables (%d resolved within the run), %d AsyncError values, %d null results"
+		% [calls, awaited, resolved, error_values, nulls])
+	if failures.empty():
+		print("fuzz: ok")
+	else:
+		for f in failures.slice(0, 20):
+			print("FUZZ FAILURE: " + f)
+	get_tree().quit(0 if failures.empty() else 1)
+
+
+func _make_values():
+	var freed_node = Node.new()
+	freed_node.free()
+	var freed_ref_holder = Node2D.new()
+	freed_ref_holder.free()
+	var long_string = "x".repeat(100000)
+	var nested = []
+	var inner = nested
+	for _i in range(50):
+		var next = []
+		inner.append(next)
+		inner = next
+	values = [
+		null, true, false, 0, 1, -1, 7, 255, 2147483648, 4611686018427387904,
+		-9223372036854775807 - 1, 9223372036854775807, 0.0, -0.0, 0.001, 0.5, -0.5, 1e-300,
+		1e300, -1e300, NAN, INF, -INF, "", "x", "delay", "never", "completed", long_string,
+		"\u00e9\u4e2d\ud83d\ude00", Vector2(1, 2), Vector3(), Color(1, 0, 0), Rect2(), Transform(),
+		NodePath("/root"), RID(), [], [null], [1, "a", []], nested, [demo.ready(1)],
+		{}, {"a": {"b": [1, {"c": null}]}}, {null: null}, PoolByteArray([1, 2]),
+		PoolStringArray(["a"]), PoolRealArray([NAN]), freed_node, freed_ref_holder,
+		$AsyncExecutorDriver, self, demo, Async, Reference.new(), get_tree(),
+		Async.frames(1), Async.sleep(0.01), demo.ready(2),
+	]
+
+
+func _wait_quietly(state):
+	yield(state, "completed")
+
+
+func _random_value():
+	var i = rng.randi_range(0, values.size())
+	if i == values.size():
+		# A fresh crate object as argument: a task or an error value.
+		return Async.frames(1) if rng.randi_range(0, 1) == 0 else demo.ready(3)
+	return values[i]
+
+
+func _targets():
+	var task = Async.frames(rng.randi_range(0, 2))
+	if rng.randi_range(0, 3) == 0:
+		task = demo.delay_task(0.001)
+	if error_value == null or rng.randi_range(0, 100) == 0:
+		error_value = Async.sleep("not a number").result
+	return {
+		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
+		"AsyncTask": task, "AsyncError": error_value,
+	}
+
+
+func _one_call():
+	var targets = _targets()
+	var classes = METHODS.keys()
+	var cls = classes[rng.randi_range(0, classes.size() - 1)]
+	var target = targets[cls]
+	calls += 1
+	if cls in PROPERTIES and rng.randi_range(0, 4) == 0:
+		var props = PROPERTIES[cls]
+		var prop = props[rng.randi_range(0, props.size() - 1)]
+		target.set(prop, _random_value())
+		target.get(prop)
+		return
+	var names = METHODS[cls]
+	var method = names[rng.randi_range(0, names.size() - 1)]
+	var argc = rng.randi_range(0, 4)
+	var args = []
+	for _i in range(argc):
+		args.append(_random_value())
+	if method == "_process" and rng.randi_range(0, 1) == 0:
+		args = [rng.randf()]
+	var result = target.callv(method, args)
+	_check_result(cls, method, argc, result)
+
+
+func _check_result(cls, method, argc, result):
+	if result == null:
+		nulls += 1
+		if method in ARITY:
+			failures.append("%s.%s(%d args) returned null" % [cls, method, argc])
+		return
+	if not (result is Object):
+		return
+	if result.has_method("is_error"):
+		error_values += 1
+		return
+	if not result.has_signal("completed"):
+		failures.append("%s.%s returned an unexpected object %s" % [cls, method, str(result)])
+		return
+	awaited += 1
+	var box = {"done": false, "value": null}
+	next_id += 1
+	result.connect("completed", self, "_on_completed", [box], CONNECT_ONESHOT)
+	var arity = ARITY.get(method)
+	if arity != null and (argc < arity[0] or argc > arity[1]):
+		must_fail[next_id] = [method, Engine.get_idle_frames() + ERROR_FRAMES, box]
+
+
+func _on_completed(value, box):
+	box.done = true
+	box.value = value
+	resolved += 1
+
+
+func _check_deadlines():
+	var frame = Engine.get_idle_frames()
+	for id in must_fail.keys():
+		var entry = must_fail[id]
+		var box = entry[2]
+		if box.done:
+			var v = box.value
+			if not (v is Object and v.has_method("is_error") and v.kind == "bad_arguments"):
+				failures.append("%s with a wrong argument count resolved with %s" % [entry[0], str(v)])
+			must_fail.erase(id)
+		elif frame > entry[1]:
+			failures.append("%s with a wrong argument count did not resolve in %d frames" % [entry[0], ERROR_FRAMES])
+			must_fail.erase(id)
+
+
+# Every method the crate registers is fuzzed: compare with what the classes
+# report.
+func _check_discovery():
+	var targets = _targets()
+	for cls in targets:
+		var script = targets[cls].get_script()
+		if script == null:
+			continue
+		for m in script.get_script_method_list():
+			if not m.name in METHODS[cls] and not m.name.begins_with("_"):
+				failures.append("%s.%s is not fuzzed: add it to METHODS" % [cls, m.name])
+
+
+# Async methods called from a GDScript Thread: a clear error, no UB.
+func _thread_calls():
+	var main_task = demo.delay_task(30.0)
+	var thread = Thread.new()
+	if thread.start(self, "_thread_body", main_task) != OK:
+		failures.append("could not start a Thread")
+		yield(get_tree(), "idle_frame")
+		return
+	var results = thread.wait_to_finish()
+	for name in results:
+		var r = results[name]
+		var ok = (r is Object and r.has_method("is_error")) or r == null or r is bool or r is int
+		if not ok:
+			failures.append("thread call %s returned %s" % [name, str(r)])
+	# gdnative's own thread check refuses AsyncTask calls (null), or ours (false).
+	if results.get("cancel") or main_task.is_done():
+		failures.append("cancel() from a thread must be refused")
+	main_task.cancel()
+	print("thread calls: " + str(results.keys()))
+	yield(get_tree(), "idle_frame")
+
+
+func _thread_body(main_task):
+	return {
+		"delay": demo.delay(0.01),
+		"delay_task": demo.delay_task(0.01),
+		"countdown": demo.countdown(1),
+		"greet": demo.greet("thread"),
+		"sleep": Async.sleep(0.01),
+		"all": Async.all([]),
+		"cancel": main_task.cancel(),
+		"is_done": main_task.is_done(),
+		"pump_count": $AsyncExecutorDriver.pump_count(),
+	}
