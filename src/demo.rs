@@ -65,6 +65,37 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
     builder
         .method("delay_task", ScriptTaskFn::new("delay_task", delay_task))
         .done();
+    builder
+        .method(
+            "soak_wave",
+            ScriptAsyncFn::new("soak_wave", soak_wave).into_method(),
+        )
+        .done();
+}
+
+/// Most tasks one `soak_wave` accepts.
+const MAX_SOAK_WAVE: i64 = 1_000_000;
+
+/// `soak_wave(n: int) -> Dictionary`: spawns `n` Rust tasks (some
+/// panicking, some cancelled, some timing out; see
+/// [`soak::wave`](crate::soak::wave)), awaits them all and resolves with
+/// `{completed, panicked, cancelled, timed_out}`.
+fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dictionary>, String> {
+    args.expect_count(1, 1)?;
+    let n: i64 = args.get(0, "n")?;
+    let n = usize::try_from(n)
+        .ok()
+        .filter(|n| *n as i64 <= MAX_SOAK_WAVE)
+        .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_SOAK_WAVE}, got {n}"))?;
+    Ok(async move {
+        let counts = crate::soak::wave(n).await;
+        let dict = Dictionary::new();
+        dict.insert("completed", counts.completed);
+        dict.insert("panicked", counts.panicked);
+        dict.insert("cancelled", counts.cancelled);
+        dict.insert("timed_out", counts.timed_out);
+        dict.into_shared()
+    })
 }
 
 /// `delay(seconds: float) -> float`: waits on a Tokio timer and resolves
@@ -280,6 +311,18 @@ impl AsyncDemo {
             Ok("liftoff")
         })
         .owned_to_variant()
+    }
+
+    /// `resident_kib() -> int`: this process's resident memory in KiB
+    /// (`VmRSS`) after returning freed heap memory to the OS (see
+    /// [`soak::trim_heap`](crate::soak::trim_heap)), or -1 where it cannot
+    /// be read.
+    #[method]
+    fn resident_kib(&self) -> i64 {
+        crate::soak::trim_heap();
+        crate::soak::resident_kib()
+            .and_then(|kib| i64::try_from(kib).ok())
+            .unwrap_or(-1)
     }
 
     /// `dropped_early() -> int`: how many `delay_task` futures were

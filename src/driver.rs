@@ -217,6 +217,27 @@ impl AsyncExecutorDriver {
         i64::try_from(SharedLocalPool::current().pumps()).unwrap_or(i64::MAX)
     }
 
+    /// `live_tasks() -> int`: tasks spawned through this thread's pool that
+    /// have not finished or been dropped yet (see
+    /// [`SharedLocalPool::live_tasks`]); -1 off the main thread.
+    #[method]
+    fn live_tasks(&self) -> i64 {
+        if crate::main_thread::check("AsyncExecutorDriver.live_tasks").is_err() {
+            return -1;
+        }
+        i64::try_from(SharedLocalPool::current().live_tasks()).unwrap_or(i64::MAX)
+    }
+
+    /// `spawned_tasks() -> int`: tasks ever spawned through this thread's
+    /// pool; -1 off the main thread.
+    #[method]
+    fn spawned_tasks(&self) -> i64 {
+        if crate::main_thread::check("AsyncExecutorDriver.spawned_tasks").is_err() {
+            return -1;
+        }
+        i64::try_from(SharedLocalPool::current().spawned_tasks()).unwrap_or(i64::MAX)
+    }
+
     #[method]
     fn _process(&self, _delta: f64) {
         let frame = Engine::godot_singleton().get_idle_frames();

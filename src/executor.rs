@@ -67,6 +67,7 @@ pub struct SharedLocalPool {
     warned_no_driver: Cell<bool>,
     diagnostics: Cell<Option<DiagnosticSink>>,
     live_tasks: Rc<Cell<usize>>,
+    spawned: Cell<u64>,
     pumps: Cell<u64>,
 }
 
@@ -100,6 +101,7 @@ impl SharedLocalPool {
             warned_no_driver: Cell::new(false),
             diagnostics: Cell::new(None),
             live_tasks: Rc::default(),
+            spawned: Cell::new(0),
             pumps: Cell::new(0),
         })
     }
@@ -278,7 +280,13 @@ impl SharedLocalPool {
         self.diagnostics.set(Some(sink));
     }
 
+    /// The number of tasks ever spawned through this pool.
+    pub fn spawned_tasks(&self) -> u64 {
+        self.spawned.get()
+    }
+
     fn note_spawn(&self) {
+        self.spawned.set(self.spawned.get() + 1);
         if self.drivers.get() == 0 && !self.warned_no_driver.replace(true) {
             if let Some(sink) = self.diagnostics.get() {
                 sink(NO_DRIVER);

@@ -56,6 +56,7 @@ mod panic;
 mod pump;
 mod rt;
 mod signal;
+pub mod soak;
 mod task;
 mod task_fn;
 mod toolkit;

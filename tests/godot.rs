@@ -218,6 +218,27 @@ fn fuzzing_every_script_method_keeps_the_engine_clean() {
     assert_clean(&run);
 }
 
+/// Over 1M tasks through the pool from GDScript and Rust waves (see
+/// `tests/soak.gd`): memory flat, no live task left, clean exit.
+#[test]
+fn soak_of_a_million_tasks_keeps_memory_flat() {
+    let run = run_scene("res://tests/soak.tscn");
+    let spawned = run.output.lines().find_map(|l| {
+        l.strip_prefix("soak: ")?
+            .split_once(" tasks through the pool")?
+            .0
+            .parse::<u64>()
+            .ok()
+    });
+    assert!(
+        matches!(spawned, Some(n) if n >= 1_000_000),
+        "soak task count {spawned:?}\n{}",
+        run.output
+    );
+    assert!(run.output.contains("soak: ok"), "{}", run.output);
+    assert_clean(&run);
+}
+
 #[test]
 fn embedded_library_works() {
     let run = run_godot(&["--embedded", "res://tests/embedded/embedded.tscn"]);

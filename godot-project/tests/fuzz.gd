@@ -18,15 +18,17 @@ const ARITY = {
 	"delay": [1, 1], "ready": [1, 1], "sum_in_steps": [2, 2], "wait_signal": [2, 2],
 	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
 	"sleep": [1, 1], "frames": [1, 1], "timeout": [2, 2], "all": [1, 1], "any": [1, 1],
-	"signal": [2, 3], "task": [1, 1],
+	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1],
 }
 # Methods registered by the crate, per class (the scene also discovers them
 # from each script and fails if one is missing here).
 const METHODS = {
 	"AsyncDemo": ["delay", "ready", "sum_in_steps", "wait_signal", "fan_out", "spin",
-		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet"],
+		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
+		"soak_wave", "resident_kib"],
 	"Async": ["sleep", "frames", "timeout", "all", "any", "signal", "task"],
-	"AsyncExecutorDriver": ["pump_count", "_process", "_enter_tree", "_exit_tree"],
+	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks", "_process",
+		"_enter_tree", "_exit_tree"],
 	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
 	"AsyncError": ["is_error", "_to_string"],
 }
@@ -268,4 +270,6 @@ func _thread_body(main_task):
 		"cancel": main_task.cancel(),
 		"is_done": main_task.is_done(),
 		"pump_count": $AsyncExecutorDriver.pump_count(),
+		"live_tasks": $AsyncExecutorDriver.live_tasks(),
+		"soak_wave": demo.soak_wave(10),
 	}
