@@ -147,11 +147,14 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
 }
 
 /// `wait_signal(object: Object, signal: String) -> Array`: resolves with the
-/// arguments of the next emission of `signal` on `object`.
-fn wait_signal(
-    ctx: Arc<Context>,
-    args: Args,
-) -> Result<impl Future<Output = Vec<Variant>>, String> {
+/// arguments of the next emission of `signal` on `object`, or an
+/// `AsyncError` of kind `freed` if the object is freed first.
+///
+/// Uses the crate's own [`signal`](crate::signal) wait, not gdnative-async's
+/// `Context::signal`: that one keeps a pool of bridge objects until the
+/// library is unloaded, when Godot frees them without running their
+/// destructors (valgrind reports their Rust data as definitely lost).
+fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
     args.expect_count(2, 2)?;
     let object: Ref<Object> = args.get(0, "object")?;
     let signal: String = args.get(1, "signal")?;
@@ -165,8 +168,20 @@ fn wait_signal(
             object.get_class()
         ));
     }
-    ctx.signal(object, &signal)
-        .map_err(|e| format!("could not connect to `{signal}`: {e:?}"))
+    let wait = crate::signal(object, &signal).map_err(|e| e.message)?;
+    Ok(async move {
+        match wait.await {
+            Ok(values) => values.to_variant(),
+            Err(error) => {
+                let error = AsyncError::new(
+                    error.error_kind().unwrap_or(ErrorKind::Failed),
+                    "wait_signal",
+                    error.message,
+                );
+                error.report()
+            }
+        }
+    })
 }
 
 /// Most tasks `fan_out` accepts.

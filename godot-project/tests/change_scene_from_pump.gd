@@ -10,11 +10,12 @@ signal never
 
 func _ready():
 	_wait(demo.delay(30.0))
-	_wait(demo.wait_signal(self, "never"))
-	# Resolves with `freed` when this scene goes (not waited on here: a
+	# Resolve with `freed` when this scene goes (not waited on here: a
 	# coroutine of a freed script cannot resume).
 	print("EXPECT-LOG: async method `signal` failed (freed)")
+	print("EXPECT-LOG: async method `wait_signal` failed (freed)")
 	Async.signal(self, "never")
+	demo.wait_signal(self, "never")
 	yield(demo.ready(0), "completed")
 	if get_tree().change_scene("res://tests/change_scene_target.tscn") != OK:
 		print("unexpected: change_scene failed")
