@@ -120,8 +120,8 @@ fn gdscript_test_suites_pass() {
     let run = run_scene("res://tests/runner.tscn");
     let counts = summary(&run.output);
     assert!(
-        matches!(counts, Some((passed, 0)) if passed >= 42),
-        "GDScript tests: {counts:?} (want at least 42 passed, 0 failed)\n{}",
+        matches!(counts, Some((passed, 0)) if passed >= 52),
+        "GDScript tests: {counts:?} (want at least 52 passed, 0 failed)\n{}",
         run.output
     );
     assert_clean(&run);
@@ -151,46 +151,49 @@ fn demo_runs_and_quits_cleanly() {
     assert_clean(&run);
 }
 
-#[test]
-fn quitting_with_pending_tasks_is_clean() {
-    let run = run_scene("res://tests/quit_pending.tscn");
-    assert!(
-        run.output.contains("quitting with tasks pending"),
-        "{}",
-        run.output
-    );
+/// Runs `scene`, which must print every line of `lines`, never a line with
+/// `unexpected`, and be clean.
+fn assert_scene_prints(scene: &str, lines: &[&str]) {
+    let run = run_scene(scene);
+    for line in lines {
+        assert!(run.output.contains(line), "lacks `{line}`:\n{}", run.output);
+    }
     assert!(!run.output.contains("unexpected"), "{}", run.output);
     assert_clean(&run);
+}
+
+#[test]
+fn quitting_with_pending_tasks_is_clean() {
+    assert_scene_prints(
+        "res://tests/quit_pending.tscn",
+        &["quitting with tasks pending"],
+    );
 }
 
 /// `get_tree().quit()` from a coroutine resumed inside the pump, with more
 /// work started after it.
 #[test]
 fn quitting_from_a_resumed_coroutine_is_clean() {
-    let run = run_scene("res://tests/quit_reentrant.tscn");
-    for line in [
-        "quit from a resumed coroutine",
-        "still pumping after quit: late",
-    ] {
-        assert!(run.output.contains(line), "lacks `{line}`:\n{}", run.output);
-    }
-    assert!(!run.output.contains("unexpected"), "{}", run.output);
-    assert_clean(&run);
+    assert_scene_prints(
+        "res://tests/quit_reentrant.tscn",
+        &[
+            "quit from a resumed coroutine",
+            "still pumping after quit: late",
+        ],
+    );
 }
 
 /// `get_tree().change_scene()` from a coroutine resumed inside the pump: the
 /// old scene's driver goes with tasks pending, the new scene's works.
 #[test]
 fn changing_scene_from_a_resumed_coroutine_works() {
-    let run = run_scene("res://tests/change_scene_from_pump.tscn");
-    for line in [
-        "changing scene from a resumed coroutine",
-        "after change_scene: new scene, slept True, hello, again",
-    ] {
-        assert!(run.output.contains(line), "lacks `{line}`:\n{}", run.output);
-    }
-    assert!(!run.output.contains("unexpected"), "{}", run.output);
-    assert_clean(&run);
+    assert_scene_prints(
+        "res://tests/change_scene_from_pump.tscn",
+        &[
+            "changing scene from a resumed coroutine",
+            "after change_scene: new scene, slept True, hello, again",
+        ],
+    );
 }
 
 /// Bad input to every script-facing method (see `tests/fuzz.gd`): thousands

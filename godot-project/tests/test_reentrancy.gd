@@ -1,7 +1,8 @@
 # What a GDScript coroutine may do when it resumes *inside* the pump (the
 # driver's _process and the pool's pump are on the stack): every test first
 # yields on a Rust future, so the code after that yield runs in the pump.
-# Freeing the pumping driver is in test_lifecycle.gd; quit() and
+# Freeing the pumping driver (then starting work, with methods and the
+# toolkit, and adding a driver) is in test_lifecycle.gd; quit() and
 # change_scene() have their own scenes (quit_reentrant, change_scene_from_pump).
 extends "res://tests/test_case.gd"
 
@@ -82,20 +83,3 @@ func test_resumed_coroutine_removes_the_only_driver():
 	check((yield(wait_box(box, 10), "completed")), "work started without a driver completes")
 	check((yield(wait_box(timer, 10), "completed")), "timer started in the last pump completes")
 	check_eq(box.value, "waits", "its value")
-
-
-func test_resumed_coroutine_frees_the_pumping_driver_and_uses_the_toolkit():
-	expect_log("no AsyncExecutorDriver is in the scene tree")
-	detach_main_driver()
-	var temp = add_driver()
-	var pending = Async.sleep(0.05)
-	yield(demo.ready(0), "completed")
-	temp.free()
-	var after = watch(Async.sleep(0.01))
-	var task = watch(demo.delay_task(0.01))
-	var other = add_driver()
-	check((yield(wait_box(after, 60), "completed")), "toolkit work started after free() completes")
-	check((yield(wait_box(task, 60), "completed")), "task started after free() completes")
-	check(typeof(yield(pending, "completed")) == TYPE_REAL, "pending toolkit timer survived")
-	other.free()
-	reattach_main_driver()
