@@ -15,6 +15,7 @@ use std::time::Instant;
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
+use crate::error::AsyncError;
 use crate::method::{guard, guard_result, Args, ScriptAsyncFn};
 use crate::task::AsyncTask;
 use crate::task_fn::{Refusal, ScriptTaskFn};
@@ -54,6 +55,12 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
         .done();
     builder
         .method("spin", ScriptAsyncFn::new("spin", spin).into_method())
+        .done();
+    builder
+        .method(
+            "background_spin",
+            ScriptAsyncFn::new("background_spin", background_spin).into_method(),
+        )
         .done();
     builder
         .method(
@@ -172,6 +179,36 @@ fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Str
         cx.waker().wake_by_ref();
         std::task::Poll::Pending
     }))
+}
+
+/// `background_spin(seconds: float) -> int`: burns a core for `seconds` on
+/// the background runtime's blocking threads (via
+/// [`spawn_blocking`](crate::spawn_blocking)) and resolves with the number
+/// of loop rounds, while the game's frames keep coming.
+fn background_spin(
+    _ctx: Arc<Context>,
+    args: Args,
+) -> Result<impl Future<Output = Variant>, String> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let work = crate::spawn_blocking(move || {
+            let start = Instant::now();
+            let mut rounds = 0i64;
+            while start.elapsed() < duration {
+                rounds = std::hint::black_box(rounds + 1);
+            }
+            rounds
+        });
+        match work.await {
+            Ok(rounds) => rounds.to_variant(),
+            Err(error) => AsyncError {
+                method: "background_spin".into(),
+                ..error
+            }
+            .report(),
+        }
+    })
 }
 
 /// `panic_after(seconds: float, message: String)`: panics after the delay.

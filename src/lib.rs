@@ -43,6 +43,7 @@
 //! ```
 
 mod awaitable;
+mod background;
 mod budget;
 mod demo;
 pub mod driver;
@@ -63,6 +64,10 @@ mod weak;
 #[cfg(feature = "entry-points")]
 mod entry;
 
+pub use background::{
+    background_workers, default_background_workers, set_background_workers, shutdown_background,
+    spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
+};
 pub use demo::AsyncDemo;
 pub use driver::AsyncExecutorDriver;
 pub use error::{AsyncError, ErrorKind};
@@ -107,7 +112,8 @@ pub fn register(handle: InitHandle) {
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
-/// gdnative-async's signal observers. Call it when the library is unloaded,
+/// gdnative-async's signal observers, and stops the background runtime
+/// (waiting at most [`SHUTDOWN_TIMEOUT`] for blocking work). Call it when the library is unloaded,
 /// so that Godot does not report leaked objects at exit. The crate's own
 /// entry points call it from `godot_nativescript_terminate`.
 ///
@@ -117,4 +123,5 @@ pub fn terminate() {
         log::error("terminate() called from inside a pump; tasks were kept");
     }
     gdnative::tasks::terminate_runtime();
+    shutdown_background();
 }
