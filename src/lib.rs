@@ -49,6 +49,7 @@ mod demo;
 pub mod driver;
 mod error;
 pub mod executor;
+mod files;
 mod log;
 pub mod method;
 mod once;
