@@ -59,6 +59,7 @@ mod rt;
 mod signal;
 mod task;
 mod task_fn;
+mod tcp;
 mod toolkit;
 mod weak;
 
@@ -78,6 +79,7 @@ pub use rt::{frames, sleep, spawn_local};
 pub use signal::{signal, Signal};
 pub use task::{AsyncTask, TaskDone};
 pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
+pub use tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use toolkit::AsyncToolkit;
 
 pub use panic::{catch_panic, install_hook, CatchPanic};
@@ -108,6 +110,8 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
+    handle.add_class::<AsyncTcpStream>();
+    handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
 }
