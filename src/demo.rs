@@ -212,6 +212,42 @@ fn background_spin(
     })
 }
 
+/// The example service's handle as a Godot object (from
+/// `AsyncDemo.hash_service`): `request(text)` waits for room in the queue,
+/// `try_request(text)` fails at once with a `busy` error when it is full;
+/// both return an [`AsyncTask`] resolving with the hash (a hex String).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[no_constructor]
+pub struct HashService {
+    service: crate::Service<String, String>,
+}
+
+#[methods]
+impl HashService {
+    /// `request(text: String) -> AsyncTask`.
+    #[method]
+    fn request(&self, text: String) -> Instance<AsyncTask> {
+        let service = self.service.clone();
+        AsyncTask::spawn_result("request", async move { service.request(text).await })
+    }
+
+    /// `try_request(text: String) -> AsyncTask`.
+    #[method]
+    fn try_request(&self, text: String) -> Instance<AsyncTask> {
+        match self.service.try_request(text) {
+            Ok(response) => AsyncTask::spawn_result("try_request", response),
+            Err(busy) => AsyncTask::resolved("try_request", busy.report()),
+        }
+    }
+
+    /// `queued() -> int`: requests waiting (not counting the one handled).
+    #[method]
+    fn queued(&self) -> i64 {
+        self.service.queued() as i64
+    }
+}
+
 fn bad_arguments(method: &str, message: &str) -> Variant {
     AsyncError::new(crate::ErrorKind::BadArguments, method, message).report()
 }
@@ -442,6 +478,32 @@ impl AsyncDemo {
                 "argument 1 `kind`: expected \"broadcast\" or \"watch\"",
             ),
         }
+    }
+
+    /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
+    /// example request/response service (see [`Service`](crate::Service)):
+    /// it hashes each request's text on the background runtime, taking
+    /// `delay` seconds per request, with a queue of `capacity`.
+    #[method]
+    fn hash_service(&self, capacity: i64, delay: f64) -> Variant {
+        let Ok(capacity) = usize::try_from(capacity) else {
+            return bad_arguments("hash_service", "argument 1 `capacity`: must be at least 1");
+        };
+        let Some(delay) = Duration::try_from_secs_f64(delay)
+            .ok()
+            .filter(|d| d.as_secs() < 60)
+        else {
+            return bad_arguments("hash_service", "argument 2 `delay`: seconds in 0..60");
+        };
+        let service =
+            crate::Service::start("hash_service", capacity, move |text: String| async move {
+                tokio::time::sleep(delay).await;
+                let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                format!("{hash:016x}")
+            });
+        HashService { service }.emplace().owned_to_variant()
     }
 
     /// `parse_int(text: String) -> int`, written with [`guard_result`]: an
