@@ -248,6 +248,21 @@ impl HashService {
     }
 }
 
+static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a `background_job` future dropped before it finished.
+struct JobProbe {
+    finished: bool,
+}
+
+impl Drop for JobProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            JOBS_DROPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 fn bad_arguments(method: &str, message: &str) -> Variant {
     AsyncError::new(crate::ErrorKind::BadArguments, method, message).report()
 }
@@ -478,6 +493,55 @@ impl AsyncDemo {
                 "argument 1 `kind`: expected \"broadcast\" or \"watch\"",
             ),
         }
+    }
+
+    /// `background_job(seconds: float, outcome: String) -> AsyncTask`: a
+    /// future on the background runtime that sleeps `seconds`, then
+    /// returns `"done"` (`outcome` "ok"), fails with a Rust error ("fail")
+    /// or panics ("panic"). Cancelling the task cancels the background
+    /// future; `background_jobs_dropped()` counts those dropped unfinished.
+    #[method]
+    fn background_job(&self, seconds: f64, outcome: String) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("background_job", async move {
+            let duration = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS)
+                .ok_or_else(|| {
+                    AsyncError::new(
+                        crate::ErrorKind::BadArguments,
+                        "background_job",
+                        format!(
+                            "seconds must be in 0..={}, got {seconds}",
+                            crate::MAX_SECONDS
+                        ),
+                    )
+                })?;
+            let job = crate::spawn_background(async move {
+                let mut probe = JobProbe { finished: false };
+                tokio::time::sleep(duration).await;
+                probe.finished = true;
+                match outcome.as_str() {
+                    "ok" => Ok("done"),
+                    "panic" => panic!("background job panicked on purpose"),
+                    other => Err(format!("background job failed on purpose ({other})")),
+                }
+            });
+            match job.await? {
+                Ok(value) => Ok(value),
+                Err(message) => Err(AsyncError::new(
+                    crate::ErrorKind::Failed,
+                    "background_job",
+                    message,
+                )),
+            }
+        })
+    }
+
+    /// `background_jobs_dropped() -> int`: background futures of
+    /// `background_job` dropped before they finished (cancelled).
+    #[method]
+    fn background_jobs_dropped(&self) -> i64 {
+        JOBS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) as i64
     }
 
     /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
