@@ -121,11 +121,13 @@
 //! - `embedded-example`: builds `examples/embedded.rs`.
 
 mod awaitable;
+mod background;
 mod budget;
 mod demo;
 pub mod driver;
 mod error;
 pub mod executor;
+mod files;
 mod log;
 pub mod method;
 mod once;
@@ -133,14 +135,20 @@ mod panic;
 mod pump;
 mod rt;
 mod signal;
+mod stream;
 mod task;
 mod task_fn;
+mod tcp;
 mod toolkit;
 mod weak;
 
 #[cfg(feature = "entry-points")]
 mod entry;
 
+pub use background::{
+    background_workers, default_background_workers, set_background_workers, shutdown_background,
+    spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
+};
 pub use demo::AsyncDemo;
 pub use driver::AsyncExecutorDriver;
 pub use error::{AsyncError, ErrorKind};
@@ -148,8 +156,10 @@ pub use executor::SharedLocalPool;
 pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
 pub use rt::{frames, sleep, spawn_local};
 pub use signal::{signal, Signal};
+pub use stream::{AsyncStream, Step};
 pub use task::{AsyncTask, TaskDone};
 pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
+pub use tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use toolkit::AsyncToolkit;
 
 pub use panic::{catch_panic, install_hook, CatchPanic};
@@ -180,12 +190,16 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
+    handle.add_class::<AsyncTcpStream>();
+    handle.add_class::<AsyncStream>();
+    handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
-/// gdnative-async's signal observers. Call it when the library is unloaded,
+/// gdnative-async's signal observers, and stops the background runtime
+/// (waiting at most [`SHUTDOWN_TIMEOUT`] for blocking work). Call it when the library is unloaded,
 /// so that Godot does not report leaked objects at exit. The crate's own
 /// entry points call it from `godot_nativescript_terminate`.
 ///
@@ -195,4 +209,5 @@ pub fn terminate() {
         log::error("terminate() called from inside a pump; tasks were kept");
     }
     gdnative::tasks::terminate_runtime();
+    shutdown_background();
 }

@@ -55,8 +55,9 @@ where
 
 /// Like [`guard`], for a future returning `Result`: `Ok(value)` resolves
 /// with `value`, `Err(e)` prints and resolves with an [`AsyncError`] of
-/// kind `"failed"` whose message is `e`'s `Display`, and a panic resolves
-/// with kind `"panic"`. This is the whole mapping from Rust errors to the
+/// kind `"failed"` whose message is `e`'s `Display` (an `Err` that is
+/// itself an [`AsyncError`], e.g. from [`spawn_blocking`](crate::spawn_blocking),
+/// keeps its kind), and a panic resolves with kind `"panic"`. This is the whole mapping from Rust errors to the
 /// error convention: write the body with `?` and wrap it.
 ///
 /// ```no_run
@@ -86,11 +87,19 @@ pub fn guard_result<F, T, E>(
 where
     F: Future<Output = Result<T, E>> + 'static,
     T: ToVariant,
-    E: std::fmt::Display,
+    E: std::fmt::Display + 'static,
 {
     guard_map(method, future, move |result| match result {
         Ok(value) => value.to_variant(),
-        Err(e) => AsyncError::new(ErrorKind::Failed, method, e.to_string()).report(),
+        Err(e) => {
+            let message = e.to_string();
+            // An `AsyncError` (e.g. from a background task) keeps its kind.
+            let kind = (&e as &dyn std::any::Any)
+                .downcast_ref::<AsyncError>()
+                .and_then(AsyncError::error_kind)
+                .unwrap_or(ErrorKind::Failed);
+            AsyncError::new(kind, method, message).report()
+        }
     })
 }
 

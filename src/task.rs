@@ -140,7 +140,7 @@ impl AsyncTask {
     where
         F: Future<Output = Result<T, E>> + 'static,
         T: ToVariant,
-        E: std::fmt::Display,
+        E: std::fmt::Display + 'static,
     {
         Self::start(name, Box::pin(guard_result(name, future)))
     }

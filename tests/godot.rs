@@ -117,6 +117,19 @@ fn embedded_library_works() {
     assert_clean(&run);
 }
 
+/// The background-job demo: progress from a worker thread while frames
+/// keep coming, headless.
+#[test]
+fn background_demo_runs() {
+    let run = run_scene("res://background_demo.tscn");
+    assert!(
+        run.output.contains("hash_job done: checksum "),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+}
+
 /// The benchmark scene at small sizes: it keeps working and prints every
 /// table (the figures themselves are for `scripts/bench.sh`, not tests).
 #[test]
