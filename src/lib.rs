@@ -20,6 +20,9 @@
 //!   methods that always resolve, with an [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
 //!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
+//! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
+//!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
+//!   [`AsyncStream`] (Rust streams and channels as Godot signals).
 //! - [`AsyncDemo`]: example methods.
 //!
 //! Only GDScript, no Rust of your own? Use the Godot addon instead (the
