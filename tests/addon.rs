@@ -182,10 +182,12 @@ fn editor_plugin_adds_and_removes_the_autoload() {
         ".",
     ];
     let run = run_engine(&xvfb, &args, &dir, 180);
+    println!("editor output:\n{}", run.output); // shown with --nocapture
     let toolkit = "*res://addons/gdnative_tokio/async_toolkit.gdns";
     for line in [
         "EDITOR-CHECK before: plugin=False autoload=none saved=none".to_owned(),
         format!("EDITOR-CHECK enabled: plugin=True autoload={toolkit} saved={toolkit}"),
+        "EDITOR-CHECK driver icon imported: True".to_owned(),
         "EDITOR-CHECK disabled: plugin=False autoload=none saved=none".to_owned(),
         "EDITOR-CHECK done".to_owned(),
     ] {

@@ -1,14 +1,16 @@
 # Test-only editor plugin (tests/addon.rs puts it into a temporary project
 # as res://addons/gdt_editor_check/plugin.gd): once the editor has scanned
 # the project, it enables the gdnative_tokio plugin, checks that the `Async`
-# autoload was added (in memory and in the saved project.godot), disables
-# the plugin, checks that the autoload is gone, prints one `EDITOR-CHECK`
-# line per step and quits the editor.
+# autoload was added (in memory and in the saved project.godot) and that
+# the driver's icon was imported, disables the plugin, checks that the
+# autoload is gone, prints one `EDITOR-CHECK` line per step and quits the
+# editor.
 tool
 extends EditorPlugin
 
 const ADDON = "gdnative_tokio"
 const SETTING = "autoload/Async"
+const ICON = "res://addons/gdnative_tokio/async_executor_driver.svg"
 
 
 func _enter_tree():
@@ -25,6 +27,7 @@ func _run():
 	get_editor_interface().set_plugin_enabled(ADDON, true)
 	yield(_settle(), "completed")
 	_report("enabled")
+	print("EDITOR-CHECK driver icon imported: %s" % (load(ICON) is Texture))
 	get_editor_interface().set_plugin_enabled(ADDON, false)
 	yield(_settle(), "completed")
 	_report("disabled")
