@@ -208,6 +208,12 @@ impl<T> Background<T> {
         }
     }
 
+    /// Lets the work run on without anyone awaiting it: dropping a detached
+    /// `Background` does not cancel its future.
+    pub fn detach(mut self) {
+        self.abort_on_drop = false;
+    }
+
     /// Whether the work has finished (its output is ready to be taken).
     pub fn is_finished(&self) -> bool {
         self.handle.as_ref().map_or(true, JoinHandle::is_finished)

@@ -212,6 +212,57 @@ fn background_spin(
     })
 }
 
+/// The example service's handle as a Godot object (from
+/// `AsyncDemo.hash_service`): `request(text)` waits for room in the queue,
+/// `try_request(text)` fails at once with a `busy` error when it is full;
+/// both return an [`AsyncTask`] resolving with the hash (a hex String).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[no_constructor]
+pub struct HashService {
+    service: crate::Service<String, String>,
+}
+
+#[methods]
+impl HashService {
+    /// `request(text: String) -> AsyncTask`.
+    #[method]
+    fn request(&self, text: String) -> Instance<AsyncTask> {
+        let service = self.service.clone();
+        AsyncTask::spawn_result("request", async move { service.request(text).await })
+    }
+
+    /// `try_request(text: String) -> AsyncTask`.
+    #[method]
+    fn try_request(&self, text: String) -> Instance<AsyncTask> {
+        match self.service.try_request(text) {
+            Ok(response) => AsyncTask::spawn_result("try_request", response),
+            Err(busy) => AsyncTask::resolved("try_request", busy.report()),
+        }
+    }
+
+    /// `queued() -> int`: requests waiting (not counting the one handled).
+    #[method]
+    fn queued(&self) -> i64 {
+        self.service.queued() as i64
+    }
+}
+
+static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a `background_job` future dropped before it finished.
+struct JobProbe {
+    finished: bool,
+}
+
+impl Drop for JobProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            JOBS_DROPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 fn bad_arguments(method: &str, message: &str) -> Variant {
     AsyncError::new(crate::ErrorKind::BadArguments, method, message).report()
 }
@@ -442,6 +493,81 @@ impl AsyncDemo {
                 "argument 1 `kind`: expected \"broadcast\" or \"watch\"",
             ),
         }
+    }
+
+    /// `background_job(seconds: float, outcome: String) -> AsyncTask`: a
+    /// future on the background runtime that sleeps `seconds`, then
+    /// returns `"done"` (`outcome` "ok"), fails with a Rust error ("fail")
+    /// or panics ("panic"). Cancelling the task cancels the background
+    /// future; `background_jobs_dropped()` counts those dropped unfinished.
+    #[method]
+    fn background_job(&self, seconds: f64, outcome: String) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("background_job", async move {
+            let duration = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS)
+                .ok_or_else(|| {
+                    AsyncError::new(
+                        crate::ErrorKind::BadArguments,
+                        "background_job",
+                        format!(
+                            "seconds must be in 0..={}, got {seconds}",
+                            crate::MAX_SECONDS
+                        ),
+                    )
+                })?;
+            let job = crate::spawn_background(async move {
+                let mut probe = JobProbe { finished: false };
+                tokio::time::sleep(duration).await;
+                probe.finished = true;
+                match outcome.as_str() {
+                    "ok" => Ok("done"),
+                    "panic" => panic!("background job panicked on purpose"),
+                    other => Err(format!("background job failed on purpose ({other})")),
+                }
+            });
+            match job.await? {
+                Ok(value) => Ok(value),
+                Err(message) => Err(AsyncError::new(
+                    crate::ErrorKind::Failed,
+                    "background_job",
+                    message,
+                )),
+            }
+        })
+    }
+
+    /// `background_jobs_dropped() -> int`: background futures of
+    /// `background_job` dropped before they finished (cancelled).
+    #[method]
+    fn background_jobs_dropped(&self) -> i64 {
+        JOBS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) as i64
+    }
+
+    /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
+    /// example request/response service (see [`Service`](crate::Service)):
+    /// it hashes each request's text on the background runtime, taking
+    /// `delay` seconds per request, with a queue of `capacity`.
+    #[method]
+    fn hash_service(&self, capacity: i64, delay: f64) -> Variant {
+        let Ok(capacity) = usize::try_from(capacity) else {
+            return bad_arguments("hash_service", "argument 1 `capacity`: must be at least 1");
+        };
+        let Some(delay) = Duration::try_from_secs_f64(delay)
+            .ok()
+            .filter(|d| d.as_secs() < 60)
+        else {
+            return bad_arguments("hash_service", "argument 2 `delay`: seconds in 0..60");
+        };
+        let service =
+            crate::Service::start("hash_service", capacity, move |text: String| async move {
+                tokio::time::sleep(delay).await;
+                let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                format!("{hash:016x}")
+            });
+        HashService { service }.emplace().owned_to_variant()
     }
 
     /// `parse_int(text: String) -> int`, written with [`guard_result`]: an

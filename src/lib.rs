@@ -137,6 +137,7 @@ mod once;
 mod panic;
 mod pump;
 mod rt;
+mod service;
 mod signal;
 mod stream;
 mod task;
@@ -152,12 +153,13 @@ pub use background::{
     background_workers, default_background_workers, set_background_workers, shutdown_background,
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
-pub use demo::AsyncDemo;
+pub use demo::{AsyncDemo, HashService};
 pub use driver::AsyncExecutorDriver;
 pub use error::{AsyncError, ErrorKind};
 pub use executor::SharedLocalPool;
 pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
 pub use rt::{frames, sleep, spawn_local};
+pub use service::Service;
 pub use signal::{signal, Signal};
 pub use stream::{AsyncStream, Step};
 pub use task::{AsyncTask, TaskDone};
@@ -195,6 +197,7 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncToolkit>();
     handle.add_class::<AsyncTcpStream>();
     handle.add_class::<AsyncStream>();
+    handle.add_class::<HashService>();
     handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());

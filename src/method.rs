@@ -92,12 +92,15 @@ where
     guard_map(method, future, move |result| match result {
         Ok(value) => value.to_variant(),
         Err(e) => {
-            let message = e.to_string();
-            // An `AsyncError` (e.g. from a background task) keeps its kind.
-            let kind = (&e as &dyn std::any::Any)
-                .downcast_ref::<AsyncError>()
-                .and_then(AsyncError::error_kind)
-                .unwrap_or(ErrorKind::Failed);
+            // An `AsyncError` (e.g. from a background task) keeps its kind
+            // and message; anything else is `failed` with its Display.
+            let (kind, message) = match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
+                Some(error) => (
+                    error.error_kind().unwrap_or(ErrorKind::Failed),
+                    error.message.clone(),
+                ),
+                None => (ErrorKind::Failed, e.to_string()),
+            };
             AsyncError::new(kind, method, message).report()
         }
     })

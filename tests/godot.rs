@@ -106,6 +106,22 @@ fn quitting_with_pending_tasks_is_clean() {
 }
 
 #[test]
+fn quitting_with_sockets_and_background_work_is_prompt_and_clean() {
+    let start = std::time::Instant::now();
+    let run = run_scene("res://tests/quit_io.tscn");
+    let took = start.elapsed();
+    assert!(
+        run.output
+            .contains("quitting with sockets and background work pending"),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+    // Building is included; the exit itself is bounded by 0.5 s.
+    assert!(took < std::time::Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
 fn embedded_library_works() {
     let run = run_godot(&["--embedded", "res://tests/embedded/embedded.tscn"]);
     assert!(
