@@ -26,6 +26,7 @@ const ZIP_FILES: &[&str] = &[
     "addons/gdnative_tokio/async_stream.gdns",
     "addons/gdnative_tokio/async_tcp_stream.gdns",
     "addons/gdnative_tokio/async_tcp_listener.gdns",
+    "addons/gdnative_tokio/hash_service.gdns",
     "addons/gdnative_tokio/plugin.cfg",
     "addons/gdnative_tokio/plugin.gd",
     "addons/gdnative_tokio/async_executor_driver.svg",
@@ -199,4 +200,32 @@ fn editor_plugin_adds_and_removes_the_autoload() {
     }
     assert_clean(&run);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every class `register` adds has a `.gdns` in the addon (classes added
+/// later must not be forgotten there).
+#[test]
+fn every_registered_class_has_a_gdns() {
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("cannot read src/lib.rs");
+    let classes: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("handle.add_class::<"))
+        .filter_map(|rest| rest.split_once(">()").map(|(name, _)| name))
+        .collect();
+    assert!(classes.len() >= 5, "found only {classes:?} in src/lib.rs");
+    let addon = root().join("godot-project").join(ADDON);
+    let mut scripts = String::new();
+    for entry in std::fs::read_dir(&addon).expect("cannot list the addon") {
+        let path = entry.expect("cannot list the addon").path();
+        if path.extension().is_some_and(|e| e == "gdns") {
+            scripts += &std::fs::read_to_string(&path).expect("cannot read a .gdns");
+        }
+    }
+    for class in classes {
+        assert!(
+            scripts.contains(&format!("class_name = \"{class}\"")),
+            "{class} is registered but has no .gdns in {}",
+            addon.display()
+        );
+    }
 }
