@@ -1,7 +1,7 @@
 //! Exporting panic-safe async methods to GDScript.
 //!
 //! Two ways, both resolving with the method's value or an
-//! [`AsyncError`](crate::AsyncError) value, never leaving a `yield` waiting:
+//! [`AsyncError`] value, never leaving a `yield` waiting:
 //!
 //! - `#[method(async)]` from gdnative's derive, with the body wrapped in
 //!   [`guard`] (one line). gdnative checks the argument types; on a mismatch
@@ -28,8 +28,8 @@ use crate::panic::catch_panic;
 /// console with the method name and the future resolves with an
 /// [`AsyncError`] of kind `"panic"`, so the GDScript `yield` on it resumes.
 ///
-/// ```ignore
-/// // (Compiled for real in `AsyncDemo::greet`, src/demo.rs.)
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::greet` (src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
@@ -60,10 +60,8 @@ where
 /// keeps its kind), and a panic resolves with kind `"panic"`. This is the whole mapping from Rust errors to the
 /// error convention: write the body with `?` and wrap it.
 ///
-/// ```ignore
-/// // `ignore`: doctests link a second build of gdnative (a cargo quirk
-/// // with the `custom-godot` feature), so gdnative types do not match;
-/// // this pattern is compiled for real in `AsyncDemo::parse_int` (src/demo.rs).
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::parse_int` (src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
