@@ -5,6 +5,8 @@
 # --embedded also builds examples/embedded.rs (a library that embeds the
 # crate) into godot-project/tests/embedded/bin/.
 # GDT_PROFILE=release builds the library optimised (benchmarks).
+# GODOT_RUN runs another Godot 3.2 binary than $GODOT_BIN (the bindings are
+# still generated from $GODOT_BIN), e.g. the windowed runner.
 # Godot gets a private temporary HOME and LANG=en_US.UTF-8 (set for the
 # Godot process only). The run is killed after $GODOT_TIMEOUT seconds (120).
 set -euo pipefail
@@ -42,7 +44,7 @@ home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.config" "$home/.local/share" "$home/.cache"
 set +e
-env HOME="$home" LANG=en_US.UTF-8 timeout --kill-after=5 "${GODOT_TIMEOUT:-120}" "$GODOT_BIN" --path godot-project "$@"
+env HOME="$home" LANG=en_US.UTF-8 timeout --kill-after=5 "${GODOT_TIMEOUT:-120}" "${GODOT_RUN:-$GODOT_BIN}" --path godot-project "$@"
 code=$?
 set -e
 exit $code

@@ -11,6 +11,13 @@ command -v clang >/dev/null 2>&1 || packages+=(clang libclang-dev)
 if [ -z "${GODOT_BIN:-}" ]; then
     command -v godot3-server >/dev/null 2>&1 || packages+=(godot3-server)
 fi
+# The release script (zip) and the addon tests (unzip; the editor, godot3,
+# run under xvfb-run).
+command -v zip >/dev/null 2>&1 || packages+=(zip)
+command -v unzip >/dev/null 2>&1 || packages+=(unzip)
+command -v godot3 >/dev/null 2>&1 || packages+=(godot3)
+command -v xvfb-run >/dev/null 2>&1 || packages+=(xvfb)
+command -v xauth >/dev/null 2>&1 || packages+=(xauth)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${packages[*]}" >&2

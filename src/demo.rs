@@ -10,13 +10,14 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::method::{guard, guard_result, Args, ScriptAsyncFn};
+use crate::stream::AsyncStream;
 use crate::task::AsyncTask;
 use crate::task_fn::{Refusal, ScriptTaskFn};
 
@@ -55,6 +56,12 @@ fn register(builder: &ClassBuilder<AsyncDemo>) {
         .done();
     builder
         .method("spin", ScriptAsyncFn::new("spin", spin).into_method())
+        .done();
+    builder
+        .method(
+            "background_spin",
+            ScriptAsyncFn::new("background_spin", background_spin).into_method(),
+        )
         .done();
     builder
         .method(
@@ -221,6 +228,128 @@ fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Str
     }))
 }
 
+/// `background_spin(seconds: float) -> int`: burns a core for `seconds` on
+/// the background runtime's blocking threads (via
+/// [`spawn_blocking`](crate::spawn_blocking)) and resolves with the number
+/// of loop rounds, while the game's frames keep coming.
+fn background_spin(
+    _ctx: Arc<Context>,
+    args: Args,
+) -> Result<impl Future<Output = Variant>, String> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let work = crate::spawn_blocking(move || {
+            let start = Instant::now();
+            let mut rounds = 0i64;
+            while start.elapsed() < duration {
+                rounds = std::hint::black_box(rounds + 1);
+            }
+            rounds
+        });
+        match work.await {
+            Ok(rounds) => rounds.to_variant(),
+            Err(error) => AsyncError {
+                method: "background_spin".into(),
+                ..error
+            }
+            .report(),
+        }
+    })
+}
+
+/// The example service's handle as a Godot object (from
+/// `AsyncDemo.hash_service`): `request(text)` waits for room in the queue,
+/// `try_request(text)` fails at once with a `busy` error when it is full;
+/// both return an [`AsyncTask`] resolving with the hash (a hex String).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[no_constructor]
+pub struct HashService {
+    service: crate::Service<String, String>,
+}
+
+#[methods]
+impl HashService {
+    /// `request(text: String) -> AsyncTask`.
+    #[method]
+    fn request(&self, text: String) -> Instance<AsyncTask> {
+        let service = self.service.clone();
+        AsyncTask::spawn_result("request", async move { service.request(text).await })
+    }
+
+    /// `try_request(text: String) -> AsyncTask`.
+    #[method]
+    fn try_request(&self, text: String) -> Instance<AsyncTask> {
+        match self.service.try_request(text) {
+            Ok(response) => AsyncTask::spawn_result("try_request", response),
+            Err(busy) => AsyncTask::resolved("try_request", busy.report()),
+        }
+    }
+
+    /// `queued() -> int`: requests waiting (not counting the one handled).
+    #[method]
+    fn queued(&self) -> i64 {
+        self.service.queued() as i64
+    }
+}
+
+static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a `background_job` future dropped before it finished.
+struct JobProbe {
+    finished: bool,
+}
+
+impl Drop for JobProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            JOBS_DROPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+fn bad_arguments(method: &str, message: &str) -> Variant {
+    AsyncError::new(crate::ErrorKind::BadArguments, method, message).report()
+}
+
+/// A step of `hash_job`: progress, then the checksum.
+enum HashProgress {
+    Step(f64),
+    Done(u64),
+}
+
+impl ToVariant for HashProgress {
+    fn to_variant(&self) -> Variant {
+        match self {
+            HashProgress::Step(done) => done.to_variant(),
+            HashProgress::Done(hash) => format!("{hash:016x}").to_variant(),
+        }
+    }
+}
+
+/// The blocking body of `hash_job`: FNV-1a over `megabytes` MiB of
+/// xorshift data, in 64 chunks. Stops when the receiver is gone.
+fn hash_chunks(megabytes: usize, tx: &tokio::sync::mpsc::Sender<HashProgress>) {
+    const CHUNKS: usize = 64;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let per_chunk = megabytes * (1 << 20) / CHUNKS;
+    for chunk in 0..CHUNKS {
+        for _ in 0..per_chunk {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            hash = (hash ^ (state & 0xff)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let done = (chunk + 1) as f64 / CHUNKS as f64;
+        if tx.blocking_send(HashProgress::Step(done)).is_err() {
+            return;
+        }
+    }
+    let _ = tx.blocking_send(HashProgress::Done(hash));
+}
+
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
 /// Demonstrates that a panicking future still resumes its `yield` (with an
 /// `AsyncError` of kind `panic`) and leaves the game running.
@@ -345,6 +474,162 @@ impl AsyncDemo {
     #[method]
     fn dropped_early(&self) -> i64 {
         DROPPED_EARLY.with(Cell::get)
+    }
+
+    /// `ticker(count: int, interval: float) -> AsyncStream`: emits `item(i)`
+    /// for i in 0..count, one every `interval` seconds, then `finished`.
+    #[method]
+    fn ticker(&self, count: Variant, interval: Variant) -> Variant {
+        let count = i64::from_variant(&count)
+            .ok()
+            .filter(|n| (0..=1_000_000).contains(n));
+        let interval = f64::from_variant(&interval)
+            .ok()
+            .or_else(|| i64::from_variant(&interval).ok().map(|n| n as f64))
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS);
+        let (Some(count), Some(interval)) = (count, interval) else {
+            return bad_arguments(
+                "ticker",
+                "expected ticker(count: int in 0..=1000000, interval: seconds >= 0)",
+            );
+        };
+        let ticks = futures::stream::unfold(0, move |i| async move {
+            if i >= count {
+                return None;
+            }
+            crate::sleep(interval).await;
+            Some((i, i + 1))
+        });
+        AsyncStream::spawn(ticks).owned_to_variant()
+    }
+
+    /// `hash_job(megabytes: int) -> AsyncStream`: hashes `megabytes` MiB of
+    /// generated data on a background thread, emitting its progress (floats
+    /// up to 1.0) and finally the checksum (a hex String). Closing the
+    /// stream stops the job. The demo's progress bar.
+    #[method]
+    fn hash_job(&self, megabytes: Variant) -> Variant {
+        let Some(megabytes) = i64::from_variant(&megabytes)
+            .ok()
+            .filter(|n| (1..=4096).contains(n))
+        else {
+            return bad_arguments(
+                "hash_job",
+                "argument 1 `megabytes`: expected an int in 1..=4096",
+            );
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        drop(crate::spawn_blocking(move || {
+            hash_chunks(megabytes as usize, &tx)
+        }));
+        AsyncStream::from_receiver(rx).owned_to_variant()
+    }
+
+    /// `channel_stream(kind: String, n: int) -> AsyncStream`: a Tokio
+    /// `"broadcast"` (capacity 4) or `"watch"` channel as a stream; `n`
+    /// values 0..n are sent at once, then the sender is dropped. Shows lag
+    /// (`lagged` signal) and watch's latest-value semantics.
+    #[method]
+    fn channel_stream(&self, kind: String, n: i64) -> Variant {
+        let n = n.clamp(0, 1_000_000);
+        match kind.as_str() {
+            "broadcast" => {
+                let (tx, rx) = tokio::sync::broadcast::channel(4);
+                let stream = AsyncStream::from_broadcast(rx);
+                (0..n).for_each(|i| {
+                    let _ = tx.send(i);
+                });
+                stream.owned_to_variant()
+            }
+            "watch" => {
+                let (tx, rx) = tokio::sync::watch::channel(0);
+                let stream = AsyncStream::from_watch(rx);
+                (0..n).for_each(|i| {
+                    let _ = tx.send(i);
+                });
+                stream.owned_to_variant()
+            }
+            _ => bad_arguments(
+                "channel_stream",
+                "argument 1 `kind`: expected \"broadcast\" or \"watch\"",
+            ),
+        }
+    }
+
+    /// `background_job(seconds: float, outcome: String) -> AsyncTask`: a
+    /// future on the background runtime that sleeps `seconds`, then
+    /// returns `"done"` (`outcome` "ok"), fails with a Rust error ("fail")
+    /// or panics ("panic"). Cancelling the task cancels the background
+    /// future; `background_jobs_dropped()` counts those dropped unfinished.
+    #[method]
+    fn background_job(&self, seconds: f64, outcome: String) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("background_job", async move {
+            let duration = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS)
+                .ok_or_else(|| {
+                    AsyncError::new(
+                        crate::ErrorKind::BadArguments,
+                        "background_job",
+                        format!(
+                            "seconds must be in 0..={}, got {seconds}",
+                            crate::MAX_SECONDS
+                        ),
+                    )
+                })?;
+            let job = crate::spawn_background(async move {
+                let mut probe = JobProbe { finished: false };
+                tokio::time::sleep(duration).await;
+                probe.finished = true;
+                match outcome.as_str() {
+                    "ok" => Ok("done"),
+                    "panic" => panic!("background job panicked on purpose"),
+                    other => Err(format!("background job failed on purpose ({other})")),
+                }
+            });
+            match job.await? {
+                Ok(value) => Ok(value),
+                Err(message) => Err(AsyncError::new(
+                    crate::ErrorKind::Failed,
+                    "background_job",
+                    message,
+                )),
+            }
+        })
+    }
+
+    /// `background_jobs_dropped() -> int`: background futures of
+    /// `background_job` dropped before they finished (cancelled).
+    #[method]
+    fn background_jobs_dropped(&self) -> i64 {
+        JOBS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) as i64
+    }
+
+    /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
+    /// example request/response service (see [`Service`](crate::Service)):
+    /// it hashes each request's text on the background runtime, taking
+    /// `delay` seconds per request, with a queue of `capacity`.
+    #[method]
+    fn hash_service(&self, capacity: i64, delay: f64) -> Variant {
+        let Ok(capacity) = usize::try_from(capacity) else {
+            return bad_arguments("hash_service", "argument 1 `capacity`: must be at least 1");
+        };
+        let Some(delay) = Duration::try_from_secs_f64(delay)
+            .ok()
+            .filter(|d| d.as_secs() < 60)
+        else {
+            return bad_arguments("hash_service", "argument 2 `delay`: seconds in 0..60");
+        };
+        let service =
+            crate::Service::start("hash_service", capacity, move |text: String| async move {
+                tokio::time::sleep(delay).await;
+                let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                format!("{hash:016x}")
+            });
+        HashService { service }.emplace().owned_to_variant()
     }
 
     /// `parse_int(text: String) -> int`, written with [`guard_result`]: an

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use gdnative::api::Engine;
-use gdnative::export::hint::{FloatHint, RangeHint};
+use gdnative::export::hint::{FloatHint, IntHint, RangeHint};
 use gdnative::export::{Export, ExportInfo};
 use gdnative::prelude::*;
 
@@ -86,6 +86,17 @@ use crate::executor::SharedLocalPool;
 /// ends when the ready tasks have run. When several drivers are in the
 /// tree, the budget of the one that pumps (the first in the frame) applies.
 ///
+/// # Background workers
+///
+/// `background_workers` (exported; `0`, the default, means
+/// [`default_background_workers`](crate::default_background_workers)) sets
+/// the size of the background runtime used by
+/// [`spawn_background`](crate::spawn_background) and
+/// [`spawn_blocking`](crate::spawn_blocking). It only takes effect before
+/// that runtime starts (the first background task); a change after that is
+/// reported as an error and ignored. From Rust, use
+/// [`set_background_workers`](crate::set_background_workers).
+///
 /// # Cost
 ///
 /// One engine call (`Engine.get_idle_frames()`) per frame plus the pump
@@ -130,6 +141,15 @@ impl AsyncExecutorDriver {
             ))
             .with_getter(|this: &Self, _| Millis::Number(this.frame_budget_ms()))
             .with_shr_setter(|this: &Self, _, ms: Millis| this.set_frame_budget_ms(ms))
+            .done();
+        builder
+            .property::<i64>("background_workers")
+            .with_default(0)
+            .with_hint(IntHint::Range(RangeHint::new(0, 64).or_greater()))
+            .with_getter(|_: &Self, _| {
+                crate::background::configured_workers().map_or(0, |n| n as i64)
+            })
+            .with_shr_setter(|_: &Self, _, n: i64| set_background_workers_from_script(n))
             .done();
     }
 
@@ -252,6 +272,24 @@ impl AsyncExecutorDriver {
             // resumed by the pump may have freed it.
             SharedLocalPool::current().pump_with_budget(self.frame_budget.get());
         }
+    }
+}
+
+/// The `background_workers` property's setter: `0` = the default count
+/// ([`default_background_workers`](crate::default_background_workers)). Only
+/// effective before the background runtime starts; errors are printed.
+fn set_background_workers_from_script(n: i64) {
+    let result = match usize::try_from(n) {
+        Ok(0) => crate::background::configure_workers(None),
+        Ok(n) => crate::set_background_workers(n),
+        Err(_) => Err(crate::AsyncError::new(
+            crate::ErrorKind::BadArguments,
+            "background_workers",
+            format!("must be 0 (the default) or a positive worker count, got {n}"),
+        )),
+    };
+    if let Err(error) = result {
+        error.report();
     }
 }
 

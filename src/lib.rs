@@ -18,36 +18,119 @@
 //!   pool once per frame (the pump loop itself is in `pump.rs`).
 //! - [`guard`] and [`ScriptAsyncFn`] (module [`method`]): panic-safe async
 //!   methods that always resolve, with an [`AsyncError`] on failure.
+//! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
+//!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
+//! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
+//!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
+//!   [`AsyncStream`] (Rust streams and channels as Godot signals).
 //! - [`AsyncDemo`]: example methods.
 //!
-//! ## Embedding in your own GDNative crate
+//! Only GDScript, no Rust of your own? Use the Godot addon instead (the
+//! release zip, `addons/gdnative_tokio/`): it ships this crate's library.
 //!
-//! Turn off the default `entry-points` feature and call [`register`] from
-//! your own init function, and [`terminate`] from your terminate callback:
+//! ## From `Cargo.toml` to a `yield` in GDScript
 //!
-//! ```ignore
-//! // `ignore`: it defines the library's C entry points, which clash with
-//! // this crate's own in a doctest binary.
+//! **1. A GDNative library crate** that embeds this one (no entry points of
+//! its own, so that your library has one set):
+//!
+//! ```toml
+//! [lib]
+//! crate-type = ["cdylib"]
+//!
+//! [dependencies]
+//! gdnative = { version = "0.11", features = ["async"] }
+//! gdnative-tokio = { version = "0.1", default-features = false }
+//! ```
+//!
+//! Add `features = ["custom-godot"]` to `gdnative-tokio` to generate the
+//! bindings from your engine (`GODOT_BIN=/path/to/godot`) rather than
+//! using gdnative's Godot 3.5.1 ones.
+//!
+//! **2. An async method, and the entry points** (`src/lib.rs`): call
+//! [`register`] from your init callback and [`terminate`] when the library
+//! is unloaded.
+//!
+//! ```no_run
+//! use std::future::Future;
+//! use std::time::Duration;
+//!
+//! use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 //! use gdnative::prelude::*;
 //!
+//! #[derive(NativeClass)]
+//! #[inherit(Reference)]
+//! struct Game;
+//!
+//! #[methods]
+//! impl Game {
+//!     fn new(_base: &Reference) -> Self {
+//!         Game
+//!     }
+//!
+//!     /// `yield(game.load_level(3), "completed")` -> "level 3", a frame or
+//!     /// more later; a panic resolves it with an `AsyncError`.
+//!     #[method(async)]
+//!     fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
+//!         gdnative_tokio::guard("load_level", async move {
+//!             gdnative_tokio::sleep(Duration::from_millis(100)).await; // a Tokio timer
+//!             format!("level {number}")
+//!         })
+//!     }
+//! }
+//!
 //! fn init(handle: InitHandle) {
-//!     gdnative_tokio::register(handle);
-//!     // handle.add_class::<MyClass>();
+//!     gdnative_tokio::register(handle); // the driver, toolkit, executor...
+//!     handle.add_class::<Game>();
 //! }
-//! fn shutdown(_info: &gdnative::init::TerminateInfo) {
-//!     gdnative_tokio::terminate();
-//! }
+//!
 //! godot_gdnative_init!();
 //! godot_nativescript_init!(init);
-//! godot_gdnative_terminate!(shutdown);
+//! godot_gdnative_terminate!();
+//!
+//! /// Drops pending tasks while Godot objects can still be released.
+//! #[no_mangle]
+//! pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
+//!     let _ = std::panic::catch_unwind(gdnative_tokio::terminate);
+//! }
+//! # fn main() {}
 //! ```
+//!
+//! **3. The Godot side.** `cargo build --release` writes
+//! `target/release/libmy_game.so` (`my_game.dll`, `libmy_game.dylib`).
+//! Copy the addon folder `addons/gdnative_tokio/` into your project and
+//! point the entries of its `gdnative_tokio.gdnlib` at your library: the
+//! addon's `.gdns` files, autoload and editor plugin then use the classes
+//! your library registered through [`register`]. Make a `game.gdns`
+//! (`class_name = "Game"`, same `.gdnlib`), enable the plugin (Project
+//! Settings > Plugins; it adds the `Async` autoload) and add an
+//! `AsyncExecutorDriver` node to the main scene.
+//!
+//! **4. GDScript**:
+//!
+//! ```gdscript
+//! var game = preload("res://game.gdns").new()
+//!
+//! func _ready():
+//!     var level = yield(game.load_level(3), "completed")     # "level 3"
+//!     yield(Async.sleep(0.5), "completed")                   # the toolkit
+//! ```
+//!
+//! ## Features
+//!
+//! - `entry-points` (default): this crate's own GDNative entry points, for
+//!   using its library as is (the addon does). Turn it off when embedding.
+//! - `custom-godot`: bindings generated from the Godot binary in
+//!   `$GODOT_BIN` (gdnative's feature of the same name).
+//! - `embedded-example`: builds `examples/embedded.rs`.
 
 mod awaitable;
+mod background;
 mod budget;
 mod demo;
 pub mod driver;
 mod error;
 pub mod executor;
+mod files;
 mod log;
 mod main_thread;
 pub mod method;
@@ -55,25 +138,35 @@ mod once;
 mod panic;
 mod pump;
 mod rt;
+mod service;
 mod signal;
 pub mod soak;
+mod stream;
 mod task;
 mod task_fn;
+mod tcp;
 mod toolkit;
 mod weak;
 
 #[cfg(feature = "entry-points")]
 mod entry;
 
-pub use demo::AsyncDemo;
+pub use background::{
+    background_workers, default_background_workers, set_background_workers, shutdown_background,
+    spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
+};
+pub use demo::{AsyncDemo, HashService};
 pub use driver::AsyncExecutorDriver;
 pub use error::{AsyncError, ErrorKind};
 pub use executor::SharedLocalPool;
 pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
 pub use rt::{frames, sleep, spawn_local};
+pub use service::Service;
 pub use signal::{signal, Signal};
+pub use stream::{AsyncStream, Step};
 pub use task::{AsyncTask, TaskDone};
 pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
+pub use tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use toolkit::AsyncToolkit;
 
 pub use panic::{catch_panic, install_hook, CatchPanic};
@@ -105,12 +198,17 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
+    handle.add_class::<AsyncTcpStream>();
+    handle.add_class::<AsyncStream>();
+    handle.add_class::<HashService>();
+    handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
-/// gdnative-async's signal observers. Call it when the library is unloaded,
+/// gdnative-async's signal observers, and stops the background runtime
+/// (waiting at most [`SHUTDOWN_TIMEOUT`] for blocking work). Call it when the library is unloaded,
 /// so that Godot does not report leaked objects at exit. The crate's own
 /// entry points call it from `godot_nativescript_terminate`.
 ///
@@ -120,4 +218,5 @@ pub fn terminate() {
         log::error("terminate() called from inside a pump; tasks were kept");
     }
     gdnative::tasks::terminate_runtime();
+    shutdown_background();
 }

@@ -1,7 +1,7 @@
 //! Exporting panic-safe async methods to GDScript.
 //!
 //! Two ways, both resolving with the method's value or an
-//! [`AsyncError`](crate::AsyncError) value, never leaving a `yield` waiting:
+//! [`AsyncError`] value, never leaving a `yield` waiting:
 //!
 //! - `#[method(async)]` from gdnative's derive, with the body wrapped in
 //!   [`guard`] (one line). gdnative checks the argument types; on a mismatch
@@ -28,8 +28,8 @@ use crate::panic::catch_panic;
 /// console with the method name and the future resolves with an
 /// [`AsyncError`] of kind `"panic"`, so the GDScript `yield` on it resumes.
 ///
-/// ```ignore
-/// // (Compiled for real in `AsyncDemo::greet`, src/demo.rs.)
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::greet` (src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
@@ -55,14 +55,13 @@ where
 
 /// Like [`guard`], for a future returning `Result`: `Ok(value)` resolves
 /// with `value`, `Err(e)` prints and resolves with an [`AsyncError`] of
-/// kind `"failed"` whose message is `e`'s `Display`, and a panic resolves
-/// with kind `"panic"`. This is the whole mapping from Rust errors to the
+/// kind `"failed"` whose message is `e`'s `Display` (an `Err` that is
+/// itself an [`AsyncError`], e.g. from [`spawn_blocking`](crate::spawn_blocking),
+/// keeps its kind), and a panic resolves with kind `"panic"`. This is the whole mapping from Rust errors to the
 /// error convention: write the body with `?` and wrap it.
 ///
-/// ```ignore
-/// // `ignore`: doctests link a second build of gdnative (a cargo quirk
-/// // with the `custom-godot` feature), so gdnative types do not match;
-/// // this pattern is compiled for real in `AsyncDemo::parse_int` (src/demo.rs).
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::parse_int` (src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
@@ -88,11 +87,22 @@ pub fn guard_result<F, T, E>(
 where
     F: Future<Output = Result<T, E>> + 'static,
     T: ToVariant,
-    E: std::fmt::Display,
+    E: std::fmt::Display + 'static,
 {
     guard_map(method, future, move |result| match result {
         Ok(value) => value.to_variant(),
-        Err(e) => AsyncError::new(ErrorKind::Failed, method, e.to_string()).report(),
+        Err(e) => {
+            // An `AsyncError` (e.g. from a background task) keeps its kind
+            // and message; anything else is `failed` with its Display.
+            let (kind, message) = match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
+                Some(error) => (
+                    error.error_kind().unwrap_or(ErrorKind::Failed),
+                    error.message.clone(),
+                ),
+                None => (ErrorKind::Failed, e.to_string()),
+            };
+            AsyncError::new(kind, method, message).report()
+        }
     })
 }
 

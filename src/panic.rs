@@ -74,25 +74,32 @@ impl<F: Future> Future for CatchPanic<F> {
         let Some(future) = self.future.as_mut() else {
             return Poll::Ready(Err("polled after completion".into()));
         };
-        CATCHING.with(|c| c.set(c.get() + 1));
-        let result = panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
-        CATCHING.with(|c| c.set(c.get() - 1));
-        match result {
+        match catch_recorded(|| future.as_mut().poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(value)) => {
                 self.future = None;
                 Poll::Ready(Ok(value))
             }
-            Err(payload) => {
+            Err(message) => {
                 // Drop the broken future outside the catch, as Tokio does.
                 self.future = None;
-                let message = LAST
-                    .with(|last| last.borrow_mut().take())
-                    .unwrap_or_else(|| payload_message(&*payload));
                 Poll::Ready(Err(message))
             }
         }
     }
+}
+
+/// Runs `f`, turning a panic into `Err(message)`, the message recorded by
+/// [`install_hook`] (with its location) instead of printed. Works on any
+/// thread: the background runtime uses it for its workers.
+pub(crate) fn catch_recorded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    CATCHING.with(|c| c.set(c.get() + 1));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(c.get() - 1));
+    result.map_err(|payload| {
+        LAST.with(|last| last.borrow_mut().take())
+            .unwrap_or_else(|| payload_message(&*payload))
+    })
 }
 
 fn payload_message(payload: &(dyn Any + Send)) -> String {

@@ -43,10 +43,8 @@ type Slot = SetOnce<Outcome>;
 /// the connection. The error is not printed; call
 /// [`AsyncError::report`] to print it.
 ///
-/// ```ignore
-/// // `ignore`: doctests link a second build of gdnative (a cargo quirk
-/// // with the `custom-godot` feature), so gdnative types do not match;
-/// // this pattern is compiled for real in `AsyncToolkit::signal` (src/toolkit.rs).
+/// ```no_run
+/// // The same pattern is used in `AsyncToolkit::signal` (src/toolkit.rs).
 /// # use gdnative::prelude::*;
 /// async fn wait_pressed(button: Ref<Object>) -> Result<(), gdnative_tokio::AsyncError> {
 ///     // SAFETY (example): `button` is alive and used on the main thread.

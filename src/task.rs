@@ -100,10 +100,8 @@ impl AsyncTask {
     /// Return the handle from a method to give scripts a cancellable,
     /// yieldable job:
     ///
-    /// ```ignore
-    /// // `ignore`: doctests link a second build of gdnative (a cargo quirk
-    /// // with the `custom-godot` feature), so gdnative types do not match;
-    /// // this pattern is compiled for real in `AsyncDemo::countdown` (src/demo.rs).
+    /// ```no_run
+    /// // The same pattern is used in `AsyncDemo::countdown` (src/demo.rs).
     /// use gdnative::prelude::*;
     /// use gdnative_tokio::AsyncTask;
     ///
@@ -142,7 +140,7 @@ impl AsyncTask {
     where
         F: Future<Output = Result<T, E>> + 'static,
         T: ToVariant,
-        E: std::fmt::Display,
+        E: std::fmt::Display + 'static,
     {
         Self::start(name, Box::pin(guard_result(name, future)))
     }

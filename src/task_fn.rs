@@ -42,10 +42,8 @@ pub type TaskBody<Fut> = fn(Args) -> Result<Fut, Refusal>;
 /// emits `completed` in the next pump, so `yield(obj.method(...),
 /// "completed")` never hangs.
 ///
-/// ```ignore
-/// // `ignore`: doctests link a second build of gdnative (a cargo quirk
-/// // with the `custom-godot` feature), so gdnative types do not match;
-/// // this pattern is compiled for real in `AsyncDemo::delay_task` (src/demo.rs).
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::delay_task` (src/demo.rs).
 /// use gdnative::prelude::*;
 /// use gdnative_tokio::{Args, Refusal, ScriptTaskFn};
 ///

@@ -58,6 +58,8 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
         };
     }
     task_methods!(sleep, frames, timeout, all, any, signal, task);
+    crate::files::register(builder);
+    crate::tcp::register(builder);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).

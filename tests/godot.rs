@@ -7,14 +7,13 @@
 //! ERROR`, a Rust panic, leaked objects at exit, a godot-rust version
 //! warning, and on any engine `ERROR:`/`WARNING:` line that the scene did
 //! not declare with an `EXPECT-LOG: <text>` line (and on a declared line
-//! that never appeared).
+//! that never appeared): the checker in `common/mod.rs`.
+
+mod common;
 
 use std::process::Command;
 
-struct Run {
-    code: Option<i32>,
-    output: String,
-}
+use common::{assert_clean, problems, Run};
 
 fn run_scene(scene: &str) -> Run {
     run_godot(&[scene])
@@ -47,63 +46,6 @@ fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
         );
     }
     run
-}
-
-/// Every problem in `run`'s output; empty when the run was clean.
-fn problems(run: &Run) -> Vec<String> {
-    let mut problems = Vec::new();
-    if run.code != Some(0) {
-        problems.push(format!(
-            "exit code {:?} (124 means the run timed out)",
-            run.code
-        ));
-    }
-    let forbidden = [
-        "SCRIPT ERROR",
-        "panicked at",
-        "ObjectDB instances leaked",
-        "Resources still in use at exit",
-        "Leaked instance",
-        "only compatible with Godot",
-    ];
-    let expected: Vec<&str> = run
-        .output
-        .lines()
-        .filter_map(|l| l.strip_prefix("EXPECT-LOG: "))
-        .collect();
-    let mut matched = vec![false; expected.len()];
-    for line in run.output.lines() {
-        if let Some(bad) = forbidden.iter().find(|f| line.contains(*f)) {
-            problems.push(format!("`{bad}`: {line}"));
-        }
-        if line.starts_with("ERROR:") || line.starts_with("WARNING:") {
-            let hits: Vec<usize> = (0..expected.len())
-                .filter(|&i| line.contains(expected[i]))
-                .collect();
-            if hits.is_empty() {
-                problems.push(format!("undeclared engine message: {line}"));
-            }
-            for i in hits {
-                matched[i] = true;
-            }
-        }
-    }
-    for (text, seen) in expected.iter().zip(matched) {
-        if !seen {
-            problems.push(format!("declared EXPECT-LOG never appeared: {text}"));
-        }
-    }
-    problems
-}
-
-fn assert_clean(run: &Run) {
-    let problems = problems(run);
-    assert!(
-        problems.is_empty(),
-        "Godot run failed:\n- {}\n--- output ---\n{}",
-        problems.join("\n- "),
-        run.output
-    );
 }
 
 /// The `N passed, N failed` summary of the GDScript runner.
@@ -243,11 +185,40 @@ fn soak_of_a_million_tasks_keeps_memory_flat() {
 }
 
 #[test]
+fn quitting_with_sockets_and_background_work_is_prompt_and_clean() {
+    let start = std::time::Instant::now();
+    let run = run_scene("res://tests/quit_io.tscn");
+    let took = start.elapsed();
+    assert!(
+        run.output
+            .contains("quitting with sockets and background work pending"),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+    // Building is included; the exit itself is bounded by 0.5 s.
+    assert!(took < std::time::Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
 fn embedded_library_works() {
     let run = run_godot(&["--embedded", "res://tests/embedded/embedded.tscn"]);
     assert!(
         run.output
             .contains("embedded: ok (greet -> embedded hello, dev"),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+}
+
+/// The background-job demo: progress from a worker thread while frames
+/// keep coming, headless.
+#[test]
+fn background_demo_runs() {
+    let run = run_scene("res://background_demo.tscn");
+    assert!(
+        run.output.contains("hash_job done: checksum "),
         "{}",
         run.output
     );

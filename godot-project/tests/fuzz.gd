@@ -20,13 +20,35 @@ const ARITY = {
 	"sleep": [1, 1], "frames": [1, 1], "timeout": [2, 2], "all": [1, 1], "any": [1, 1],
 	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1],
 }
+# Methods whose valid ranges allow work that would outlive the run (hours of
+# spinning, gigabytes of hashing, a million stream items): numbers above
+# these bounds are replaced by small ones (wrong types, NaN, negatives stay).
+const HEAVY = ["background_spin", "background_job", "hash_job", "ticker", "channel_stream",
+	"hash_service", "sum_in_steps", "spin", "fan_out", "soak_wave", "frames", "delay",
+	"delay_task", "sleep", "panic_after", "timeout", "signal"]
+# Methods whose first argument must not be a random path or host name: a
+# String there is replaced by a safe one (no files written into the
+# project, no DNS lookups).
+const SAFE_FIRST = {
+	"write_text": ["user://fuzz.txt", "user://no/such/dir/f", "user://", "res://no/such/dir/f"],
+	"write_bytes": ["user://fuzz.bin", "user://no/such/dir/f", "user://"],
+	"tcp_connect": ["127.0.0.1", "localhost", "::1", "256.1.1.1"],
+	"tcp_listen": ["127.0.0.1", "::1", "256.1.1.1"],
+}
+
 # Methods registered by the crate, per class (the scene also discovers them
 # from each script and fails if one is missing here).
 const METHODS = {
 	"AsyncDemo": ["delay", "ready", "sum_in_steps", "wait_signal", "fan_out", "spin",
 		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
-		"soak_wave", "resident_kib"],
-	"Async": ["sleep", "frames", "timeout", "all", "any", "signal", "task"],
+		"soak_wave", "resident_kib", "background_spin", "background_job",
+		"background_jobs_dropped", "channel_stream", "hash_job", "hash_service", "ticker"],
+	"Async": ["sleep", "frames", "timeout", "all", "any", "signal", "task", "read_text",
+		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
+	"AsyncStream": ["close", "is_finished", "item_count"],
+	"AsyncTcpStream": ["write", "read_line", "read_bytes", "close", "is_open", "peer"],
+	"AsyncTcpListener": ["accept", "local_port", "close"],
+	"HashService": ["request", "try_request", "queued"],
 	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks", "_process",
 		"_enter_tree", "_exit_tree"],
 	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
@@ -37,6 +59,7 @@ const PROPERTIES = {
 	"AsyncTask": ["result"],
 	"AsyncError": ["kind", "method", "message"],
 }
+const SAFE_TEXT_ARGS = ["mpsc", "broadcast", "watch", "ok", "fail", "panic"]
 
 signal never
 
@@ -52,6 +75,10 @@ var nulls = 0
 var must_fail = {}  # id -> [method, frame deadline, box]
 var next_id = 0
 var error_value = null  # an AsyncError, made by a refused call
+var listener = null
+var tcp = null
+var stream = null
+var service = null
 
 
 func _ready():
@@ -80,6 +107,7 @@ func _ready():
 	_wait_quietly(Async.signal(gone, "renamed"))
 	gone.free()
 	_make_values()
+	yield(_make_io_objects(), "completed")
 	_check_discovery()
 	yield(get_tree(), "idle_frame")
 	while calls < total:
@@ -132,6 +160,22 @@ func _make_values():
 	]
 
 
+# A TCP listener and a connection to it, a stream and a service to fuzz.
+func _make_io_objects():
+	listener = yield(Async.tcp_listen("127.0.0.1", 0), "completed")
+	if not (listener is Object and listener.has_method("accept")):
+		failures.append("tcp_listen failed: %s" % str(listener))
+		return
+	# The accepted side is not awaited: it may complete before the connect.
+	listener.accept()
+	tcp = yield(Async.tcp_connect("127.0.0.1", listener.local_port()), "completed")
+	stream = demo.ticker(3, 0.01)
+	service = demo.hash_service(4, 0.0)
+	for obj in [tcp, stream, service]:
+		if not (obj is Object):
+			failures.append("could not make a fuzz target: %s" % str(obj))
+
+
 func _wait_quietly(state):
 	yield(state, "completed")
 
@@ -150,9 +194,14 @@ func _targets():
 		task = demo.delay_task(0.001)
 	if error_value == null or rng.randi_range(0, 100) == 0:
 		error_value = Async.sleep("not a number").result
+	if rng.randi_range(0, 200) == 0:
+		var fresh = demo.channel_stream(SAFE_TEXT_ARGS[rng.randi_range(0, 2)], rng.randi_range(0, 5))
+		if fresh is Object and fresh.has_method("item_count"):
+			stream = fresh
 	return {
 		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
-		"AsyncTask": task, "AsyncError": error_value,
+		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
+		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "HashService": service,
 	}
 
 
@@ -176,8 +225,24 @@ func _one_call():
 		args.append(_random_value())
 	if method == "_process" and rng.randi_range(0, 1) == 0:
 		args = [rng.randf()]
+	_make_safe(method, args)
 	var result = target.callv(method, args)
 	_check_result(cls, method, argc, result)
+
+
+func _make_safe(method, args):
+	for i in range(args.size()):
+		var v = args[i]
+		if method in HEAVY:
+			if typeof(v) == TYPE_INT and v > 20:
+				args[i] = rng.randi_range(0, 20)
+			elif typeof(v) == TYPE_REAL and v > 0.05:
+				args[i] = 0.01
+		if i == 0 and method in SAFE_FIRST and typeof(v) == TYPE_STRING:
+			var safe = SAFE_FIRST[method]
+			args[i] = safe[rng.randi_range(0, safe.size() - 1)]
+		elif typeof(v) == TYPE_STRING and v.length() < 20 and rng.randi_range(0, 2) == 0:
+			args[i] = SAFE_TEXT_ARGS[rng.randi_range(0, SAFE_TEXT_ARGS.size() - 1)]
 
 
 func _check_result(cls, method, argc, result):

@@ -1,0 +1,104 @@
+# TCP against a real server on 127.0.0.1 that the test starts itself.
+extends "res://tests/test_case.gd"
+
+
+func _listen():
+	var server = yield(Async.tcp_listen("127.0.0.1", 0), "completed")
+	check(server is Object and server.has_method("accept"), "listening: %s" % str(server))
+	return server
+
+
+# Echo protocol: every line comes back; ends when the peer goes away.
+func _echo(server):
+	var conn = yield(server.accept(), "completed")
+	while true:
+		var line = yield(conn.read_line(), "completed")
+		if is_async_error(line):
+			break
+		yield(conn.write(line + "\n"), "completed")
+	conn.close()
+
+
+func test_echo_lines_and_bytes():
+	var server = yield(_listen(), "completed")
+	_echo(server)
+	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port(), 2.0), "completed")
+	check(conn is Object and conn.has_method("read_line"), "connected: %s" % str(conn))
+	check_eq(yield(conn.write("hello\n"), "completed"), 6, "bytes written")
+	check_eq(yield(conn.read_line(), "completed"), "hello", "line echoed")
+	yield(conn.write(PoolByteArray([65, 66, 67, 10])), "completed")
+	var bytes = yield(conn.read_bytes(4), "completed")
+	check(bytes is PoolByteArray and bytes.get_string_from_utf8() == "ABC\n", "bytes echoed: %s" % str(bytes))
+	check(conn.peer().begins_with("127.0.0.1:"), "peer: %s" % conn.peer())
+	conn.close()
+	check(not conn.is_open(), "closed")
+	server.close()
+
+
+func test_connection_refused():
+	var server = yield(_listen(), "completed")
+	var port = server.local_port()
+	server.close()
+	yield(frames(1), "completed")
+	expect_log("127.0.0.1:%d: connection refused" % port)
+	var r = yield(Async.tcp_connect("127.0.0.1", port, 2.0), "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("connection refused"), "refused: %s" % str(r))
+
+
+func test_peer_closed_and_closed_locally():
+	var server = yield(_listen(), "completed")
+	var accepted = server.accept()
+	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	# The accept finished while we connected: read its result via Async.task.
+	var remote = yield(Async.task(accepted), "completed")
+	remote.close()
+	expect_log(": peer closed")
+	var r = yield(conn.read_line(), "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("peer closed"), "peer closed: %s" % str(r))
+	# A read pending when the connection is closed here ends with `closed`.
+	var other = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	var pending = other.read_line()
+	yield(frames(2), "completed")
+	expect_log(": closed")
+	other.close()
+	r = yield(pending, "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "closed while reading: %s" % str(r))
+	server.close()
+
+
+func test_a_read_with_a_timeout():
+	var server = yield(_listen(), "completed")
+	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	var r = yield(Async.timeout(conn.read_line(), 0.05), "completed")
+	check(is_async_error(r, "timeout"), "nothing to read: %s" % str(r))
+	conn.close()
+	server.close()
+
+
+func test_a_closed_listener_ends_a_pending_accept():
+	var server = yield(_listen(), "completed")
+	var pending = server.accept()
+	yield(frames(2), "completed")
+	expect_log("the listener is closed")
+	server.close()
+	var r = yield(pending, "completed")
+	check(is_async_error(r, "failed"), "accept after close: %s" % str(r))
+
+
+func test_bad_arguments():
+	expect_log("argument 2 `port`: must be in 0..=65535, got 70000")
+	var r = yield(Async.tcp_connect("127.0.0.1", 70000), "completed")
+	check(is_async_error(r, "bad_arguments"), "port: %s" % str(r))
+	expect_log("argument 1 `host`: must not be empty")
+	r = yield(Async.tcp_listen("", 0), "completed")
+	check(is_async_error(r, "bad_arguments"), "host: %s" % str(r))
+	var server = yield(_listen(), "completed")
+	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	expect_log("argument 1 `data`: expected a String or PoolByteArray")
+	r = yield(conn.write(123), "completed")
+	check(is_async_error(r, "bad_arguments"), "write(123): %s" % str(r))
+	expect_log("argument 1 `n`: expected an int in 0..=16777216")
+	r = yield(conn.read_bytes(-1), "completed")
+	check(is_async_error(r, "bad_arguments"), "read_bytes(-1): %s" % str(r))
+	conn.close()
+	server.close()

@@ -1,0 +1,231 @@
+//! The Godot addon as users install it: `scripts/release.sh` writes the
+//! zip; the zip is unpacked into fresh projects that headless Godot runs
+//! and that the real editor (Debian's `godot3`, under `xvfb-run`) opens
+//! with the plugin.
+//!
+//! Runs are checked by the same checker as tests/godot.rs (`common`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{assert_clean, require_tool, run_engine, temp_dir};
+
+const ADDON: &str = "addons/gdnative_tokio";
+
+/// Every file the zip must hold, relative to its root.
+const ZIP_FILES: &[&str] = &[
+    "addons/gdnative_tokio/gdnative_tokio.gdnlib",
+    "addons/gdnative_tokio/async_executor_driver.gdns",
+    "addons/gdnative_tokio/async_toolkit.gdns",
+    "addons/gdnative_tokio/async_task.gdns",
+    "addons/gdnative_tokio/async_error.gdns",
+    "addons/gdnative_tokio/async_demo.gdns",
+    "addons/gdnative_tokio/async_stream.gdns",
+    "addons/gdnative_tokio/async_tcp_stream.gdns",
+    "addons/gdnative_tokio/async_tcp_listener.gdns",
+    "addons/gdnative_tokio/hash_service.gdns",
+    "addons/gdnative_tokio/plugin.cfg",
+    "addons/gdnative_tokio/plugin.gd",
+    "addons/gdnative_tokio/async_executor_driver.svg",
+    "addons/gdnative_tokio/LICENSE",
+    "addons/gdnative_tokio/README.md",
+    "addons/gdnative_tokio/bin/libgdnative_tokio.so",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the release command once per test binary; the zip's path.
+fn release_zip() -> &'static Path {
+    static ZIP: OnceLock<PathBuf> = OnceLock::new();
+    ZIP.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(root().join("scripts/release.sh"))
+            .output()
+            .expect("bash must be available to run scripts/release.sh");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "scripts/release.sh failed ({:?}):\n{stdout}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let zip = PathBuf::from(stdout.lines().last().unwrap_or_default());
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            zip,
+            root().join(format!("dist/gdnative-tokio-addon-{version}.zip")),
+            "release.sh must print the zip's path last"
+        );
+        assert!(zip.is_file(), "{} was not written", zip.display());
+        zip
+    })
+}
+
+/// The zip's entries (files and directories), one per line of `unzip -Z1`.
+fn zip_entries(zip: &Path) -> Vec<String> {
+    let unzip = require_tool("unzip", "unzip");
+    let out = Command::new(unzip)
+        .arg("-Z1")
+        .arg(zip)
+        .output()
+        .expect("cannot run unzip");
+    assert!(
+        out.status.success(),
+        "unzip -Z1 failed on {}",
+        zip.display()
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A new project directory holding the unpacked addon.
+fn project_with_addon(label: &str) -> PathBuf {
+    let dir = temp_dir(label);
+    let status = Command::new(require_tool("unzip", "unzip"))
+        .arg("-q")
+        .arg(release_zip())
+        .arg("-d")
+        .arg(&dir)
+        .status()
+        .expect("cannot run unzip");
+    assert!(status.success(), "unzip failed");
+    dir
+}
+
+fn copy_into(dir: &Path, from: &str, names: &[&str]) {
+    for name in names {
+        std::fs::copy(root().join(from).join(name), dir.join(name))
+            .unwrap_or_else(|e| panic!("cannot copy {from}/{name}: {e}"));
+    }
+}
+
+#[test]
+fn addon_zip_has_the_asset_library_layout() {
+    let entries = zip_entries(release_zip());
+    for wanted in ZIP_FILES {
+        assert!(
+            entries.iter().any(|e| e == wanted),
+            "the zip lacks {wanted}: {entries:#?}"
+        );
+    }
+    for entry in &entries {
+        assert!(
+            entry.starts_with(ADDON) || ADDON.starts_with(entry.trim_end_matches('/')),
+            "{entry} is outside {ADDON}/"
+        );
+        assert!(
+            !entry.ends_with(".import"),
+            "editor cache in the zip: {entry}"
+        );
+    }
+}
+
+#[test]
+fn addon_zip_runs_in_a_fresh_project() {
+    let godot = require_tool("godot3-server", "godot3-server");
+    let dir = project_with_addon("fresh");
+    copy_into(
+        &dir,
+        "tests/addon/fresh_project",
+        &["project.godot", "main.tscn", "main.gd"],
+    );
+    let run = run_engine(&godot, &["--path", "."], &dir, 120);
+    let line = "ADDON-RUN greet -> hello, addon; delay(0.1) -> 0.1";
+    assert!(run.output.contains(line), "lacks `{line}`:\n{}", run.output);
+    assert!(
+        run.output.contains("hello, all]"),
+        "Async.all did not resolve:\n{}",
+        run.output
+    );
+    assert_clean(&run);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn editor_plugin_adds_and_removes_the_autoload() {
+    let editor = require_tool("godot3", "godot3");
+    let xvfb = require_tool("xvfb-run", "xvfb xauth");
+    let dir = project_with_addon("editor");
+    let check = dir.join("addons/gdt_editor_check");
+    std::fs::create_dir_all(&check).expect("cannot create the check plugin's folder");
+    std::fs::copy(
+        root().join("tests/addon/editor_check.gd"),
+        check.join("plugin.gd"),
+    )
+    .expect("cannot copy editor_check.gd");
+    std::fs::write(
+        check.join("plugin.cfg"),
+        "[plugin]\n\nname=\"gdt editor check\"\ndescription=\"tests/addon.rs\"\n\
+         author=\"tests\"\nversion=\"1\"\nscript=\"plugin.gd\"\n",
+    )
+    .expect("cannot write plugin.cfg");
+    std::fs::write(
+        dir.join("project.godot"),
+        "config_version=4\n\n[application]\n\nconfig/name=\"editor check\"\n\n\
+         [editor_plugins]\n\nenabled=PoolStringArray( \"gdt_editor_check\" )\n",
+    )
+    .expect("cannot write project.godot");
+    let godot3 = editor.to_string_lossy();
+    let args = [
+        "-a",
+        godot3.as_ref(),
+        "--audio-driver",
+        "Dummy",
+        "--editor",
+        "--path",
+        ".",
+    ];
+    let run = run_engine(&xvfb, &args, &dir, 180);
+    println!("editor output:\n{}", run.output); // shown with --nocapture
+    let toolkit = "*res://addons/gdnative_tokio/async_toolkit.gdns";
+    for line in [
+        "EDITOR-CHECK before: plugin=False autoload=none saved=none".to_owned(),
+        format!("EDITOR-CHECK enabled: plugin=True autoload={toolkit} saved={toolkit}"),
+        "EDITOR-CHECK driver icon imported: True".to_owned(),
+        "EDITOR-CHECK disabled: plugin=False autoload=none saved=none".to_owned(),
+        "EDITOR-CHECK done".to_owned(),
+    ] {
+        assert!(
+            run.output.lines().any(|l| l == line),
+            "editor output lacks `{line}`:\n{}",
+            run.output
+        );
+    }
+    assert_clean(&run);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every class `register` adds has a `.gdns` in the addon (classes added
+/// later must not be forgotten there).
+#[test]
+fn every_registered_class_has_a_gdns() {
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("cannot read src/lib.rs");
+    let classes: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("handle.add_class::<"))
+        .filter_map(|rest| rest.split_once(">()").map(|(name, _)| name))
+        .collect();
+    assert!(classes.len() >= 5, "found only {classes:?} in src/lib.rs");
+    let addon = root().join("godot-project").join(ADDON);
+    let mut scripts = String::new();
+    for entry in std::fs::read_dir(&addon).expect("cannot list the addon") {
+        let path = entry.expect("cannot list the addon").path();
+        if path.extension().is_some_and(|e| e == "gdns") {
+            scripts += &std::fs::read_to_string(&path).expect("cannot read a .gdns");
+        }
+    }
+    for class in classes {
+        assert!(
+            scripts.contains(&format!("class_name = \"{class}\"")),
+            "{class} is registered but has no .gdns in {}",
+            addon.display()
+        );
+    }
+}
