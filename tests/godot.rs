@@ -138,50 +138,49 @@ fn changing_scene_from_a_resumed_coroutine_works() {
     );
 }
 
+/// Runs `scene`, which must print `{prefix}{n}{suffix}...` with `n >= min`
+/// and `{prefix}ok`, and be clean.
+fn assert_scene_counts(scene: &str, prefix: &str, suffix: &str, min: u64) -> Run {
+    let run = run_scene(scene);
+    let count = run.output.lines().find_map(|l| {
+        let rest = l.strip_prefix(prefix)?;
+        rest.split_once(suffix)?.0.parse::<u64>().ok()
+    });
+    assert!(
+        matches!(count, Some(n) if n >= min),
+        "{scene}: `{prefix}N{suffix}` with N >= {min} wanted, got {count:?}\n{}",
+        run.output
+    );
+    assert!(
+        run.output.contains(&format!("{prefix}ok")),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+    run
+}
+
 /// Bad input to every script-facing method (see `tests/fuzz.gd`): thousands
 /// of calls, a fixed seed printed for replay (`FUZZ_SEED=n`), calls from a
 /// GDScript `Thread`; every engine error line must be one the scene
 /// declared.
 #[test]
 fn fuzzing_every_script_method_keeps_the_engine_clean() {
-    let run = run_scene("res://tests/fuzz.tscn");
+    let run = assert_scene_counts("res://tests/fuzz.tscn", "fuzz: ", " calls", 5000);
     assert!(run.output.contains("fuzz seed: "), "{}", run.output);
-    let calls = run.output.lines().find_map(|l| {
-        l.strip_prefix("fuzz: ")?
-            .split_once(" calls")?
-            .0
-            .parse::<u32>()
-            .ok()
-    });
-    assert!(
-        matches!(calls, Some(n) if n >= 5000),
-        "fuzz call count {calls:?}\n{}",
-        run.output
-    );
     assert!(run.output.contains("thread calls: "), "{}", run.output);
-    assert!(run.output.contains("fuzz: ok"), "{}", run.output);
-    assert_clean(&run);
 }
 
 /// Over 1M tasks through the pool from GDScript and Rust waves (see
 /// `tests/soak.gd`): memory flat, no live task left, clean exit.
 #[test]
 fn soak_of_a_million_tasks_keeps_memory_flat() {
-    let run = run_scene("res://tests/soak.tscn");
-    let spawned = run.output.lines().find_map(|l| {
-        l.strip_prefix("soak: ")?
-            .split_once(" tasks through the pool")?
-            .0
-            .parse::<u64>()
-            .ok()
-    });
-    assert!(
-        matches!(spawned, Some(n) if n >= 1_000_000),
-        "soak task count {spawned:?}\n{}",
-        run.output
+    assert_scene_counts(
+        "res://tests/soak.tscn",
+        "soak: ",
+        " tasks through the pool",
+        1_000_000,
     );
-    assert!(run.output.contains("soak: ok"), "{}", run.output);
-    assert_clean(&run);
 }
 
 #[test]
