@@ -25,22 +25,11 @@ use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::method::Args;
-use crate::task_fn::{Refusal, ScriptTaskFn};
+use crate::task_fn::{task_methods, Refusal};
 
 /// Registers the file functions on the `Async` autoload's class.
 pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    builder
-        .method("read_text", ScriptTaskFn::new("read_text", read_text))
-        .done();
-    builder
-        .method("read_bytes", ScriptTaskFn::new("read_bytes", read_bytes))
-        .done();
-    builder
-        .method("write_text", ScriptTaskFn::new("write_text", write_text))
-        .done();
-    builder
-        .method("write_bytes", ScriptTaskFn::new("write_bytes", write_bytes))
-        .done();
+    task_methods!(builder; read_text, read_bytes, write_text, write_bytes);
 }
 
 /// `read_text(path) -> String` (the file must be UTF-8).

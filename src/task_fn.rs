@@ -106,3 +106,18 @@ where
         task.owned_to_variant()
     }
 }
+
+/// Registers free functions with [`TaskBody`] signatures as methods of the
+/// class being built, each named after its function:
+/// `task_methods!(builder; sleep, frames)`.
+macro_rules! task_methods {
+    ($builder:expr; $($name:ident),* $(,)?) => {
+        $($builder
+            .method(
+                stringify!($name),
+                $crate::task_fn::ScriptTaskFn::new(stringify!($name), $name),
+            )
+            .done();)*
+    };
+}
+pub(crate) use task_methods;

@@ -38,7 +38,7 @@ use tokio::sync::{Mutex, Notify};
 use crate::error::{AsyncError, ErrorKind};
 use crate::method::Args;
 use crate::task::AsyncTask;
-use crate::task_fn::{Refusal, ScriptTaskFn};
+use crate::task_fn::{task_methods, Refusal};
 
 /// The connect timeout when none is given.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,12 +48,7 @@ const MAX_READ: usize = 16 << 20;
 
 /// Registers `tcp_connect` and `tcp_listen` on the `Async` autoload's class.
 pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    builder
-        .method("tcp_connect", ScriptTaskFn::new("tcp_connect", tcp_connect))
-        .done();
-    builder
-        .method("tcp_listen", ScriptTaskFn::new("tcp_listen", tcp_listen))
-        .done();
+    task_methods!(builder; tcp_connect, tcp_listen);
 }
 
 /// `tcp_connect(host, port, timeout = 10.0) -> AsyncTcpStream`.

@@ -22,7 +22,7 @@ use gdnative::prelude::*;
 use crate::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
 use crate::error::{AsyncError, ErrorKind};
 use crate::method::Args;
-use crate::task_fn::{Refusal, ScriptTaskFn};
+use crate::task_fn::{task_methods, Refusal};
 use crate::weak::live_object;
 
 /// The `Async` autoload. Register
@@ -50,14 +50,7 @@ impl AsyncToolkit {
 }
 
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
-    macro_rules! task_methods {
-        ($($name:ident),*) => {
-            $(builder
-                .method(stringify!($name), ScriptTaskFn::new(stringify!($name), $name))
-                .done();)*
-        };
-    }
-    task_methods!(sleep, frames, timeout, all, any, signal, task);
+    task_methods!(builder; sleep, frames, timeout, all, any, signal, task);
     crate::files::register(builder);
     crate::tcp::register(builder);
 }
