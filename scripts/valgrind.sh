@@ -43,7 +43,7 @@ for scene in ${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending
     name=$(basename "$scene" .tscn)
     echo "valgrind.sh: $scene (GDTEST_ONLY=$filter)"
     set +e
-    GDTEST_ONLY=$filter GODOT_BIN=$wrapper GODOT_TIMEOUT=${GODOT_TIMEOUT:-1200} \
+    GDTEST_ONLY=$filter GODOT_RUN=$wrapper GODOT_TIMEOUT=${GODOT_TIMEOUT:-1200} \
         bash "$here/godot.sh" "$scene" > "$out/godot.log" 2>&1
     code=$?
     set -e
