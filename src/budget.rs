@@ -149,11 +149,7 @@ impl Backlog {
     }
 
     fn after_poll(&self) {
-        if let Some(deadline) = self.deadline.get() {
-            if Instant::now() >= deadline {
-                self.closed.set(true);
-            }
-        }
+        self.is_closed();
     }
 }
 

@@ -16,10 +16,10 @@ use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
 use crate::error::{AsyncError, ErrorKind};
-use crate::method::{guard, guard_result, Args, ScriptAsyncFn};
+use crate::method::{async_methods, guard, guard_result, Args};
 use crate::stream::AsyncStream;
 use crate::task::AsyncTask;
-use crate::task_fn::{Refusal, ScriptTaskFn};
+use crate::task_fn::{task_methods, Refusal};
 
 /// Example async methods, exported to GDScript. Each resolves with its
 /// result, or with an [`AsyncError`](crate::AsyncError) on bad arguments or
@@ -30,54 +30,9 @@ use crate::task_fn::{Refusal, ScriptTaskFn};
 pub struct AsyncDemo;
 
 fn register(builder: &ClassBuilder<AsyncDemo>) {
-    builder
-        .method("delay", ScriptAsyncFn::new("delay", delay).into_method())
-        .done();
-    builder
-        .method("ready", ScriptAsyncFn::new("ready", ready).into_method())
-        .done();
-    builder
-        .method(
-            "sum_in_steps",
-            ScriptAsyncFn::new("sum_in_steps", sum_in_steps).into_method(),
-        )
-        .done();
-    builder
-        .method(
-            "wait_signal",
-            ScriptAsyncFn::new("wait_signal", wait_signal).into_method(),
-        )
-        .done();
-    builder
-        .method(
-            "fan_out",
-            ScriptAsyncFn::new("fan_out", fan_out).into_method(),
-        )
-        .done();
-    builder
-        .method("spin", ScriptAsyncFn::new("spin", spin).into_method())
-        .done();
-    builder
-        .method(
-            "background_spin",
-            ScriptAsyncFn::new("background_spin", background_spin).into_method(),
-        )
-        .done();
-    builder
-        .method(
-            "panic_after",
-            ScriptAsyncFn::new("panic_after", panic_after).into_method(),
-        )
-        .done();
-    builder
-        .method("delay_task", ScriptTaskFn::new("delay_task", delay_task))
-        .done();
-    builder
-        .method(
-            "soak_wave",
-            ScriptAsyncFn::new("soak_wave", soak_wave).into_method(),
-        )
-        .done();
+    async_methods!(builder; delay, ready, sum_in_steps, wait_signal, fan_out, spin,
+        background_spin, panic_after, soak_wave);
+    task_methods!(builder; delay_task);
 }
 
 /// Most tasks one `soak_wave` accepts.

@@ -231,10 +231,7 @@ impl AsyncExecutorDriver {
     /// that the pool is pumped once per frame.
     #[method]
     fn pump_count(&self) -> i64 {
-        if crate::main_thread::check("AsyncExecutorDriver.pump_count").is_err() {
-            return -1;
-        }
-        i64::try_from(SharedLocalPool::current().pumps()).unwrap_or(i64::MAX)
+        counter("AsyncExecutorDriver.pump_count", SharedLocalPool::pumps)
     }
 
     /// `live_tasks() -> int`: tasks spawned through this thread's pool that
@@ -242,20 +239,19 @@ impl AsyncExecutorDriver {
     /// [`SharedLocalPool::live_tasks`]); -1 off the main thread.
     #[method]
     fn live_tasks(&self) -> i64 {
-        if crate::main_thread::check("AsyncExecutorDriver.live_tasks").is_err() {
-            return -1;
-        }
-        i64::try_from(SharedLocalPool::current().live_tasks()).unwrap_or(i64::MAX)
+        counter("AsyncExecutorDriver.live_tasks", |pool| {
+            pool.live_tasks() as u64
+        })
     }
 
     /// `spawned_tasks() -> int`: tasks ever spawned through this thread's
     /// pool; -1 off the main thread.
     #[method]
     fn spawned_tasks(&self) -> i64 {
-        if crate::main_thread::check("AsyncExecutorDriver.spawned_tasks").is_err() {
-            return -1;
-        }
-        i64::try_from(SharedLocalPool::current().spawned_tasks()).unwrap_or(i64::MAX)
+        counter(
+            "AsyncExecutorDriver.spawned_tasks",
+            SharedLocalPool::spawned_tasks,
+        )
     }
 
     #[method]
@@ -273,6 +269,15 @@ impl AsyncExecutorDriver {
             SharedLocalPool::current().pump_with_budget(self.frame_budget.get());
         }
     }
+}
+
+/// A counter of this thread's pool for scripts: -1 (and an error printed)
+/// off the main thread, saturated at `i64::MAX`.
+fn counter(method: &str, read: impl FnOnce(&SharedLocalPool) -> u64) -> i64 {
+    if crate::main_thread::check(method).is_err() {
+        return -1;
+    }
+    i64::try_from(read(SharedLocalPool::current())).unwrap_or(i64::MAX)
 }
 
 /// The `background_workers` property's setter: `0` = the default count

@@ -293,3 +293,18 @@ where
         });
     }
 }
+
+/// Registers free functions with [`ScriptAsyncFn`] body signatures as
+/// async methods of the class being built, each named after its function:
+/// `async_methods!(builder; delay, ready)`.
+macro_rules! async_methods {
+    ($builder:expr; $($name:ident),* $(,)?) => {
+        $($builder
+            .method(
+                stringify!($name),
+                $crate::method::ScriptAsyncFn::new(stringify!($name), $name).into_method(),
+            )
+            .done();)*
+    };
+}
+pub(crate) use async_methods;
