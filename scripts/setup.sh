@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure this machine has what the demo and the tests need: Rust, clang
-# (gdnative's bindings generator) and headless Godot 3. Installs the Debian
+# (gdnative's bindings generator), headless Godot 3 and valgrind. Installs the Debian
 # packages when they are missing and we are root; otherwise says what to run.
 # Sourced by demo.sh and test.sh; exports GODOT_BIN.
 set -euo pipefail
@@ -18,6 +18,8 @@ command -v unzip >/dev/null 2>&1 || packages+=(unzip)
 command -v godot3 >/dev/null 2>&1 || packages+=(godot3)
 command -v xvfb-run >/dev/null 2>&1 || packages+=(xvfb)
 command -v xauth >/dev/null 2>&1 || packages+=(xauth)
+# The memory check (scripts/valgrind.sh, tests/memcheck.rs).
+command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${packages[*]}" >&2

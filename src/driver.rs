@@ -3,35 +3,42 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-use gdnative::api::Engine;
 use gdnative::export::hint::{FloatHint, IntHint, RangeHint};
 use gdnative::export::{Export, ExportInfo};
 use gdnative::prelude::*;
 
 use crate::executor::SharedLocalPool;
 
-/// A `Node` that pumps this thread's [`SharedLocalPool`] once per
-/// `_process` frame. Put one in your main scene, or register its `.gdns` as
-/// an autoload so that it survives scene changes.
+/// A `Node` whose presence in the scene tree makes this thread's
+/// [`SharedLocalPool`] be pumped once per frame. Put one in your main scene,
+/// or register its `.gdns` as an autoload so that it survives scene changes.
+///
+/// The pump itself runs from a hidden object connected to the tree's
+/// `idle_frame` signal, at the start of each idle frame (before any node's
+/// `_process`), not from the driver's own callbacks: so a coroutine resumed
+/// inside the pump may even `free()` the driver without Godot touching the
+/// freed node afterwards.
 ///
 /// # Guarantees
 ///
-/// - The pool is pumped exactly once per idle frame however many drivers are
-///   in the tree: the first driver to process in a frame pumps, the others
-///   skip. A second driver entering the tree prints a warning naming both.
+/// - The pool is pumped exactly once per idle frame while at least one
+///   driver is in the tree, however many there are; the oldest driver's
+///   `frame_budget_ms` applies. A second driver entering the tree prints a
+///   warning naming both.
 /// - The runtime and the tasks belong to the pool, not to the node: freeing
 ///   the driver (a scene change, `queue_free()`, even `free()` from a
 ///   coroutine the driver itself just resumed) never drops a runtime under
 ///   pending timers. Pending tasks simply wait and resume when a driver is in
 ///   the tree again.
-/// - The driver processes while the tree is paused (`pause_mode` is
-///   `PROCESS`), so menus shown during a pause can still await Rust futures.
+/// - The pool is pumped while the tree is paused, so menus shown during a
+///   pause can still await Rust futures. Pumping depends only on a driver
+///   being in the tree (not on its `set_process`).
 ///
 /// # What a resumed coroutine may do
 ///
 /// GDScript coroutines waiting on Rust futures resume *inside* the pump,
-/// while this node's `_process` is on the stack. The pump touches neither
-/// the node nor any `RefCell` borrow that spawning needs after tasks ran,
+/// while the tree emits `idle_frame`. The pump touches neither a driver
+/// node nor any `RefCell` borrow that spawning needs after tasks ran,
 /// never calls `block_on` (so no "runtime within a runtime"), and a nested
 /// pump is refused. A resumed coroutine may therefore (each case has a
 /// headless test: `test_reentrancy.gd`, `test_lifecycle.gd`, the
@@ -49,9 +56,21 @@ use crate::executor::SharedLocalPool;
 ///   finishes, then tasks wait until a driver is back;
 /// - add a second driver: still one pump per frame;
 /// - `get_tree().quit()` (the pump finishes, the engine exits cleanly and
-///   pending tasks are dropped in the terminate callback) or
+///   pending tasks are dropped at exit, see below) or
 ///   `get_tree().change_scene()` (the old scene's driver leaves, the new
 ///   scene's driver, or an autoload one, keeps pumping).
+///
+/// # At exit
+///
+/// The first driver to enter a tree watches the tree's root viewport. When
+/// the game quits, Godot frees the root after every node in it; at that
+/// moment every task still pending is dropped (and gdnative-async's signal
+/// observers released). The Godot objects those tasks hold (states of async
+/// method calls, task handles, signal bridges) are then freed while the
+/// library's classes are still registered, so nothing is reported leaked and
+/// their Rust data is dropped too (checked under valgrind:
+/// `scripts/valgrind.sh`). The library's terminate callback drops anything
+/// left after that, with a warning.
 ///
 /// # Under load: what runs in this frame, what waits
 ///
@@ -99,34 +118,62 @@ use crate::executor::SharedLocalPool;
 ///
 /// # Cost
 ///
-/// One engine call (`Engine.get_idle_frames()`) per frame plus the pump
-/// itself (see [`SharedLocalPool::pump_with_budget`]).
+/// One signal call per frame plus the pump itself (see
+/// [`SharedLocalPool::pump_with_budget`]); nothing per driver.
 #[derive(NativeClass)]
 #[inherit(Node)]
 #[register_with(Self::register)]
 pub struct AsyncExecutorDriver {
+    /// The node's instance id.
+    id: i64,
     frame_budget: Cell<Option<Duration>>,
+    /// Whether this driver is counted in the pool's driver count (between
+    /// `_enter_tree` and `_exit_tree`). Only the "no driver" warning uses the
+    /// count; whether the pool is pumped is read from the tree itself.
+    counted: Cell<bool>,
 }
 
-/// The drivers in the tree on this thread, in the order they entered, and
-/// the last frame the pool was pumped in.
-struct Drivers {
-    active: Vec<(i64, String)>,
-    last_frame: Option<i64>,
+/// A live driver: its node's instance id and its frame budget.
+struct Live {
+    id: i64,
+    budget: Option<Duration>,
 }
 
 thread_local! {
-    static DRIVERS: RefCell<Drivers> = const {
-        RefCell::new(Drivers { active: Vec::new(), last_frame: None })
-    };
+    /// Every driver alive on this thread, oldest first.
+    static LIVE: RefCell<Vec<Live>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The driver node with instance `id`, if it is alive and in a tree.
+fn in_tree(id: i64) -> Option<TRef<'static, Node>> {
+    // SAFETY: called on the main thread, between engine callbacks: the
+    // lookup fails for a freed node, and the reference is used at once.
+    let node = unsafe { TRef::<Node>::try_from_instance_id(id) }?;
+    node.is_inside_tree().then_some(node)
+}
+
+/// `Some(budget)` of the oldest driver that is in the scene tree (the pool
+/// is pumped with it), `None` when no driver is. Read from the tree every
+/// frame, so no script calling `_enter_tree()`/`_exit_tree()` by hand can
+/// stop or start the pump. Costs one object lookup per live driver.
+pub(crate) fn pumping() -> Option<Option<Duration>> {
+    LIVE.with(|live| {
+        live.borrow()
+            .iter()
+            .find(|d| in_tree(d.id).is_some())
+            .map(|d| d.budget)
+    })
 }
 
 #[methods]
 impl AsyncExecutorDriver {
     fn new(base: &Node) -> Self {
-        base.set_pause_mode(Node::PAUSE_MODE_PROCESS);
+        let id = base.get_instance_id();
+        LIVE.with(|live| live.borrow_mut().push(Live { id, budget: None }));
         AsyncExecutorDriver {
+            id,
             frame_budget: Cell::new(None),
+            counted: Cell::new(false),
         }
     }
 
@@ -162,7 +209,13 @@ impl AsyncExecutorDriver {
     /// Sets the pump's time cap per frame; `None` removes it. Takes effect
     /// from the next frame's pump.
     pub fn set_frame_budget(&self, budget: Option<Duration>) {
-        self.frame_budget.set(budget.filter(|b| !b.is_zero()));
+        let budget = budget.filter(|b| !b.is_zero());
+        self.frame_budget.set(budget);
+        LIVE.with(|live| {
+            if let Some(me) = live.borrow_mut().iter_mut().find(|d| d.id == self.id) {
+                me.budget = budget;
+            }
+        });
     }
 
     fn frame_budget_ms(&self) -> f64 {
@@ -188,41 +241,34 @@ impl AsyncExecutorDriver {
 
     #[method]
     fn _enter_tree(&self, #[base] base: &Node) {
-        let id = base.get_instance_id();
-        let path = base.get_path().to_string();
-        let entered = DRIVERS.with(|d| {
-            let mut d = d.borrow_mut();
-            // A script calling `_enter_tree()` by hand must not count this
-            // driver twice.
-            if d.active.iter().any(|(other, _)| *other == id) {
-                return None;
-            }
-            let first = d.active.first().map(|(_, p)| p.clone());
-            d.active.push((id, path.clone()));
-            Some(first)
-        });
-        let Some(first) = entered else {
+        // A script calling `_enter_tree()` by hand (twice, or on a driver
+        // outside the tree) must not count this driver twice.
+        if self.counted.get() || !base.is_inside_tree() {
             return;
-        };
-        if let Some(first) = first {
+        }
+        self.counted.set(true);
+        crate::frame_hook::install(base);
+        crate::exit::watch_root(base);
+        let other = LIVE.with(|live| {
+            live.borrow()
+                .iter()
+                .filter(|d| d.id != self.id)
+                .find_map(|d| in_tree(d.id))
+                .map(|node| node.get_path().to_string())
+        });
+        if let Some(other) = other {
             crate::log::warn(format_args!(
-                "duplicate AsyncExecutorDriver at {path}: {first} already pumps the \
-                 task pool; the pool is still pumped once per frame. Remove one of them."
+                "duplicate AsyncExecutorDriver at {}: {other} already pumps the \
+                 task pool; the pool is still pumped once per frame. Remove one of them.",
+                base.get_path().to_string()
             ));
         }
         SharedLocalPool::current().attach_driver();
     }
 
     #[method]
-    fn _exit_tree(&self, #[base] base: &Node) {
-        let id = base.get_instance_id();
-        let removed = DRIVERS.with(|d| {
-            let mut d = d.borrow_mut();
-            let before = d.active.len();
-            d.active.retain(|(other, _)| *other != id);
-            before != d.active.len()
-        });
-        if removed {
+    fn _exit_tree(&self) {
+        if self.counted.replace(false) {
             SharedLocalPool::current().detach_driver();
         }
     }
@@ -253,20 +299,15 @@ impl AsyncExecutorDriver {
             SharedLocalPool::spawned_tasks,
         )
     }
+}
 
-    #[method]
-    fn _process(&self, _delta: f64) {
-        let frame = Engine::godot_singleton().get_idle_frames();
-        let first_this_frame = DRIVERS.with(|d| {
-            let mut d = d.borrow_mut();
-            let first = d.last_frame != Some(frame);
-            d.last_frame = Some(frame);
-            first
-        });
-        if first_this_frame {
-            // Nothing after this line may touch `self`'s node: a coroutine
-            // resumed by the pump may have freed it.
-            SharedLocalPool::current().pump_with_budget(self.frame_budget.get());
+impl Drop for AsyncExecutorDriver {
+    fn drop(&mut self) {
+        // Godot frees a node outside any borrow of `LIVE` (the borrows above
+        // only call `is_inside_tree`/`get_path`, which run no script).
+        LIVE.with(|live| live.borrow_mut().retain(|d| d.id != self.id));
+        if self.counted.get() {
+            SharedLocalPool::current().detach_driver();
         }
     }
 }

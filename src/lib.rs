@@ -130,7 +130,9 @@ mod demo;
 pub mod driver;
 mod error;
 pub mod executor;
+mod exit;
 mod files;
+mod frame_hook;
 mod log;
 mod main_thread;
 pub mod method;
@@ -204,6 +206,7 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
+    handle.add_class_as::<frame_hook::FrameHook>("__gdnative_tokio_FrameHook".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
@@ -212,11 +215,28 @@ pub fn register(handle: InitHandle) {
 /// so that Godot does not report leaked objects at exit. The crate's own
 /// entry points call it from `godot_nativescript_terminate`.
 ///
+/// In a normal exit the tasks are already gone: they are dropped when the
+/// scene tree's root is freed (see the driver's documentation), while the
+/// library's classes are still registered. Tasks still pending here (no
+/// driver ever entered the tree) release their Godot objects after Godot
+/// unregistered the classes, so those objects' Rust data is never dropped:
+/// `terminate` prints a warning with their number.
+///
 /// After `terminate`, the pool is empty but usable.
 pub fn terminate() {
-    if !SharedLocalPool::current().shutdown() {
+    let pool = SharedLocalPool::current();
+    let pending = pool.live_tasks();
+    if pending > 0 {
+        log::warn(format_args!(
+            "{pending} task(s) still pending when the library was unloaded: the Godot \
+             objects they hold are freed without their destructors. Keep an \
+             AsyncExecutorDriver in the scene tree until the game quits."
+        ));
+    }
+    if !pool.shutdown() {
         log::error("terminate() called from inside a pump; tasks were kept");
     }
     gdnative::tasks::terminate_runtime();
+    frame_hook::release();
     shutdown_background();
 }

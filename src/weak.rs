@@ -71,7 +71,10 @@ impl FreeWatch {
     /// Costs one small Godot object and one metadata entry on `object`.
     pub(crate) fn attach(object: TRef<'_, Object>, on_free: Box<dyn FnOnce()>) -> Self {
         let n = NEXT_WATCH.with(|c| c.replace(c.get() + 1));
-        let key = format!("__gdnative_tokio_watch_{n}");
+        // Two libraries embedding this crate have their own counters: the
+        // address of this library's counter tells their keys apart.
+        let library = NEXT_WATCH.with(|c| c as *const Cell<u64> as usize);
+        let key = format!("__gdnative_tokio_watch_{library:x}_{n}");
         let sentry = FreeSentry {
             on_free: Cell::new(Some(on_free)),
         };
@@ -81,6 +84,15 @@ impl FreeWatch {
             object: WeakObject::new(object),
             key,
         }
+    }
+}
+
+impl FreeWatch {
+    /// Leaves the watch attached for the rest of the object's life: the
+    /// callback runs when the object is freed.
+    pub(crate) fn keep(self) {
+        let mut watch = std::mem::ManuallyDrop::new(self);
+        drop(std::mem::take(&mut watch.key));
     }
 }
 

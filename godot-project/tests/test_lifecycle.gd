@@ -63,3 +63,24 @@ func test_freeing_the_pumping_driver_from_a_resumed_coroutine():
 	other.free()
 	reattach_main_driver()
 	check_eq(yield(demo.ready(2), "completed"), 2, "main driver pumps again")
+
+
+func test_the_pool_is_pumped_while_the_tree_is_paused():
+	var driver = main_driver()
+	get_tree().paused = true
+	var p0 = driver.pump_count()
+	var delay = watch(demo.delay(0.02))
+	var sleep = watch(Async.sleep(0.02))
+	yield(frames(30), "completed")
+	var pumps = driver.pump_count() - p0
+	get_tree().paused = false
+	check(delay.done and sleep.done, "a Rust delay and Async.sleep complete while paused")
+	check(pumps > 0, "pumps while paused: %d" % pumps)
+
+
+func test_pumping_follows_the_driver_in_the_tree_not_its_processing():
+	var driver = main_driver()
+	driver.set_process(false)
+	var result = yield(demo.delay(0.01), "completed")
+	driver.set_process(true)
+	check(typeof(result) == TYPE_REAL, "a delay completes with the driver's processing off: %s" % str(result))

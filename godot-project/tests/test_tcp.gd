@@ -8,6 +8,9 @@ func _listen():
 	return server
 
 
+var _echo_done = false
+
+
 # Echo protocol: every line comes back; ends when the peer goes away.
 func _echo(server):
 	var conn = yield(server.accept(), "completed")
@@ -17,6 +20,7 @@ func _echo(server):
 			break
 		yield(conn.write(line + "\n"), "completed")
 	conn.close()
+	_echo_done = true
 
 
 func test_echo_lines_and_bytes():
@@ -33,6 +37,12 @@ func test_echo_lines_and_bytes():
 	conn.close()
 	check(not conn.is_open(), "closed")
 	server.close()
+	# The echo coroutine must end before this test (and its node) does.
+	for _i in range(60):
+		if _echo_done:
+			break
+		yield(frames(1), "completed")
+	check(_echo_done, "the echo side saw the peer go away")
 
 
 func test_connection_refused():

@@ -289,7 +289,7 @@ func test_signal_bad_arguments():
 	for i in range(cases.size()):
 		var r = yield(cases[i][0], "completed")
 		check(is_async_error(r, cases[i][1]), "case %d: want %s, got %s" % [i, cases[i][1], str(r)])
-	check(not node.has_meta("__gdnative_tokio_watch_0"), "no watcher left behind")
+	check(node.get_meta_list().empty(), "no watcher left behind: %s" % str(node.get_meta_list()))
 	node.free()
 
 
