@@ -7,12 +7,15 @@
 # filter (comma-separated suite or test names; default: the suites whose
 # tests do not measure time, so they pass under valgrind's ~30x slowdown),
 # quit_pending (exit with tasks pending), quit_reentrant (quit from inside a
-# pump) and quit_io (exit with sockets, a busy background thread, streams).
+# pump), quit_io (exit with sockets, a busy background thread, streams) and
+# the fuzz scene with FUZZ_CALLS (default 2000) calls.
 # setup.sh installs valgrind when missing (as root).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/setup.sh"
 filter=${1:-test_core,test_lifecycle,test_reentrancy,test_errors}
+# The fuzz scene, shortened: bad input to every method, calls from a Thread.
+export FUZZ_CALLS=${FUZZ_CALLS:-2000}
 # VALGRIND_OUT=dir keeps the logs there (<scene>/godot.log, <scene>/vg.<pid>.log).
 if [ -n "${VALGRIND_OUT:-}" ]; then
     out=$VALGRIND_OUT
@@ -30,7 +33,7 @@ exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
     --log-file="$out/vg.%p.log" "$real_godot" "\$@"
 WRAP
 chmod +x "$wrapper"
-scenes=${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending.tscn res://tests/quit_reentrant.tscn res://tests/quit_io.tscn}
+scenes=${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending.tscn res://tests/quit_reentrant.tscn res://tests/quit_io.tscn res://tests/fuzz.tscn}
 
 # One scene under valgrind, its logs in $out/<name>/.
 run_scene() {

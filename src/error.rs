@@ -66,8 +66,14 @@ impl ErrorKind {
 /// it happens, so nothing fails silently; `timeout` and `cancelled` are the
 /// exceptions (see [`ErrorKind::is_printed`]). Combinators that pass an
 /// item's failure on (`Async.all`) do not print it again.
+///
+/// Its Rust data is behind a lock (`RwLockData`), not gdnative's default
+/// thread-local cell: an error made on another thread (a call refused off
+/// the main thread) is released on the main thread, and the default cell
+/// would leak its data then.
 #[derive(NativeClass, Debug, Clone)]
 #[inherit(Reference)]
+#[user_data(gdnative::export::user_data::RwLockData<AsyncError>)]
 #[no_constructor]
 pub struct AsyncError {
     /// One of `"panic"`, `"bad_arguments"`, `"failed"`, `"timeout"`,
@@ -119,8 +125,8 @@ impl AsyncError {
             return None;
         }
         let instance = Instance::<AsyncError, Shared>::from_variant(value).ok()?;
-        // SAFETY: AsyncError is a Reference created and used on this
-        // thread; `value` keeps it alive during the call.
+        // SAFETY: AsyncError is a Reference; `value` keeps it alive during
+        // the call, and its data is behind a lock.
         unsafe { instance.assume_safe() }.map(|e, _| e.clone()).ok()
     }
 

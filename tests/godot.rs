@@ -141,7 +141,18 @@ fn changing_scene_from_a_resumed_coroutine_works() {
 /// Runs `scene`, which must print `{prefix}{n}{suffix}...` with `n >= min`
 /// and `{prefix}ok`, and be clean.
 fn assert_scene_counts(scene: &str, prefix: &str, suffix: &str, min: u64) -> Run {
-    let run = run_scene(scene);
+    assert_scene_counts_with(scene, &[], prefix, suffix, min)
+}
+
+/// [`assert_scene_counts`] with extra environment variables for Godot.
+fn assert_scene_counts_with(
+    scene: &str,
+    env: &[(&str, &str)],
+    prefix: &str,
+    suffix: &str,
+    min: u64,
+) -> Run {
+    let run = run_godot_with(&[scene], env);
     let count = run.output.lines().find_map(|l| {
         let rest = l.strip_prefix(prefix)?;
         rest.split_once(suffix)?.0.parse::<u64>().ok()
@@ -169,6 +180,21 @@ fn fuzzing_every_script_method_keeps_the_engine_clean() {
     let run = assert_scene_counts("res://tests/fuzz.tscn", "fuzz: ", " calls", 5000);
     assert!(run.output.contains("fuzz seed: "), "{}", run.output);
     assert!(run.output.contains("thread calls: "), "{}", run.output);
+}
+
+/// The fuzz with three more seeds (each draws other calls, arguments and
+/// frame budgets): 3 x 2000 calls.
+#[test]
+fn fuzzing_with_other_seeds_keeps_the_engine_clean() {
+    for seed in ["1", "2", "3"] {
+        let env = [("FUZZ_SEED", seed), ("FUZZ_CALLS", "2000")];
+        let run = assert_scene_counts_with("res://tests/fuzz.tscn", &env, "fuzz: ", " calls", 2000);
+        assert!(
+            run.output.contains(&format!("fuzz seed: {seed} ")),
+            "{}",
+            run.output
+        );
+    }
 }
 
 /// Over 1M tasks through the pool from GDScript and Rust waves (see
