@@ -25,8 +25,9 @@ thread_local! {
 /// The method `idle_frame` is connected to.
 const METHOD: &str = "_on_idle_frame";
 
-/// Connects the hook to `node`'s tree, once per tree. Called when a driver
-/// enters the tree. Costs one small object and one signal connection.
+/// Connects a hook to `node`'s tree unless one is connected already.
+/// Called when a driver enters the tree. Costs one small object and one
+/// signal connection, once per tree.
 pub(crate) fn install(node: &Node) {
     let Some(tree) = node.get_tree() else {
         return;
@@ -35,7 +36,17 @@ pub(crate) fn install(node: &Node) {
     // thread for the duration of the call.
     let tree = unsafe { tree.assume_safe() };
     let id = tree.get_instance_id();
-    if HOOK.with(|h| matches!(&*h.borrow(), Some((tree_id, _)) if *tree_id == id)) {
+    let connected = HOOK.with(|h| match &*h.borrow() {
+        Some((tree_id, hook)) if *tree_id == id => {
+            // SAFETY: the hook is held by `HOOK`, on this thread.
+            let target = unsafe { hook.base().assume_safe() };
+            // A script may have disconnected it (it is reachable through
+            // the tree's connection list): a driver entering reconnects it.
+            tree.is_connected("idle_frame", target.upcast::<Object>(), METHOD)
+        }
+        _ => false,
+    });
+    if connected {
         return;
     }
     let hook = Instance::emplace(FrameHook).into_shared();

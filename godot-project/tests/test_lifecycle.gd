@@ -84,3 +84,22 @@ func test_pumping_follows_the_driver_in_the_tree_not_its_processing():
 	var result = yield(demo.delay(0.01), "completed")
 	driver.set_process(true)
 	check(typeof(result) == TYPE_REAL, "a delay completes with the driver's processing off: %s" % str(result))
+
+
+func test_a_disconnected_frame_hook_is_reconnected_when_a_driver_enters():
+	var hook = null
+	for c in get_tree().get_signal_connection_list("idle_frame"):
+		if c.method == "_on_idle_frame":
+			hook = c.target
+	check(hook != null, "the frame hook is connected to idle_frame")
+	if hook == null:
+		return
+	get_tree().disconnect("idle_frame", hook, "_on_idle_frame")
+	var p0 = main_driver().pump_count()
+	yield(frames(3), "completed")
+	check_eq(main_driver().pump_count(), p0, "no pumps while a script keeps it disconnected")
+	detach_main_driver()
+	reattach_main_driver()
+	yield(frames(3), "completed")
+	check(main_driver().pump_count() > p0, "pumping again once a driver entered the tree")
+	check_eq(yield(demo.ready("back"), "completed"), "back", "async work runs again")
