@@ -61,18 +61,30 @@ fn tcp_connect(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
         DEFAULT_CONNECT_TIMEOUT
     };
     Ok(async move {
-        let target = format!("{host}:{port}");
-        match tokio::time::timeout(limit, TcpStream::connect(&target)).await {
-            Ok(Ok(stream)) => AsyncTcpStream::wrap(stream),
-            Ok(Err(e)) => failed("tcp_connect", format!("{target}: {}", describe(&e))),
-            Err(_) => AsyncError::new(
-                ErrorKind::Timeout,
-                "tcp_connect",
-                format!("{target}: no connection within {} s", limit.as_secs_f64()),
-            )
-            .report(),
+        match connect_within(&format!("{host}:{port}"), limit).await {
+            Ok(stream) => AsyncTcpStream::wrap(stream),
+            Err(error) => error.report(),
         }
     })
+}
+
+/// Connects to `target` (`host:port`) within `limit`: the error is kind
+/// `timeout` when the limit passed first, `failed` otherwise (refused,
+/// unreachable, no such host).
+async fn connect_within(target: &str, limit: Duration) -> Result<TcpStream, AsyncError> {
+    match tokio::time::timeout(limit, TcpStream::connect(target)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(AsyncError::new(
+            ErrorKind::Failed,
+            "tcp_connect",
+            format!("{target}: {}", describe(&e)),
+        )),
+        Err(_) => Err(AsyncError::new(
+            ErrorKind::Timeout,
+            "tcp_connect",
+            format!("{target}: no connection within {} s", limit.as_secs_f64()),
+        )),
+    }
 }
 
 /// `tcp_listen(host, port) -> AsyncTcpListener` (port 0: any free port).
@@ -394,5 +406,77 @@ impl AsyncTcpListener {
         if let Ok(mut listener) = self.listener.listener.try_lock() {
             listener.take();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A listener whose accept queue is full drops further connection
+    /// attempts (Linux), so a connect to it waits: the limit must end it.
+    #[test]
+    fn a_connect_that_never_completes_ends_with_a_timeout_error() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+            socket
+                .bind("127.0.0.1:0".parse().expect("an address"))
+                .expect("bind");
+            let listener = socket.listen(1).expect("listen");
+            let target = listener.local_addr().expect("an address").to_string();
+            let limit = Duration::from_millis(200);
+            let mut held = Vec::new();
+            let mut error = None;
+            // Never accepted: the queue fills after a couple of connections.
+            // Without the limit a connect would wait for the kernel's SYN
+            // retries (minutes): the outer timeout turns that into a failure.
+            let attempts = async {
+                for _ in 0..16 {
+                    match connect_within(&target, limit).await {
+                        Ok(stream) => held.push(stream),
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(10), attempts)
+                .await
+                .expect("connect_within did not keep to its limit");
+            let error = error.expect("the accept queue never filled");
+            assert!(error.is(ErrorKind::Timeout), "{error}");
+            assert_eq!(
+                error.message,
+                format!("{target}: no connection within 0.2 s")
+            );
+            assert!(!held.is_empty(), "the first connections are queued");
+        });
+    }
+
+    #[test]
+    fn a_refused_connect_fails_at_once() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        rt.block_on(async {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let target = format!("127.0.0.1:{port}");
+            let started = std::time::Instant::now();
+            let error = connect_within(&target, Duration::from_secs(5))
+                .await
+                .expect_err("nothing listens there");
+            assert!(error.is(ErrorKind::Failed), "{error}");
+            assert!(error.message.ends_with("connection refused"), "{error}");
+            assert!(started.elapsed() < Duration::from_secs(5));
+        });
     }
 }
