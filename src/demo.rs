@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
@@ -84,18 +84,8 @@ fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>
 /// over frames instead of stalling one.
 fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
     args.expect_count(2, 2)?;
-    let n: i64 = args.get(0, "n")?;
-    let per_frame: i64 = args.get(1, "per_frame")?;
-    if !(0..=1_000_000_000).contains(&n) {
-        return Err(format!(
-            "argument 1 `n`: must be in 0..=1000000000, got {n}"
-        ));
-    }
-    if per_frame < 1 {
-        return Err(format!(
-            "argument 2 `per_frame`: must be at least 1, got {per_frame}"
-        ));
-    }
+    let n = args.int_in(0, "n", 0..=1_000_000_000)?;
+    let per_frame = args.int_in(1, "per_frame", 1..=i64::MAX)?;
     Ok(async move {
         let mut sum = 0i64;
         for i in 1..=n {
@@ -435,19 +425,13 @@ impl AsyncDemo {
     /// for i in 0..count, one every `interval` seconds, then `finished`.
     #[method]
     fn ticker(&self, count: Variant, interval: Variant) -> Variant {
-        let count = i64::from_variant(&count)
-            .ok()
-            .filter(|n| (0..=1_000_000).contains(n));
-        let interval = f64::from_variant(&interval)
-            .ok()
-            .or_else(|| i64::from_variant(&interval).ok().map(|n| n as f64))
-            .and_then(|s| Duration::try_from_secs_f64(s).ok())
-            .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS);
-        let (Some(count), Some(interval)) = (count, interval) else {
-            return bad_arguments(
-                "ticker",
-                "expected ticker(count: int in 0..=1000000, interval: seconds >= 0)",
-            );
+        let args = Args::new(vec![count, interval]);
+        let checked = args
+            .int_in(0, "count", 0..=1_000_000)
+            .and_then(|count| Ok((count, args.seconds(1, "interval")?)));
+        let (count, interval) = match checked {
+            Ok(checked) => checked,
+            Err(message) => return bad_arguments("ticker", &message),
         };
         let ticks = futures::stream::unfold(0, move |i| async move {
             if i >= count {
@@ -465,14 +449,9 @@ impl AsyncDemo {
     /// stream stops the job. The demo's progress bar.
     #[method]
     fn hash_job(&self, megabytes: Variant) -> Variant {
-        let Some(megabytes) = i64::from_variant(&megabytes)
-            .ok()
-            .filter(|n| (1..=4096).contains(n))
-        else {
-            return bad_arguments(
-                "hash_job",
-                "argument 1 `megabytes`: expected an int in 1..=4096",
-            );
+        let megabytes = match Args::new(vec![megabytes]).int_in(0, "megabytes", 1..=4096) {
+            Ok(megabytes) => megabytes,
+            Err(message) => return bad_arguments("hash_job", &message),
         };
         let (tx, rx) = tokio::sync::mpsc::channel(8);
         drop(crate::spawn_blocking(move || {
@@ -518,21 +497,17 @@ impl AsyncDemo {
     /// or panics ("panic"). Cancelling the task cancels the background
     /// future; `background_jobs_dropped()` counts those dropped unfinished.
     #[method]
-    fn background_job(&self, seconds: f64, outcome: String) -> Instance<AsyncTask> {
+    fn background_job(&self, seconds: Variant, outcome: String) -> Instance<AsyncTask> {
+        let duration = match Args::new(vec![seconds]).seconds(0, "seconds") {
+            Ok(duration) => duration,
+            Err(message) => {
+                return AsyncTask::resolved(
+                    "background_job",
+                    bad_arguments("background_job", &message),
+                )
+            }
+        };
         AsyncTask::spawn_result("background_job", async move {
-            let duration = Duration::try_from_secs_f64(seconds)
-                .ok()
-                .filter(|d| d.as_secs_f64() <= crate::MAX_SECONDS)
-                .ok_or_else(|| {
-                    AsyncError::new(
-                        crate::ErrorKind::BadArguments,
-                        "background_job",
-                        format!(
-                            "seconds must be in 0..={}, got {seconds}",
-                            crate::MAX_SECONDS
-                        ),
-                    )
-                })?;
             let job = crate::spawn_background(async move {
                 let mut probe = JobProbe { finished: false };
                 tokio::time::sleep(duration).await;
@@ -566,15 +541,14 @@ impl AsyncDemo {
     /// it hashes each request's text on the background runtime, taking
     /// `delay` seconds per request, with a queue of `capacity`.
     #[method]
-    fn hash_service(&self, capacity: i64, delay: f64) -> Variant {
-        let Ok(capacity) = usize::try_from(capacity) else {
-            return bad_arguments("hash_service", "argument 1 `capacity`: must be at least 1");
-        };
-        let Some(delay) = Duration::try_from_secs_f64(delay)
-            .ok()
-            .filter(|d| d.as_secs() < 60)
-        else {
-            return bad_arguments("hash_service", "argument 2 `delay`: seconds in 0..60");
+    fn hash_service(&self, capacity: Variant, delay: Variant) -> Variant {
+        let args = Args::new(vec![capacity, delay]);
+        let checked = args
+            .int_in(0, "capacity", 1..=1_000_000)
+            .and_then(|capacity| Ok((capacity as usize, args.seconds(1, "delay")?)));
+        let (capacity, delay) = match checked {
+            Ok(checked) => checked,
+            Err(message) => return bad_arguments("hash_service", &message),
         };
         let service =
             crate::Service::start("hash_service", capacity, move |text: String| async move {

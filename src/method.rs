@@ -133,6 +133,21 @@ pub struct Args {
 }
 
 impl Args {
+    /// Arguments a `#[method]` received as `Variant`s, to check them with
+    /// the same messages as a hand-registered async method's:
+    ///
+    /// ```no_run
+    /// # use gdnative::prelude::*;
+    /// # use gdnative_tokio::Args;
+    /// fn checked(count: Variant, interval: Variant) -> Result<(i64, std::time::Duration), String> {
+    ///     let args = Args::new(vec![count, interval]);
+    ///     Ok((args.int_in(0, "count", 0..=100)?, args.seconds(1, "interval")?))
+    /// }
+    /// ```
+    pub fn new(values: Vec<Variant>) -> Self {
+        Args { values }
+    }
+
     /// Copies the arguments of a call.
     pub(crate) fn from_varargs(args: Varargs<'_>) -> Self {
         Args {
@@ -188,6 +203,30 @@ impl Args {
                 value.get_type()
             )
         })
+    }
+
+    /// Argument `index` as an int within `range` ("must be at least 1" when
+    /// the range has no upper end).
+    pub fn int_in(
+        &self,
+        index: usize,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, String> {
+        let n: i64 = self.get(index, name)?;
+        if range.contains(&n) {
+            return Ok(n);
+        }
+        let (start, end) = range.into_inner();
+        let expected = if end == i64::MAX {
+            format!("must be at least {start}")
+        } else {
+            format!("must be in {start}..={end}")
+        };
+        Err(format!(
+            "argument {} `{name}`: {expected}, got {n}",
+            index + 1
+        ))
     }
 
     /// Argument `index` as a finite number (int or float both accepted).

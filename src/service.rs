@@ -53,7 +53,9 @@ where
     Resp: Send + 'static,
 {
     /// Starts the service on the background runtime: `handler` answers each
-    /// request, one at a time. `capacity` (at least 1) is the queue size.
+    /// request, one at a time. `capacity` is the queue size, clamped to
+    /// `1..=`[`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS)
+    /// (Tokio's limit; the queue does not allocate its capacity up front).
     /// A panic in `handler` fails that request with kind `panic`; the
     /// service goes on.
     pub fn start<H, Fut>(name: &'static str, capacity: usize, handler: H) -> Self
@@ -61,7 +63,7 @@ where
         H: Fn(Req) -> Fut + Send + 'static,
         Fut: Future<Output = Resp> + Send + 'static,
     {
-        let capacity = capacity.max(1);
+        let capacity = capacity.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         let (requests, mut queue) = mpsc::channel::<Job<Req, Resp>>(capacity);
         crate::spawn_background(async move {
             while let Some((request, reply)) = queue.recv().await {

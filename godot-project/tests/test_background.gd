@@ -62,3 +62,12 @@ func test_frame_time_stays_bounded_while_a_background_job_burns_a_core():
 		last = now
 	check(worst < 100000, "worst frame %d us while the job ran (generous bound: 100 ms)" % worst)
 	yield(Async.task(job), "completed")
+
+
+func test_background_job_refuses_bad_seconds():
+	expect_log("argument 1 `seconds`: must be between 0 and 86400, got -1")
+	var r = yield(Async.task(demo.background_job(-1, "ok")), "completed")
+	check(is_async_error(r, "bad_arguments"), "negative seconds: %s" % str(r))
+	expect_log("argument 1 `seconds`: expected a number, got")
+	r = yield(Async.task(demo.background_job("soon", "ok")), "completed")
+	check(is_async_error(r, "bad_arguments"), "seconds not a number: %s" % str(r))

@@ -42,7 +42,11 @@ func test_a_full_queue_refuses_try_request_and_makes_request_wait():
 
 
 func test_bad_arguments():
-	expect_log("argument 1 `capacity`: must be at least 1")
+	expect_log("argument 1 `capacity`: must be in 1..=1000000, got -1")
 	check(is_async_error(demo.hash_service(-1, 0.0), "bad_arguments"), "negative capacity")
-	expect_log("argument 2 `delay`: seconds in 0..60")
+	expect_log("argument 1 `capacity`: must be in 1..=1000000, got 4611686018427387904")
+	check(is_async_error(demo.hash_service(4611686018427387904, 0.0), "bad_arguments"), "huge capacity")
+	expect_log("argument 2 `delay`: must be between 0 and 86400, got -1")
 	check(is_async_error(demo.hash_service(1, -1.0), "bad_arguments"), "negative delay")
+	expect_log("argument 2 `delay`: expected a number, got")
+	check(is_async_error(demo.hash_service(1, "soon"), "bad_arguments"), "delay not a number")
