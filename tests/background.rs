@@ -109,3 +109,24 @@ fn dropping_a_background_future_cancels_it() {
         dropped.load(Ordering::SeqCst)
     });
 }
+
+/// A capacity beyond Tokio's limit is clamped, not a panic; the service
+/// answers.
+#[test]
+fn a_service_with_a_huge_capacity_is_clamped_and_answers() {
+    let pool = pool();
+    let service = gdnative_tokio::Service::start("echo", usize::MAX, |n: u32| async move { n + 1 });
+    let got = Rc::new(RefCell::new(None));
+    let g = Rc::clone(&got);
+    pool.spawn_local(async move {
+        *g.borrow_mut() = Some(service.request(41).await);
+    });
+    let start = Instant::now();
+    while got.borrow().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no answer");
+        pool.pump();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let answer = got.borrow_mut().take().expect("answered");
+    assert_eq!(answer.expect("ok"), 42);
+}
