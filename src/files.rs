@@ -136,3 +136,34 @@ pub(crate) fn describe(error: &io::Error) -> String {
         _ => error.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words the module docs promise, for the OS errors behind them
+    /// (EACCES cannot be provoked for real here: the tests run as root).
+    #[test]
+    fn os_errors_are_described_in_the_documented_words() {
+        let cases = [
+            (2, "not found"),          // ENOENT
+            (13, "permission denied"), // EACCES
+            (1, "permission denied"),  // EPERM
+            (17, "already exists"),    // EEXIST
+        ];
+        for (errno, words) in cases {
+            assert_eq!(
+                describe(&io::Error::from_raw_os_error(errno)),
+                words,
+                "errno {errno}"
+            );
+        }
+        let bad_text = io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        );
+        assert_eq!(describe(&bad_text), "invalid data (not UTF-8 text?)");
+        let other = io::Error::from_raw_os_error(28); // ENOSPC
+        assert_eq!(describe(&other), other.to_string());
+    }
+}
