@@ -14,8 +14,10 @@ godot_gdnative_init!();
 godot_nativescript_init!(init);
 godot_gdnative_terminate!();
 
-/// Called by Godot before it frees this library's class data at exit: the
-/// last moment pending tasks can release their Godot objects cleanly.
+/// Called by Godot when it unloads the library at exit, after it dropped
+/// the library's class data. Pending tasks are normally gone by then (the
+/// driver drops them when the root viewport is freed); [`terminate`]
+/// (crate::terminate) drops anything left and says so.
 ///
 /// # Safety
 ///
