@@ -16,8 +16,8 @@ godot_gdnative_terminate!();
 
 /// Called by Godot when it unloads the library at exit, after it dropped
 /// the library's class data. Pending tasks are normally gone by then (the
-/// driver drops them when the root viewport is freed); [`terminate`]
-/// (crate::terminate) drops anything left and says so.
+/// driver drops them when the root viewport is freed);
+/// [`terminate`](crate::terminate) drops anything left and says so.
 ///
 /// # Safety
 ///
