@@ -64,7 +64,8 @@ pub(crate) fn install(node: &Node) {
         ));
         return;
     }
-    // A previous hook (an earlier tree) is released here.
+    // A previous hook (an earlier tree, or one a script disconnected) is
+    // released here.
     let old = HOOK.with(|h| h.borrow_mut().replace((id, hook)));
     drop(old);
 }
