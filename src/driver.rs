@@ -1,4 +1,5 @@
-//! The `AsyncExecutorDriver` node: pumps the pool once per frame.
+//! The `AsyncExecutorDriver` node: while one is in the scene tree, the pool
+//! is pumped once per frame (by the hook in `frame_hook.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::time::Duration;

@@ -14,8 +14,10 @@
 //! - [`SharedLocalPool`] (module [`executor`]): a thread-local Tokio
 //!   `LocalSet` plus a current-thread runtime (IO + time), registered as
 //!   gdnative-async's executor. Pure Rust.
-//! - [`AsyncExecutorDriver`] (module [`driver`]): a `Node` that pumps the
-//!   pool once per frame (the pump loop itself is in `pump.rs`).
+//! - [`AsyncExecutorDriver`] (module [`driver`]): a `Node` whose presence
+//!   in the scene tree gets the pool pumped once per frame, at the tree's
+//!   `idle_frame` (the hook is in `frame_hook.rs`, the pump loop itself in
+//!   `pump.rs`; pending tasks are dropped at exit by `exit.rs`).
 //! - [`guard`] and [`ScriptAsyncFn`] (module [`method`]): panic-safe async
 //!   methods that always resolve, with an [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
