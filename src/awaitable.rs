@@ -161,7 +161,7 @@ fn describe(value: &Variant) -> String {
     match value.get_type() {
         VariantType::Nil => "null".to_owned(),
         VariantType::Object => "an object".to_owned(),
-        other => format!("{other:?}"),
+        other => crate::method::script_type(other).to_owned(),
     }
 }
 

@@ -216,16 +216,26 @@ pub struct HashService {
 
 #[methods]
 impl HashService {
-    /// `request(text: String) -> AsyncTask`.
+    /// `request(text: String) -> AsyncTask`. A `text` that is not a String
+    /// gives a task that resolves with `bad_arguments` (still awaitable).
     #[method]
-    fn request(&self, text: String) -> Instance<AsyncTask> {
+    fn request(&self, text: Variant) -> Instance<AsyncTask> {
+        let text = match request_text("request", text) {
+            Ok(text) => text,
+            Err(refused) => return refused,
+        };
         let service = self.service.clone();
         AsyncTask::spawn_result("request", async move { service.request(text).await })
     }
 
-    /// `try_request(text: String) -> AsyncTask`.
+    /// `try_request(text: String) -> AsyncTask`: resolves with kind
+    /// `failed` ("busy") at once when the queue is full.
     #[method]
-    fn try_request(&self, text: String) -> Instance<AsyncTask> {
+    fn try_request(&self, text: Variant) -> Instance<AsyncTask> {
+        let text = match request_text("try_request", text) {
+            Ok(text) => text,
+            Err(refused) => return refused,
+        };
         match self.service.try_request(text) {
             Ok(response) => AsyncTask::spawn_result("try_request", response),
             Err(busy) => AsyncTask::resolved("try_request", busy.report()),
@@ -237,6 +247,14 @@ impl HashService {
     fn queued(&self) -> i64 {
         self.service.queued() as i64
     }
+}
+
+/// A request's `text` argument, or the already-resolved task a script gets
+/// for anything but a String.
+fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<AsyncTask>> {
+    Args::new(vec![text])
+        .get::<String>(0, "text")
+        .map_err(|message| AsyncTask::resolved(method, bad_arguments(method, &message)))
 }
 
 static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -193,15 +193,26 @@ impl Args {
         Ok(())
     }
 
-    /// Argument `index` converted to `T`.
+    /// Argument `index` converted to `T`. A wrong type is reported with
+    /// GDScript's type names ("expected String, got int").
     pub fn get<T: FromVariant>(&self, index: usize, name: &str) -> Result<T, String> {
         let value = self.raw(index, name)?;
         T::from_variant(value).map_err(|e| {
-            format!(
-                "argument {} `{name}`: {e} (got {:?})",
-                index + 1,
-                value.get_type()
-            )
+            let got = script_type(value.get_type());
+            match e {
+                FromVariantError::InvalidVariantType { expected, .. } => format!(
+                    "argument {} `{name}`: expected {}, got {got}",
+                    index + 1,
+                    script_type(expected)
+                ),
+                FromVariantError::InvalidNil => {
+                    format!(
+                        "argument {} `{name}`: expected an object, got null",
+                        index + 1
+                    )
+                }
+                other => format!("argument {} `{name}`: {other} (got {got})", index + 1),
+            }
         })
     }
 
@@ -244,9 +255,9 @@ impl Args {
                 index + 1
             )),
             None => Err(format!(
-                "argument {} `{name}`: expected a number, got {:?}",
+                "argument {} `{name}`: expected a number, got {}",
                 index + 1,
-                value.get_type()
+                script_type(value.get_type())
             )),
         }
     }
@@ -256,6 +267,40 @@ impl Args {
         self.values
             .get(index)
             .ok_or_else(|| format!("missing argument {} `{name}`", index + 1))
+    }
+}
+
+/// GDScript's name for a Variant type, for messages scripts read: `int`,
+/// `String`, `Array`, `null`, ...
+pub(crate) fn script_type(t: VariantType) -> &'static str {
+    match t {
+        VariantType::Nil => "null",
+        VariantType::Bool => "bool",
+        VariantType::I64 => "int",
+        VariantType::F64 => "float",
+        VariantType::GodotString => "String",
+        VariantType::Vector2 => "Vector2",
+        VariantType::Rect2 => "Rect2",
+        VariantType::Vector3 => "Vector3",
+        VariantType::Transform2D => "Transform2D",
+        VariantType::Plane => "Plane",
+        VariantType::Quat => "Quat",
+        VariantType::Aabb => "AABB",
+        VariantType::Basis => "Basis",
+        VariantType::Transform => "Transform",
+        VariantType::Color => "Color",
+        VariantType::NodePath => "NodePath",
+        VariantType::Rid => "RID",
+        VariantType::Object => "Object",
+        VariantType::Dictionary => "Dictionary",
+        VariantType::VariantArray => "Array",
+        VariantType::ByteArray => "PoolByteArray",
+        VariantType::Int32Array => "PoolIntArray",
+        VariantType::Float32Array => "PoolRealArray",
+        VariantType::StringArray => "PoolStringArray",
+        VariantType::Vector2Array => "PoolVector2Array",
+        VariantType::Vector3Array => "PoolVector3Array",
+        VariantType::ColorArray => "PoolColorArray",
     }
 }
 

@@ -237,8 +237,10 @@ impl AsyncTcpStream {
                 .map(|b| b.to_vec())
                 .unwrap_or_default(),
             other => {
-                let message =
-                    format!("argument 1 `data`: expected a String or PoolByteArray, got {other:?}");
+                let message = format!(
+                    "argument 1 `data`: expected a String or PoolByteArray, got {}",
+                    crate::method::script_type(other)
+                );
                 return AsyncTask::resolved(
                     "write",
                     AsyncError::new(ErrorKind::BadArguments, "write", message).report(),

@@ -27,7 +27,7 @@ func test_wrong_argument_count():
 
 
 func test_wrong_argument_types_and_values():
-	expect_log("argument 1 `seconds`: expected a number, got GodotString")
+	expect_log("argument 1 `seconds`: expected a number, got String")
 	expect_log("argument 1 `seconds`: must be between 0 and 86400, got -1")
 	expect_log("argument 1 `seconds`: must be finite")
 	expect_log("argument 2 `per_frame`: must be at least 1, got 0")

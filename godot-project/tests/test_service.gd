@@ -50,3 +50,12 @@ func test_bad_arguments():
 	check(is_async_error(demo.hash_service(1, -1.0), "bad_arguments"), "negative delay")
 	expect_log("argument 2 `delay`: expected a number, got")
 	check(is_async_error(demo.hash_service(1, "soon"), "bad_arguments"), "delay not a number")
+	# A request that is not a String: still a task, resolved with the error.
+	var service = demo.hash_service(2, 0.0)
+	expect_log("argument 1 `text`: expected String, got int")
+	expect_log("argument 1 `text`: expected String, got null")
+	var r = yield(Async.task(service.request(5)), "completed")
+	check(is_async_error(r, "bad_arguments"), "request(5): %s" % str(r))
+	r = yield(Async.task(service.try_request(null)), "completed")
+	check(is_async_error(r, "bad_arguments"), "try_request(null): %s" % str(r))
+	check_eq(yield(service.request("still fine"), "completed").length(), 16, "the service still answers")

@@ -72,7 +72,7 @@ func test_sleep_zero_still_gives_the_frame_back():
 
 
 func test_sleep_bad_arguments():
-	expect_log("async method `sleep` failed (bad_arguments): argument 1 `seconds`: expected a number, got GodotString")
+	expect_log("async method `sleep` failed (bad_arguments): argument 1 `seconds`: expected a number, got String")
 	expect_log("async method `sleep` failed (bad_arguments): argument 1 `seconds`: must be between 0 and 86400, got -1")
 	expect_log("async method `sleep` failed (bad_arguments): expected 1 argument(s), got 0")
 	for task in [Async.sleep("soon"), Async.sleep(-1), Async.sleep()]:
@@ -129,7 +129,7 @@ func test_timeout_drops_the_rust_future():
 
 
 func test_timeout_bad_arguments():
-	expect_log("async method `timeout` failed (bad_arguments): argument 1 `awaitable`: expected an awaitable (an object with a `completed` signal), got I64")
+	expect_log("async method `timeout` failed (bad_arguments): argument 1 `awaitable`: expected an awaitable (an object with a `completed` signal), got int")
 	expect_log("async method `timeout` failed (bad_arguments): argument 2 `seconds`: expected a number")
 	check(is_async_error(yield(Async.timeout(1, 1.0), "completed"), "bad_arguments"), "int")
 	check(is_async_error(yield(Async.timeout(demo.ready(1), "x"), "completed"), "bad_arguments"), "seconds")
@@ -176,8 +176,8 @@ func test_all_fails_fast_and_cancels_the_rest():
 
 func test_all_bad_inputs():
 	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: the array is empty")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: expected an Array of awaitables, got GodotString")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 1: expected an awaitable (an object with a `completed` signal), got I64")
+	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: expected an Array of awaitables, got String")
+	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 1: expected an awaitable (an object with a `completed` signal), got int")
 	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 0: expected an awaitable (an object with a `completed` signal), got null")
 	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 0: not awaitable: Reference has no signal `completed`")
 	expect_log("async method `all` failed (freed): argument 1 `awaitables`: item 0: the object was freed")
