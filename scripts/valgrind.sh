@@ -30,7 +30,7 @@ cat > "$wrapper" <<WRAP
 #!/usr/bin/env bash
 exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
     --errors-for-leak-kinds=definite --num-callers=40 \
-    --log-file="$out/vg.%p.log" "$real_godot" "\$@"
+    --log-file="\$VALGRIND_LOG_DIR/vg.%p.log" "$real_godot" "\$@"
 WRAP
 chmod +x "$wrapper"
 scenes=${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending.tscn res://tests/quit_reentrant.tscn res://tests/quit_io.tscn res://tests/fuzz.tscn}
@@ -39,10 +39,8 @@ scenes=${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending.tscn 
 run_scene() {
     local dir="$out/$(basename "$1" .tscn)"
     mkdir -p "$dir"
-    sed "s|$out/vg.%p.log|$dir/vg.%p.log|" "$wrapper" > "$dir/wrapper"
-    chmod +x "$dir/wrapper"
     set +e
-    GDTEST_ONLY=$filter GODOT_RUN=$dir/wrapper GODOT_TIMEOUT=${GODOT_TIMEOUT:-1200} \
+    VALGRIND_LOG_DIR=$dir GDTEST_ONLY=$filter GODOT_RUN=$wrapper GODOT_TIMEOUT=${GODOT_TIMEOUT:-1200} \
         bash "$here/godot.sh" "$1" > "$dir/godot.log" 2>&1
     echo $? > "$dir/code"
 }

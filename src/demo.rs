@@ -254,7 +254,7 @@ impl HashService {
 fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<AsyncTask>> {
     Args::new(vec![text])
         .get::<String>(0, "text")
-        .map_err(|message| AsyncTask::resolved(method, bad_arguments(method, &message)))
+        .map_err(|message| AsyncTask::failed(method, crate::ErrorKind::BadArguments, message))
 }
 
 static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -519,10 +519,7 @@ impl AsyncDemo {
         let duration = match Args::new(vec![seconds]).seconds(0, "seconds") {
             Ok(duration) => duration,
             Err(message) => {
-                return AsyncTask::resolved(
-                    "background_job",
-                    bad_arguments("background_job", &message),
-                )
+                return AsyncTask::failed("background_job", crate::ErrorKind::BadArguments, message)
             }
         };
         AsyncTask::spawn_result("background_job", async move {

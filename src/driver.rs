@@ -125,9 +125,8 @@ use crate::executor::SharedLocalPool;
 #[inherit(Node)]
 #[register_with(Self::register)]
 pub struct AsyncExecutorDriver {
-    /// The node's instance id.
+    /// The node's instance id; its frame budget is in `LIVE`.
     id: i64,
-    frame_budget: Cell<Option<Duration>>,
     /// Whether this driver is counted in the pool's driver count (between
     /// `_enter_tree` and `_exit_tree`). Only the "no driver" warning uses the
     /// count; whether the pool is pumped is read from the tree itself.
@@ -173,7 +172,6 @@ impl AsyncExecutorDriver {
         LIVE.with(|live| live.borrow_mut().push(Live { id, budget: None }));
         AsyncExecutorDriver {
             id,
-            frame_budget: Cell::new(None),
             counted: Cell::new(false),
         }
     }
@@ -204,14 +202,18 @@ impl AsyncExecutorDriver {
     /// The pump's time cap per frame; `None` (the default) means no cap.
     /// See [Frame budget](#frame-budget).
     pub fn frame_budget(&self) -> Option<Duration> {
-        self.frame_budget.get()
+        LIVE.with(|live| {
+            live.borrow()
+                .iter()
+                .find(|d| d.id == self.id)
+                .and_then(|d| d.budget)
+        })
     }
 
     /// Sets the pump's time cap per frame; `None` removes it. Takes effect
     /// from the next frame's pump.
     pub fn set_frame_budget(&self, budget: Option<Duration>) {
         let budget = budget.filter(|b| !b.is_zero());
-        self.frame_budget.set(budget);
         LIVE.with(|live| {
             if let Some(me) = live.borrow_mut().iter_mut().find(|d| d.id == self.id) {
                 me.budget = budget;
@@ -248,8 +250,13 @@ impl AsyncExecutorDriver {
             return;
         }
         self.counted.set(true);
-        crate::frame_hook::install(base);
-        crate::exit::watch_root(base);
+        if let Some(tree) = base.get_tree() {
+            // SAFETY: the tree of a node inside it is alive on this (the
+            // main) thread for the duration of the call.
+            let tree = unsafe { tree.assume_safe() };
+            crate::frame_hook::install(tree);
+            crate::exit::watch_root(tree);
+        }
         let other = LIVE.with(|live| {
             live.borrow()
                 .iter()

@@ -31,19 +31,15 @@ thread_local! {
     static WATCHED_ROOT: Cell<Option<i64>> = const { Cell::new(None) };
 }
 
-/// Makes sure the tree's root viewport drops this thread's pending tasks
+/// Makes sure `tree`'s root viewport drops this thread's pending tasks
 /// when it is freed at exit. Called when a driver enters the tree; costs one
 /// metadata entry on the root, once per root.
-pub(crate) fn watch_root(node: &Node) {
-    let Some(tree) = node.get_tree() else {
+pub(crate) fn watch_root(tree: TRef<'_, SceneTree>) {
+    let Some(root) = tree.root() else {
         return;
     };
-    // SAFETY: the tree of a node that is entering it is alive on this
-    // (the main) thread for the duration of the call.
-    let Some(root) = (unsafe { tree.assume_safe() }).root() else {
-        return;
-    };
-    // SAFETY: as above, the root outlives every node in the tree.
+    // SAFETY: the root outlives every node in the tree, and the caller's
+    // tree is alive on this (the main) thread for the duration of the call.
     let root = unsafe { root.assume_safe() };
     let id = root.get_instance_id();
     if WATCHED_ROOT.with(|w| w.get()) == Some(id) {
@@ -62,9 +58,18 @@ fn root_freed(id: i64) {
             w.set(None);
         }
     });
-    if !SharedLocalPool::current().shutdown() {
+    if !release_godot_objects() {
         crate::log::error("the scene tree's root was freed inside a pump; tasks were kept");
     }
+}
+
+/// Releases every Godot object this thread's crate state holds: the pool's
+/// pending tasks, gdnative-async's signal observers and the frame hook.
+/// Returns `false` when called inside a pump, where the tasks are kept.
+/// Used when the root is freed and again by [`terminate`](crate::terminate).
+pub(crate) fn release_godot_objects() -> bool {
+    let dropped = SharedLocalPool::current().shutdown();
     gdnative::tasks::terminate_runtime();
     crate::frame_hook::release();
+    dropped
 }

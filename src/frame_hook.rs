@@ -25,16 +25,10 @@ thread_local! {
 /// The method `idle_frame` is connected to.
 const METHOD: &str = "_on_idle_frame";
 
-/// Connects a hook to `node`'s tree unless one is connected already.
-/// Called when a driver enters the tree. Costs one small object and one
-/// signal connection, once per tree.
-pub(crate) fn install(node: &Node) {
-    let Some(tree) = node.get_tree() else {
-        return;
-    };
-    // SAFETY: the tree of a node entering it is alive on this (the main)
-    // thread for the duration of the call.
-    let tree = unsafe { tree.assume_safe() };
+/// Connects a hook to `tree` unless one is connected already. Called when
+/// a driver enters the tree. Costs one small object and one signal
+/// connection, once per tree.
+pub(crate) fn install(tree: TRef<'_, SceneTree>) {
     let id = tree.get_instance_id();
     let connected = HOOK.with(|h| match &*h.borrow() {
         Some((tree_id, hook)) if *tree_id == id => {

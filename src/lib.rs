@@ -226,8 +226,7 @@ pub fn register(handle: InitHandle) {
 ///
 /// After `terminate`, the pool is empty but usable.
 pub fn terminate() {
-    let pool = SharedLocalPool::current();
-    let pending = pool.live_tasks();
+    let pending = SharedLocalPool::current().live_tasks();
     if pending > 0 {
         log::warn(format_args!(
             "{pending} task(s) still pending when the library was unloaded: the Godot \
@@ -235,10 +234,8 @@ pub fn terminate() {
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
     }
-    if !pool.shutdown() {
+    if !exit::release_godot_objects() {
         log::error("terminate() called from inside a pump; tasks were kept");
     }
-    gdnative::tasks::terminate_runtime();
-    frame_hook::release();
     shutdown_background();
 }

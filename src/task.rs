@@ -152,6 +152,17 @@ impl AsyncTask {
         Self::start_with(name, None, Some(Outcome::Value(value)))
     }
 
+    /// A task already done with an [`AsyncError`] of `kind`, printed once
+    /// like every failure: what a task-returning method gives for bad
+    /// arguments, so that the script can still yield on it.
+    pub fn failed(
+        name: &'static str,
+        kind: ErrorKind,
+        message: impl Into<String>,
+    ) -> Instance<AsyncTask> {
+        Self::resolved(name, AsyncError::new(kind, name, message).report())
+    }
+
     fn start(name: &'static str, work: BoxedWork) -> Instance<AsyncTask> {
         Self::start_with(name, Some(work), None)
     }

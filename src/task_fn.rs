@@ -98,10 +98,7 @@ where
         }
         let task = match (self.body)(Args::from_varargs(args)) {
             Ok(future) => AsyncTask::spawn(self.name, future),
-            Err(Refusal { kind, message }) => {
-                let error = AsyncError::new(kind, self.name, message).report();
-                AsyncTask::resolved(self.name, error)
-            }
+            Err(Refusal { kind, message }) => AsyncTask::failed(self.name, kind, message),
         };
         task.owned_to_variant()
     }

@@ -241,10 +241,7 @@ impl AsyncTcpStream {
                     "argument 1 `data`: expected a String or PoolByteArray, got {}",
                     crate::method::script_type(other)
                 );
-                return AsyncTask::resolved(
-                    "write",
-                    AsyncError::new(ErrorKind::BadArguments, "write", message).report(),
-                );
+                return AsyncTask::failed("write", ErrorKind::BadArguments, message);
             }
         };
         self.run(
@@ -299,10 +296,7 @@ impl AsyncTcpStream {
             .filter(|n| *n <= MAX_READ);
         let Some(count) = count else {
             let message = format!("argument 1 `n`: expected an int in 0..={MAX_READ}, got {n:?}");
-            return AsyncTask::resolved(
-                "read_bytes",
-                AsyncError::new(ErrorKind::BadArguments, "read_bytes", message).report(),
-            );
+            return AsyncTask::failed("read_bytes", ErrorKind::BadArguments, message);
         };
         self.run(
             "read_bytes",
