@@ -5,8 +5,10 @@
 # --embedded also builds examples/embedded.rs (a library that embeds the
 # crate) into godot-project/tests/embedded/bin/.
 # GDT_PROFILE=release builds the library optimised (benchmarks).
-# GODOT_RUN runs another Godot 3.2 binary than $GODOT_BIN (the bindings are
-# still generated from $GODOT_BIN), e.g. the windowed runner.
+# GODOT_RUN runs another binary of the same Godot version as $GODOT_BIN
+# (the bindings are still generated from $GODOT_BIN), e.g. the windowed
+# runner or valgrind. Builds use the engine's own cargo home and target dir
+# (scripts/engines.sh), so the bindings of other builds stay as they are.
 # Godot gets a private temporary HOME and LANG=en_US.UTF-8 (set for the
 # Godot process only). The run is killed after $GODOT_TIMEOUT seconds (120).
 set -euo pipefail
@@ -17,8 +19,10 @@ if [ -z "$GODOT_BIN" ] || [ ! -x "$GODOT_BIN" ]; then
     exit 127
 fi
 export GODOT_BIN
+. "$root/scripts/engines.sh"
+engine_env
 cd "$root"
-target=${CARGO_TARGET_DIR:-$root/target}
+target=$CARGO_TARGET_DIR
 profile=${GDT_PROFILE:-debug}
 release=()
 [ "$profile" = release ] && release=(--release)

@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
 # Builds the library in release mode and writes the Godot addon as
-# dist/gdnative-tokio-addon-<version>.zip, in the Asset Library's layout
-# (addons/gdnative_tokio/... at the zip's root, library in bin/).
-# The library is built with the `custom-godot` feature, i.e. with bindings
-# generated from $GODOT_BIN (Debian's godot3-server by default), so the
-# engine it was built against loads it without a version warning. Set
-# GDT_BINDINGS=default for gdnative's stock Godot 3.5.1 bindings instead.
+# dist/gdnative-tokio-addon-<version>-godot<line>.zip, in the Asset
+# Library's layout (addons/gdnative_tokio/... at the zip's root, library in
+# bin/). One zip per Godot line, each loading without a version warning on
+# its own line:
+#   bash scripts/release.sh           the line of $GODOT_BIN (Debian 12: 3.2),
+#                                     bindings generated from that engine
+#   GDT_BINDINGS=default bash scripts/release.sh
+#                                     godot3.5: gdnative's stock 3.5.1 bindings
+#   bash scripts/release.sh all       godot3.2, godot3.5 and godot3.6 (fetches
+#                                     Godot 3.6 as the tests do)
 # Windows and macOS libraries built on those systems and put into
 # godot-project/addons/gdnative_tokio/bin/ are included too.
-# Prints the zip's path on its last line.
+# Prints the path of each zip written, one per line, last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/setup.sh"
+. "$root/scripts/engines.sh"
 cd "$root"
-features=(--features custom-godot)
-[ "${GDT_BINDINGS:-custom}" = default ] && features=()
+
+if [ "${1:-}" = all ]; then
+    godot36=$(install_godot36)
+    bash "$0"
+    GDT_BINDINGS=default bash "$0"
+    GODOT_BIN=$godot36 bash "$0"
+    exit
+fi
+
+if [ "${GDT_BINDINGS:-custom}" = default ]; then
+    stock_env
+    features=()
+    line=3.5
+else
+    engine_env
+    features=(--features custom-godot)
+    line=$(engine_line "$GODOT_BIN")
+fi
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
-target=${CARGO_TARGET_DIR:-$root/target}
 cargo build --quiet --release "${features[@]}" --lib >&2
 
 stage=$(mktemp -d)
@@ -26,7 +46,7 @@ mkdir -p "$stage/addons/gdnative_tokio/bin"
 # The addon's own files: everything but build outputs and editor caches.
 find "$addon" -maxdepth 1 -type f ! -name '*.import' ! -name '.*' \
     -exec cp {} "$stage/addons/gdnative_tokio/" \;
-cp "$target/release/libgdnative_tokio.so" "$stage/addons/gdnative_tokio/bin/"
+cp "$CARGO_TARGET_DIR/release/libgdnative_tokio.so" "$stage/addons/gdnative_tokio/bin/"
 # Libraries built on Windows and macOS (README), when put into bin/.
 for lib in gdnative_tokio.dll libgdnative_tokio.dylib; do
     if [ -f "$addon/bin/$lib" ]; then
@@ -35,9 +55,9 @@ for lib in gdnative_tokio.dll libgdnative_tokio.dylib; do
 done
 
 mkdir -p dist
-zip_path="$root/dist/gdnative-tokio-addon-$version.zip"
+zip_path="$root/dist/gdnative-tokio-addon-$version-godot$line.zip"
 rm -f "$zip_path"
 (cd "$stage" && zip -q -r -X "$zip_path" addons)
-echo "release: wrote $zip_path" >&2
+echo "release: wrote $zip_path (Godot $line)" >&2
 unzip -l "$zip_path" >&2
 echo "$zip_path"

@@ -1,34 +1,76 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, clippy, and all Rust tests (pure Rust ones,
-# the headless Godot runs of godot-project's GDScript tests, the release
-# zip in a fresh project and the editor plugin in the real editor), plus
-# what crates.io and docs.rs users build: default features (gdnative's
-# Godot 3.5.1 bindings), the docs, and the package.
+# Runs every check: formatting; what crates.io and docs.rs users build
+# (default features, i.e. gdnative's stock Godot 3.5.1 bindings, in a cargo
+# home that no `custom-godot` build touched: clippy, docs, doctests, the
+# package); then, once per engine, clippy and the tests against bindings
+# generated from that engine: Godot 3.2.3 ($GODOT_BIN, Debian 12) runs every
+# Rust test (pure Rust ones, the headless Godot runs of godot-project's
+# GDScript tests and scenes, the release zip in a fresh project, the editor
+# plugin in the real editor, valgrind), Godot 3.6 (Debian 13's, fetched by
+# scripts/engines.sh) runs every headless Godot test and its zip, plus the
+# stock-bindings (Godot 3.5) zip. Fails if any part fails on any engine.
+# GDT_ENGINES="3.2" or "3.6" runs one engine's part only.
 set -euo pipefail
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 . "$here/setup.sh"
+. "$here/engines.sh"
 cd "$here/.."
+engines=${GDT_ENGINES:-3.2 3.6}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 cargo fmt --check
-cargo clippy --quiet --features custom-godot --all-targets -- -D warnings
-cargo check --quiet
-cargo clippy --quiet --all-targets -- -D warnings
-RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
-# A fresh clone (CI) is clean and packaged as is; a working copy with
-# uncommitted changes (a developer running this before committing) is
-# packaged with --allow-dirty, since cargo refuses otherwise.
-dirty=()
-[ -n "$(git status --porcelain 2>/dev/null)" ] && dirty=(--allow-dirty)
-# Not --quiet: it would hide cargo's warnings, which fail the check.
-package_log=$(cargo package "${dirty[@]}" 2>&1) || { echo "$package_log" >&2; exit 1; }
-if grep -q '^warning' <<<"$package_log"; then
-    echo "$package_log" >&2
-    echo "test.sh: cargo package printed warnings" >&2
-    exit 1
-fi
-# Doctests with default features, like docs.rs and crates.io users: under
-# `custom-godot`, rustdoc links doctests against gdnative crates from the
-# default-feature build above when both are in target/ (E0271: "resolves to
-# `Variant`, but it resolves to `Variant`"). Every other test target runs
-# against the installed engine's bindings.
-cargo test --quiet --doc
-cargo test --features custom-godot --lib --tests --examples
+
+# Default features: gdnative's stock bindings, as crates.io and docs.rs
+# users build them.
+(
+    stock_env
+    cargo check --quiet
+    stock_check
+    cargo clippy --quiet --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
+    # A fresh clone (CI) is clean and packaged as is; a working copy with
+    # uncommitted changes (a developer running this before committing) is
+    # packaged with --allow-dirty, since cargo refuses otherwise.
+    dirty=()
+    [ -n "$(git status --porcelain 2>/dev/null)" ] && dirty=(--allow-dirty)
+    # Not --quiet: it would hide cargo's warnings, which fail the check.
+    package_log=$(cargo package "${dirty[@]}" 2>&1) || { echo "$package_log" >&2; exit 1; }
+    if grep -q '^warning' <<<"$package_log"; then
+        echo "$package_log" >&2
+        echo "test.sh: cargo package printed warnings" >&2
+        exit 1
+    fi
+    cargo test --quiet --doc 2>&1 | tee -a "$log"
+)
+
+# One engine's part: clippy and tests against bindings from $GODOT_BIN.
+engine_part() {
+    local started=$SECONDS
+    engine_env
+    echo "test.sh: Godot $("$GODOT_BIN" --version) ($GODOT_BIN)"
+    cargo clippy --quiet --features custom-godot --all-targets -- -D warnings
+    cargo test --features custom-godot "$@" 2>&1 | tee -a "$log"
+    echo "test.sh: Godot $(engine_line "$GODOT_BIN") part took $((SECONDS - started)) s"
+}
+
+for engine in $engines; do
+    case $engine in
+    3.2)
+        # Everything, the editor (Debian's godot3) and valgrind included.
+        (engine_part --lib --tests --examples -- --skip stock_bindings_zip)
+        ;;
+    3.6)
+        # The headless Godot tests; the editor test needs a 3.6 editor,
+        # valgrind runs on 3.2.3 (README: Godot versions).
+        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon -- --skip editor_plugin)
+        ;;
+    *)
+        echo "test.sh: unknown engine $engine (GDT_ENGINES takes 3.2 and 3.6)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+# One closing line over every cargo test run above.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "Total: %d passed, %d failed\n", p, f }' "$log"

@@ -102,7 +102,12 @@ impl Drop for FreeWatch {
     fn drop(&mut self) {
         if let Some(object) = self.object.get() {
             if object.has_meta(&self.key) {
-                let sentry = object.get_meta(&self.key);
+                // `get_meta` gained a `default` parameter in Godot 3.5, so
+                // the typed binding differs between engines; a dynamic call
+                // takes the one argument on both.
+                // SAFETY: `get_meta` is an engine method of `Object`: it
+                // reads metadata, runs no script code and frees nothing.
+                let sentry = unsafe { object.call("get_meta", &[self.key.to_variant()]) };
                 if let Ok(sentry) = Instance::<FreeSentry, Shared>::from_variant(&sentry) {
                     // SAFETY: the sentry is a Reference of this crate, used
                     // on the main thread; `sentry` keeps it alive here.

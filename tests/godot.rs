@@ -13,7 +13,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{assert_clean, problems, Run};
+use common::{assert_clean, engine_messages, problems, Run};
 
 fn run_scene(scene: &str) -> Run {
     run_godot(&[scene])
@@ -287,6 +287,18 @@ fn the_checker_rejects_bad_runs() {
     assert!(!problems(&bad("EXPECT-LOG: boom\nERROR: a boom\nERROR: bang", 0)).is_empty());
     assert!(!problems(&bad("EXPECT-LOG: boom\nERROR: boom\nLeaked instance: X", 0)).is_empty());
     assert!(!problems(&bad("ERROR: Resources still in use at exit", 0)).is_empty());
+    // Godot 3.2's format and 3.4+'s (function on the next line) match alike.
+    let v32 = "EXPECT-LOG: greet: cannot convert\nERROR: greet: cannot convert x\n   At: a.rs:1.";
+    let v36 = "EXPECT-LOG: greet: cannot convert\nERROR: cannot convert x\n   at: greet (a.rs:1)";
+    assert!(problems(&bad(v32, 0)).is_empty());
+    assert!(problems(&bad(v36, 0)).is_empty());
+    let other = "EXPECT-LOG: greet: cannot convert\nERROR: cannot convert x\n   at: other (a.rs:1)";
+    assert!(!problems(&bad(other, 0)).is_empty());
+    assert!(!problems(&bad("WARNING: x\n     at: f (a.cpp:1)", 0)).is_empty());
+    assert_eq!(
+        engine_messages("WARNING: w\n     at: f (a.cpp:1)\nERROR: g: e\n   At: b.cpp:2."),
+        ["f: w", "g: e"]
+    );
     assert_eq!(summary("PASS a\n3 passed, 1 failed\n"), Some((3, 1)));
     assert_eq!(summary("no summary"), None);
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Sourced by the other scripts: which cargo home and target dir a build
+# uses, and the Godot 3.6 engine the tests run beside Debian 12's 3.2.3.
+#
+# Why separate cargo homes: with the `custom-godot` feature, the build
+# script of gdnative-bindings writes the engine's api.json into the cargo
+# registry's own copy of the crate ($CARGO_HOME/registry/src/*/
+# gdnative-bindings-0.11.3/). Every later build in that cargo home, default
+# features included, then compiles against that engine's API. So:
+# - `engine_env` gives each engine version its own cargo home and target
+#   dir for its `custom-godot` builds (your own ~/.cargo is never touched);
+# - `stock_env` is the home of the default-feature builds (gdnative's stock
+#   Godot 3.5.1 bindings), which no `custom-godot` build uses, and
+#   `stock_check` fails if its api.json is not the published crate's.
+# All of it lives under $GDT_CACHE (default ~/.cache/gdnative-tokio).
+# Functions only: sourcing this file changes nothing.
+
+gdt_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+gdt_cache=${GDT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gdnative-tokio}
+# The cargo home the caller had: its config (registry mirrors) is shared.
+gdt_user_cargo_home=${GDT_USER_CARGO_HOME:-${CARGO_HOME:-$HOME/.cargo}}
+export GDT_USER_CARGO_HOME=$gdt_user_cargo_home
+
+# The version an engine prints, as a file name: 3.2.3.stable.custom_build.
+engine_version() {
+    local v
+    v=$("$1" --version 2>/dev/null | head -n 1) || true
+    [ -n "$v" ] || { echo "engines.sh: $1 --version printed nothing" >&2; return 1; }
+    echo "${v//[^A-Za-z0-9._-]/_}"
+}
+
+# The engine line users name: 3.2, 3.6.
+engine_line() {
+    engine_version "$1" | cut -d. -f1,2
+}
+
+# Points cargo at home $1 and target dir $2 (creating the home, sharing the
+# user's cargo config with it).
+use_cargo_home() {
+    mkdir -p "$1"
+    local config
+    for config in config.toml config; do
+        if [ -f "$gdt_user_cargo_home/$config" ] && [ ! -e "$1/$config" ]; then
+            ln -s "$gdt_user_cargo_home/$config" "$1/$config"
+        fi
+    done
+    export CARGO_HOME=$1 CARGO_TARGET_DIR=$2
+}
+
+# Cargo home and target dir for `custom-godot` builds against $GODOT_BIN.
+engine_env() {
+    local version
+    version=$(engine_version "$GODOT_BIN") || return 1
+    use_cargo_home "$gdt_cache/cargo-godot-$version" "$gdt_root/target/godot-$version"
+}
+
+# Cargo home and target dir for default-feature builds (stock bindings).
+stock_env() {
+    use_cargo_home "$gdt_cache/cargo-stock" "$gdt_root/target/stock"
+}
+
+# Fails unless the stock home's gdnative-bindings api.json is byte for byte
+# the one in the published crate (run after a build has unpacked it).
+stock_check() {
+    local src crate
+    src=$(ls -d "$CARGO_HOME"/registry/src/*/gdnative-bindings-0.11.* 2>/dev/null | head -n 1)
+    crate=$(ls "$CARGO_HOME"/registry/cache/*/"$(basename "$src")".crate 2>/dev/null | head -n 1)
+    if [ -z "$src" ] || [ -z "$crate" ]; then
+        echo "engines.sh: gdnative-bindings is not unpacked in $CARGO_HOME" >&2
+        return 1
+    fi
+    if ! tar -xzOf "$crate" "$(basename "$src")/api.json" | cmp -s - "$src/api.json"; then
+        echo "engines.sh: $src/api.json is not the published one: a custom-godot build" \
+            "rewrote it, so this is no stock-bindings check. Remove $CARGO_HOME to start over." >&2
+        return 1
+    fi
+    echo "engines.sh: stock bindings untouched ($(basename "$src"), Godot 3.5.1 api.json)" >&2
+}
+
+# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6,
+# with no change to the system: apt with a private sources list, lists and
+# cache (and no package status) downloads the package and the libraries it
+# needs, dpkg-deb unpacks them into one folder, and a launcher runs the
+# engine with that folder's own loader and libraries. The mirror is the one
+# this machine's apt uses for Debian. Prints the launcher's path.
+install_godot36() {
+    local dir="$gdt_cache/godot-3.6"
+    local launcher="$dir/godot3-server"
+    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^3\.6'; then
+        echo "$launcher"
+        return
+    fi
+    local mirror
+    mirror=$(debian_mirror) || return 1
+    local work="$dir.tmp"
+    rm -rf "$work"
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+        > "$work/sources.list"
+    local apt=(-qq -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+        -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+    echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
+    apt-get "${apt[@]}" update >&2
+    # The package and every library it needs, down to libc6 and its loader.
+    local packages
+    packages=$(apt-cache "${apt[@]}" depends --recurse --no-recommends --no-suggests \
+        --no-conflicts --no-breaks --no-replaces --no-enhances godot3-server \
+        | grep -E '^(lib|godot3-server$)' | sort -u)
+    (cd "$work/debs" && apt-get "${apt[@]}" download $packages) >&2
+    local deb
+    for deb in "$work"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$work/root"
+    done
+    cat > "$work/godot3-server" <<'LAUNCH'
+#!/usr/bin/env bash
+# Godot 3.6 headless from Debian 13, run with its own loader and libraries.
+here=$(cd "$(dirname "$0")" && pwd)
+exec "$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$here/root/usr/lib/x86_64-linux-gnu" \
+    "$here/root/usr/bin/godot3-server" "$@"
+LAUNCH
+    chmod +x "$work/godot3-server"
+    rm -rf "$work/debs" "$work/cache" "$work/lists"
+    if ! "$work/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
+        echo "engines.sh: the unpacked Godot 3.6 does not start" >&2
+        return 1
+    fi
+    rm -rf "$dir"
+    mv "$work" "$dir"
+    echo "$launcher"
+}
+
+# The URI this machine's apt uses for Debian's main archive.
+debian_mirror() {
+    local uri
+    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /^(bookworm|trixie|stable)$/) { print uri; exit } }')
+    [ -n "$uri" ] || uri=$(grep -hE '^deb .*debian/? (bookworm|trixie|stable) ' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+        | awk '{ for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }')
+    if [ -z "$uri" ]; then
+        echo "engines.sh: no Debian archive found in this machine's apt sources" >&2
+        return 1
+    fi
+    echo "$uri"
+}
