@@ -14,9 +14,17 @@
 //!   time: an admitted task runs when it is next polled.
 //!
 //! Without a deadline nothing is ever closed, the backlog stays empty, and a
-//! gated task costs two `Cell` reads per poll. Tasks spawned directly with
+//! gated task costs a few `Cell` reads per poll. Tasks spawned directly with
 //! `tokio::task::spawn_local` are not gated: the pump checks the deadline
 //! for them between ticks, so they may overrun it by the rest of a tick.
+//!
+//! The gate also bounds self-waking tasks (see [`crate::pump`]): a gated
+//! task runs its future at most once per pump *round*. Polled again in the
+//! same round (it woke itself, or was woken twice), it parks its waker in a
+//! deferred list that the next round (or pump) wakes, instead of running:
+//! so it leaves the `LocalSet`'s run queue, which then empties, and Tokio
+//! serves the cross-thread queue in full (it does so whenever the local
+//! queue is empty, and only every 31st poll otherwise).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -46,6 +54,15 @@ pub(crate) struct Backlog {
     /// Live tickets in `waiting` or `admitted`: while non-zero, fresh tasks
     /// queue up behind them.
     queued: Cell<usize>,
+    /// The pump's current round (see [`crate::pump`]): a gated task runs
+    /// its future at most once per round.
+    round: Cell<u64>,
+    /// Gated tasks woken again in a round they already ran in: they run in
+    /// a later round or pump (woken by [`Backlog::start_round`]).
+    deferred: RefCell<Vec<Waker>>,
+    /// Gated polls that ran a future and were not a deferred task's
+    /// continuation: the pump's measure of progress.
+    progress: Cell<u64>,
 }
 
 impl Backlog {
@@ -101,6 +118,22 @@ impl Backlog {
         !admitted.is_empty()
     }
 
+    /// Starts a pump round: tasks that ran in earlier rounds may run again,
+    /// and those deferred from the last round are woken (into the
+    /// `LocalSet`'s queue). Returns whether any was.
+    pub(crate) fn start_round(&self) -> bool {
+        self.round.set(self.round.get() + 1);
+        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
+        let any = !wakers.is_empty();
+        wakers.into_iter().for_each(Waker::wake);
+        any
+    }
+
+    /// Gated task polls that made progress so far (see `progress`).
+    pub(crate) fn progress(&self) -> u64 {
+        self.progress.get()
+    }
+
     /// Whether admitted tasks have yet to run (at most one batch to scan).
     pub(crate) fn has_admitted(&self) -> bool {
         self.admitted
@@ -133,6 +166,7 @@ impl Backlog {
     pub(crate) fn clear(&self) {
         self.waiting.borrow_mut().clear();
         self.admitted.borrow_mut().clear();
+        self.deferred.borrow_mut().clear();
         self.queued.set(0);
     }
 
@@ -195,6 +229,8 @@ impl<F: Future> Budgeted<F> {
             gate: Gate {
                 backlog: Rc::clone(backlog),
                 ticket: None,
+                ran_in: 0,
+                deferred_in: 0,
             },
             future,
         }
@@ -221,6 +257,10 @@ struct Gate {
     backlog: Rc<Backlog>,
     /// Allocated the first time the task has to queue.
     ticket: Option<Rc<Ticket>>,
+    /// The round this task last ran its future in.
+    ran_in: u64,
+    /// The round this task was last deferred in.
+    deferred_in: u64,
 }
 
 impl Gate {
@@ -236,6 +276,7 @@ impl Gate {
                 if let Some(ticket) = &self.ticket {
                     backlog.dequeue(ticket);
                 }
+                self.ran_in = backlog.round.get();
                 true
             }
             State::Admitted | State::Waiting => {
@@ -255,8 +296,27 @@ impl Gate {
                 backlog.enqueue(ticket, cx.waker());
                 false
             }
-            State::Idle => true,
+            State::Idle => self.once_per_round(cx),
         }
+    }
+
+    /// Runs the task at most once per pump round: a second poll in the same
+    /// round (a self-wake) defers it to the next round or pump.
+    fn once_per_round(&mut self, cx: &Context<'_>) -> bool {
+        let backlog = &*self.backlog;
+        let round = backlog.round.get();
+        if self.ran_in == round {
+            if self.deferred_in != round {
+                self.deferred_in = round;
+                backlog.deferred.borrow_mut().push(cx.waker().clone());
+            }
+            return false;
+        }
+        if self.deferred_in.wrapping_add(1) != round {
+            backlog.progress.set(backlog.progress.get() + 1);
+        }
+        self.ran_in = round;
+        true
     }
 }
 

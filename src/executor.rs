@@ -55,6 +55,9 @@ pub type DiagnosticSink = fn(&str);
 /// marker task; it allocates nothing.
 pub struct SharedLocalPool {
     runtime: Runtime,
+    /// The runtime's counters the pump reads (kept to avoid a handle clone
+    /// per pump).
+    metrics: tokio::runtime::RuntimeMetrics,
     /// Replaced by a fresh set on [`shutdown`](Self::shutdown); only shared
     /// borrows are taken while pumping or spawning, so spawning from inside a
     /// pump never conflicts.
@@ -91,6 +94,7 @@ impl SharedLocalPool {
             .enable_all()
             .build()?;
         Ok(SharedLocalPool {
+            metrics: runtime.metrics(),
             runtime,
             local: RefCell::new(LocalSet::new()),
             sentinel: Sentinel::default(),
@@ -185,6 +189,7 @@ impl SharedLocalPool {
         let local = self.local.borrow();
         let parts = pump::Parts {
             runtime: &self.runtime,
+            metrics: &self.metrics,
             local: &local,
             sentinel: &self.sentinel,
             next_frame: &self.next_frame,

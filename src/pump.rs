@@ -44,7 +44,7 @@ use std::task::{Context, Poll, Waker};
 use futures::task::{waker_ref, ArcWake};
 use std::time::{Duration, Instant};
 
-use tokio::runtime::Runtime;
+use tokio::runtime::{Runtime, RuntimeMetrics};
 use tokio::task::LocalSet;
 
 use crate::budget::Backlog;
@@ -77,30 +77,55 @@ impl PumpStats {
 /// The pool's parts that a pump works on.
 pub(crate) struct Parts<'a> {
     pub runtime: &'a Runtime,
+    pub metrics: &'a RuntimeMetrics,
     pub local: &'a LocalSet,
     pub sentinel: &'a Sentinel,
     pub next_frame: &'a FrameWaiters,
-    pub backlog: &'a Backlog,
+    pub backlog: &'a Rc<Backlog>,
 }
+
+/// The most rounds one pump runs: bounds how often a task that keeps
+/// waking itself (and another task it ping-pongs with) runs per pump.
+pub(crate) const MAX_ROUNDS: u32 = 16;
+
+/// The most driver turns in one round while the runtime's own tasks
+/// (`tokio::spawn`) keep making progress.
+const MAX_TURNS: u32 = 64;
 
 /// Runs one pump, stopping after `budget` if given. See the module docs.
 pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
-    let backlog = parts.backlog;
+    let (backlog, more) = (parts.backlog, &parts.sentinel.more.0);
     backlog.open(budget.map(|b| Instant::now() + b));
-    // Turn the driver: timers and IO wake their tasks into the queue.
-    parts.runtime.block_on(tokio::task::yield_now());
     parts.next_frame.wake_all();
-    backlog.admit_next_batch();
-    // Every wake since the last pump that queued a task (timer, IO, another
-    // thread, a spawn, the two lines above) went through the `LocalSet`'s
-    // waker; without one, and with the last pump's queue left empty, there
-    // is nothing to poll: an idle pump ends here.
-    let (ticks, over_budget) = if parts.sentinel.more.0.load(Ordering::Relaxed) {
-        let _context = parts.runtime.enter();
-        run(parts)
-    } else {
-        (0, false)
-    };
+    let (mut ticks, mut over_budget, mut round) = (0, false, 0);
+    loop {
+        // Work left in the queue by the last tick, or wakes since then
+        // (another thread, a spawn, the frame waiters above).
+        let left = more.swap(false, Ordering::Relaxed);
+        let woke = drive(parts);
+        let first = round == 0;
+        let deferred = backlog.start_round();
+        let admitted = first && backlog.admit_next_batch();
+        // Every wake that queued a task went through the `LocalSet`'s waker
+        // (`more`); without one, nothing is ready: an idle pump ends here.
+        if !(left || woke || (first && (deferred || admitted))) {
+            break;
+        }
+        let progress = backlog.progress();
+        let (t, over) = {
+            let _context = parts.runtime.enter();
+            run(parts)
+        };
+        ticks += t;
+        round += 1;
+        over_budget = over;
+        // Another round (driver turn, runtime tasks, local tasks) only
+        // after one in which a pool task did something: a task that only
+        // wakes itself is no progress.
+        if over || round == MAX_ROUNDS || backlog.progress() == progress {
+            break;
+        }
+    }
     backlog.close_pump();
     PumpStats {
         ticks,
@@ -110,15 +135,37 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
     }
 }
 
-/// Ticks the `LocalSet` until the sentinel, queued behind every ready task,
-/// has been polled and the backlog is empty, or the queue ran dry, or the
-/// budget is spent. Returns the number of ticks and whether the budget
-/// stopped it.
+/// Turns the runtime's driver (timers, IO) and runs its ready tasks
+/// (`tokio::spawn`), again while they make visible progress: tasks
+/// spawned or finished, or tasks queued from outside the runtime. Returns
+/// whether any of it woke a `LocalSet` task.
+fn drive(parts: &Parts<'_>) -> bool {
+    let (metrics, more) = (parts.metrics, &parts.sentinel.more.0);
+    parts.runtime.block_on(async {
+        for _ in 0..MAX_TURNS {
+            let alive = metrics.num_alive_tasks();
+            // Inside `block_on`, `yield_now` parks this future until the
+            // runtime has run a batch of its tasks and turned the driver
+            // once with a zero timeout (pinned by tests/pump.rs).
+            tokio::task::yield_now().await;
+            if alive == metrics.num_alive_tasks() && metrics.global_queue_depth() == 0 {
+                break;
+            }
+        }
+    });
+    more.load(Ordering::Relaxed)
+}
+
+/// Ticks the `LocalSet` for one round: until its queue is empty, or the
+/// sentinel (queued behind every task ready at the round's start) was
+/// polled and no pool task made progress since (what is left is a task
+/// that only wakes itself), or the budget is spent. Returns the number of
+/// ticks and whether the budget stopped it.
 fn run(parts: &Parts<'_>) -> (u32, bool) {
     let (local, sentinel, backlog) = (parts.local, parts.sentinel, parts.backlog);
     // A sentinel still queued from a pump that stopped at its budget marks
     // that pump's ready tasks; when it fires, queue it again for this one's.
-    let mut stale = sentinel.arm(local);
+    let mut stale = sentinel.arm(local, backlog);
     let more = &sentinel.more;
     let waker = waker_ref(more);
     let mut cx = Context::from_waker(&waker);
@@ -134,7 +181,7 @@ fn run(parts: &Parts<'_>) -> (u32, bool) {
             return (ticks, true);
         }
         if stale && sentinel.fired() {
-            stale = sentinel.arm(local);
+            stale = sentinel.arm(local, backlog);
             continue;
         }
         if backlog.admit_next_batch() {
@@ -143,7 +190,8 @@ fn run(parts: &Parts<'_>) -> (u32, bool) {
         // `LocalSet` wakes the waker when its tick stopped at the task limit
         // with work left; without a wake the queue is empty.
         let queue_empty = !more.0.load(Ordering::Relaxed);
-        if queue_empty || (sentinel.fired() && !backlog.has_admitted()) {
+        let only_spinning = sentinel.fired() && sentinel.progress_at_fire() == backlog.progress();
+        if queue_empty || (only_spinning && !backlog.has_admitted()) {
             return (ticks, false);
         }
     }
@@ -230,13 +278,15 @@ struct SentinelState {
     /// Woken and not yet polled.
     queued: Cell<bool>,
     fired: Cell<bool>,
+    /// [`Backlog::progress`] when it was last polled.
+    progress: Cell<u64>,
 }
 
 impl Sentinel {
     /// Queues the sentinel at the back of `local`'s run queue. Returns true
     /// when it was still queued from an earlier pump (that pump stopped at
     /// its budget), in which case it stays where it is.
-    fn arm(&self, local: &LocalSet) -> bool {
+    fn arm(&self, local: &LocalSet, backlog: &Rc<Backlog>) -> bool {
         let state = &self.state;
         if state.queued.replace(true) {
             return true;
@@ -245,13 +295,17 @@ impl Sentinel {
         if let Some(waker) = &*state.waker.borrow() {
             waker.wake_by_ref();
         } else if !state.spawned.replace(true) {
-            drop(local.spawn_local(SentinelTask(Rc::clone(state))));
+            drop(local.spawn_local(SentinelTask(Rc::clone(state), Rc::clone(backlog))));
         }
         false
     }
 
     fn fired(&self) -> bool {
         self.state.fired.get()
+    }
+
+    fn progress_at_fire(&self) -> u64 {
+        self.state.progress.get()
     }
 
     /// Forgets the sentinel task (its `LocalSet` was dropped).
@@ -264,7 +318,7 @@ impl Sentinel {
     }
 }
 
-struct SentinelTask(Rc<SentinelState>);
+struct SentinelTask(Rc<SentinelState>, Rc<Backlog>);
 
 impl Future for SentinelTask {
     type Output = ();
@@ -273,6 +327,7 @@ impl Future for SentinelTask {
         let state = &self.0;
         state.fired.set(true);
         state.queued.set(false);
+        state.progress.set(self.1.progress());
         let mut slot = state.waker.borrow_mut();
         if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             *slot = Some(cx.waker().clone());

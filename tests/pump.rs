@@ -337,3 +337,183 @@ fn spawning_without_a_driver_reports_once_until_a_driver_attaches() {
     pool.pump();
     assert_eq!(pool.live_tasks(), 0);
 }
+
+/// A pool task that wakes itself on every poll and counts its polls.
+fn spinner(pool: &SharedLocalPool) -> Rc<Cell<u64>> {
+    let polls = Rc::new(Cell::new(0u64));
+    let p = Rc::clone(&polls);
+    pool.spawn_local(std::future::poll_fn(move |cx| {
+        p.set(p.get() + 1);
+        cx.waker().wake_by_ref();
+        std::task::Poll::<()>::Pending
+    }));
+    polls
+}
+
+/// 200 tasks await oneshots; an OS thread completes all of them between
+/// two pumps: the next pump polls all 200, with and without 10 always-ready
+/// tasks beside them (Tokio serves the cross-thread queue only every 31st
+/// poll while local work is queued).
+#[test]
+fn all_cross_thread_wakes_made_before_a_pump_are_polled_in_that_pump() {
+    for busy in [0usize, 10] {
+        let pool = pool();
+        let spinners: Vec<_> = (0..busy).map(|_| spinner(pool)).collect();
+        let done = Rc::new(Cell::new(0usize));
+        let mut senders = Vec::new();
+        for _ in 0..200 {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            senders.push(tx);
+            let d = Rc::clone(&done);
+            pool.spawn_local(async move {
+                if rx.await.is_ok() {
+                    d.set(d.get() + 1);
+                }
+            });
+        }
+        pool.pump();
+        pool.pump();
+        assert_eq!(done.get(), 0);
+        std::thread::spawn(move || {
+            senders.into_iter().for_each(|tx| {
+                let _ = tx.send(());
+            })
+        })
+        .join()
+        .expect("thread");
+        let before: Vec<u64> = spinners.iter().map(|s| s.get()).collect();
+        pool.pump();
+        assert_eq!(done.get(), 200, "with {busy} always-ready tasks");
+        for (s, b) in spinners.iter().zip(before) {
+            let polls = s.get() - b;
+            assert!(
+                (1..=u64::from(MAX_ROUNDS)).contains(&polls),
+                "an always-ready task ran {polls} times in one pump"
+            );
+        }
+    }
+}
+
+/// The most rounds (and so polls of a self-waking pool task) per pump.
+const MAX_ROUNDS: u32 = 16;
+
+/// A task that only wakes itself runs a bounded number of times per pump,
+/// even while other work keeps the pump going.
+#[test]
+fn a_self_waking_task_runs_a_bounded_number_of_times_per_pump() {
+    let pool = pool();
+    let polls = spinner(pool);
+    // A ping-pong through a channel pair keeps real work going.
+    let (tx_a, mut rx_a) = tokio::sync::mpsc::unbounded_channel::<u32>();
+    let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel::<u32>();
+    pool.spawn_local(async move {
+        while let Some(n) = rx_a.recv().await {
+            if tx_b.send(n + 1).is_err() {
+                break;
+            }
+        }
+    });
+    let hops = Rc::new(Cell::new(0u32));
+    let h = Rc::clone(&hops);
+    let tx_a2 = tx_a.clone();
+    pool.spawn_local(async move {
+        while let Some(n) = rx_b.recv().await {
+            h.set(n);
+            if n >= 10_000 || tx_a2.send(n + 1).is_err() {
+                break;
+            }
+        }
+    });
+    tx_a.send(0).expect("send");
+    for _ in 0..20 {
+        let before = polls.get();
+        pool.pump();
+        let during = polls.get() - before;
+        assert!(
+            (1..=u64::from(MAX_ROUNDS)).contains(&during),
+            "{during} polls"
+        );
+    }
+    assert!(
+        hops.get() > 20,
+        "the ping-pong made progress: {}",
+        hops.get()
+    );
+}
+
+/// 1000 `tokio::spawn` tasks (runtime tasks, not `LocalSet` ones) sleep
+/// 5-9 ms and are joined by a pool task: joined within 3 pumps of the pump
+/// in which the last timer is due.
+#[test]
+fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
+    let pool = pool();
+    let done = flag();
+    let d = Rc::clone(&done);
+    let start = Instant::now();
+    pool.spawn_local(async move {
+        let handles: Vec<_> = (0..1000u64)
+            .map(|i| {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(5 + i % 5)).await;
+                    i
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("join");
+        }
+        assert_eq!(sum, 999 * 1000 / 2);
+        d.set(true);
+    });
+    let mut after_last = 0;
+    for _ in 0..1000 {
+        let due = start.elapsed() >= Duration::from_millis(12);
+        pool.pump();
+        if done.get() {
+            break;
+        }
+        if due {
+            after_last += 1;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(done.get(), "never joined");
+    assert!(
+        after_last < 3,
+        "joined {} pumps after the last timer",
+        after_last + 1
+    );
+}
+
+/// Pins the Tokio behaviour the pump's driver turn relies on: inside
+/// `block_on`, `yield_now()` returns after the runtime turned its driver,
+/// so a timer that expired before it fires within one `block_on`.
+#[test]
+fn tokio_pin_yield_now_in_block_on_turns_the_driver() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let fired = Rc::new(Cell::new(false));
+    let local = tokio::task::LocalSet::new();
+    let f = Rc::clone(&fired);
+    let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    let n = std::sync::Arc::clone(&notify);
+    let _task = rt.spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        n.notify_one();
+    });
+    local.spawn_local(async move {
+        notify.notified().await;
+        f.set(true);
+    });
+    std::thread::sleep(Duration::from_millis(3));
+    // The runtime task's first poll, then its timer: two batches.
+    rt.block_on(tokio::task::yield_now());
+    std::thread::sleep(Duration::from_millis(3));
+    rt.block_on(tokio::task::yield_now());
+    rt.block_on(tokio::task::yield_now());
+    rt.block_on(local.run_until(tokio::task::yield_now()));
+    assert!(fired.get(), "yield_now in block_on did not turn the driver");
+}
