@@ -392,6 +392,12 @@ impl AsyncDemo {
     }
 }
 
+thread_local! {
+    /// The task `runtime_spawn` started last.
+    static RUNTIME_TASK: std::cell::RefCell<Option<tokio::task::JoinHandle<i64>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 #[methods]
 impl AsyncDemo {
     fn new(_base: &Reference) -> Self {
@@ -584,6 +590,34 @@ impl AsyncDemo {
         guard_result("parse_int", async move {
             crate::next_frame().await;
             text.trim().parse::<i64>()
+        })
+    }
+
+    /// `runtime_spawn(value: int) -> bool`: a plain (not async) method that
+    /// calls `tokio::spawn` with a task sleeping 1 ms and returning `value`,
+    /// as game code may do from `_ready`: this works on the main thread once
+    /// the crate is registered. The handle waits for
+    /// [`runtime_result`](Self::runtime_result).
+    #[method]
+    fn runtime_spawn(&self, value: i64) -> bool {
+        let handle = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            value
+        });
+        RUNTIME_TASK.with(|slot| slot.borrow_mut().replace(handle));
+        true
+    }
+
+    /// `runtime_result() -> int`: the value of the task the last
+    /// `runtime_spawn` started; an `AsyncError` if there is none.
+    #[method(async)]
+    fn runtime_result(&self) -> impl Future<Output = Variant> + 'static {
+        let handle = RUNTIME_TASK.with(|slot| slot.borrow_mut().take());
+        guard_result("runtime_result", async move {
+            match handle {
+                Some(handle) => handle.await.map_err(|e| e.to_string()),
+                None => Err("no runtime_spawn call to wait for".to_owned()),
+            }
         })
     }
 

@@ -66,6 +66,7 @@ pub struct SharedLocalPool {
     next_frame: FrameWaiters,
     backlog: Rc<Backlog>,
     pumping: Cell<bool>,
+    entered_for_good: Cell<bool>,
     drivers: Cell<usize>,
     warned_no_driver: Cell<bool>,
     diagnostics: Cell<Option<DiagnosticSink>>,
@@ -101,6 +102,7 @@ impl SharedLocalPool {
             next_frame: FrameWaiters::default(),
             backlog: Rc::default(),
             pumping: Cell::new(false),
+            entered_for_good: Cell::new(false),
             drivers: Cell::new(0),
             warned_no_driver: Cell::new(false),
             diagnostics: Cell::new(None),
@@ -261,6 +263,24 @@ impl SharedLocalPool {
     /// `TcpStream::connect`, ...) can be created outside a task.
     pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
         self.runtime.enter()
+    }
+
+    /// Keeps the calling thread in the pool's runtime context for the rest
+    /// of its life, so that Tokio APIs that need a runtime (`tokio::spawn`,
+    /// `tokio::time::sleep`, `TcpStream::connect`, ...) work from any code
+    /// on it, not only from tasks the pump polls. [`register`](crate::register)
+    /// calls it for the main thread; calling it again does nothing.
+    ///
+    /// `tokio::spawn` from this thread then queues a task on the pool's
+    /// runtime, which the pump runs (see [`pump`](Self::pump)). Costs one
+    /// leaked context guard per thread.
+    pub fn enter_for_good(&'static self) {
+        if !self.entered_for_good.replace(true) {
+            // The guard restores the previous context when dropped; it is
+            // never dropped. Nested guards (`enter`, `block_on`) still nest
+            // and unwind above it.
+            std::mem::forget(self.runtime.enter());
+        }
     }
 
     /// Records that a driver started pumping this pool.

@@ -189,11 +189,17 @@ use gdnative::prelude::*;
 /// panic hook that reports panics in async methods through Godot, and the
 /// classes `AsyncExecutorDriver`, `AsyncError` and `AsyncDemo`.
 ///
+/// From then on the main thread stays in the pool's Tokio runtime context
+/// (see [`SharedLocalPool::enter_for_good`]): `tokio::spawn`,
+/// `tokio::time::sleep` or `TcpStream::connect` work from any code on it,
+/// a plain `#[method]` called from `_ready` included.
+///
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
     main_thread::record();
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();
+    pool.enter_for_good();
     gdnative::tasks::set_executor(pool);
     pool.set_diagnostics(|message| log::error(message));
     install_hook();

@@ -46,8 +46,11 @@ where
 /// frame. So the timer is set 1 ms early and the deadline itself is checked
 /// with the clock in each pump from then on: the sleep never ends early.
 ///
-/// The timer is created on first poll, so the future can be built outside
-/// the runtime (e.g. in a method body) and awaited in a task.
+/// The deadline is fixed when `sleep` is called, like
+/// `tokio::time::sleep`, not at the first poll (which, for a call made
+/// outside a pump, is the next frame's pump). The Tokio timer itself is
+/// created on first poll, so the future can be built outside the runtime
+/// (e.g. in a method body) and awaited in a task.
 ///
 /// ```
 /// use std::time::Duration;
@@ -60,19 +63,21 @@ where
 ///     pool.pump();
 /// }
 /// ```
-pub async fn sleep(duration: Duration) {
+pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
     let pool = SharedLocalPool::current();
     let started = pool.pumps();
     let now = Instant::now();
     let deadline = now.checked_add(duration);
-    let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(now).max(now));
-    match early {
-        Some(early) => tokio::time::sleep_until(early.into()).await,
-        // Beyond what `Instant` can represent: never completes.
-        None => std::future::pending().await,
-    }
-    while pool.pumps() == started || deadline.is_some_and(|d| Instant::now() < d) {
-        pool.next_frame().await;
+    async move {
+        let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(now).max(now));
+        match early {
+            Some(early) => tokio::time::sleep_until(early.into()).await,
+            // Beyond what `Instant` can represent: never completes.
+            None => std::future::pending().await,
+        }
+        while pool.pumps() == started || deadline.is_some_and(|d| Instant::now() < d) {
+            pool.next_frame().await;
+        }
     }
 }
 
@@ -160,6 +165,27 @@ mod tests {
                 "ended in pump {done_in}, but pump {first_after} started after the deadline"
             );
         }
+    }
+
+    /// A sleep created between pumps (as from `_process`) counts from its
+    /// creation, not from its first poll in the next pump.
+    #[test]
+    fn sleep_counts_from_the_call_not_from_the_first_poll() {
+        let pool = SharedLocalPool::current();
+        pool.pump();
+        let d = Duration::from_millis(30);
+        let created = Instant::now();
+        let sleeping = sleep(d);
+        std::thread::sleep(d + Duration::from_millis(5));
+        let task = spawn_local(sleeping);
+        let mut pumps = 0;
+        while !task.is_finished() {
+            pool.pump();
+            pumps += 1;
+            assert!(pumps < 1000, "sleep never completed");
+        }
+        assert!(created.elapsed() >= d);
+        assert_eq!(pumps, 1, "the deadline had passed before its first poll");
     }
 
     #[test]

@@ -64,9 +64,11 @@ const MAX_FRAMES: i64 = 1_000_000;
 fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
+    // The deadline counts from the call (see `crate::sleep`).
+    let start = Instant::now();
+    let sleeping = crate::sleep(duration);
     Ok(async move {
-        let start = Instant::now();
-        crate::sleep(duration).await;
+        sleeping.await;
         start.elapsed().as_secs_f64()
     })
 }
@@ -91,9 +93,10 @@ fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
     let duration = args.seconds(1, "seconds")?;
     let (wait, owned) = one(item);
+    let limit = Limit::from_now(duration);
     Ok(async move {
         let _owned = owned;
-        with_timeout("timeout", Some(duration), wait)
+        with_timeout("timeout", Some(limit), wait)
             .await
             .unwrap_or_else(AsyncError::report)
     })
@@ -155,7 +158,7 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
         .ok_or("argument 1 `object`: expected an object".to_owned())?;
     let name: String = args.get(1, "signal")?;
     let limit = match args.raw(2, "timeout") {
-        Ok(value) if !value.is_nil() => Some(args.seconds(2, "timeout")?),
+        Ok(value) if !value.is_nil() => Some(Limit::from_now(args.seconds(2, "timeout")?)),
         _ => None,
     };
     let object = weak
@@ -211,21 +214,44 @@ fn one(item: Awaitable) -> (Wait, OwnedTasks) {
     (item.wait(), owned)
 }
 
+/// A time limit whose deadline counts from the call that set it, not from
+/// the first poll of the future it limits.
+struct Limit {
+    /// `None`: beyond what `Instant` represents, never reached.
+    deadline: Option<Instant>,
+    length: Duration,
+}
+
+impl Limit {
+    fn from_now(length: Duration) -> Self {
+        Limit {
+            deadline: Instant::now().checked_add(length),
+            length,
+        }
+    }
+}
+
 /// `future`'s output, or a `timeout` error for `method` once `limit`
 /// passed (no limit: never).
 async fn with_timeout<F: Future>(
     method: &str,
-    limit: Option<Duration>,
+    limit: Option<Limit>,
     future: F,
 ) -> Result<F::Output, AsyncError> {
-    let Some(limit) = limit else {
+    let Some(Limit {
+        deadline: Some(deadline),
+        length,
+    }) = limit
+    else {
         return Ok(future.await);
     };
-    tokio::time::timeout(limit, future).await.map_err(|_| {
-        AsyncError::new(
-            ErrorKind::Timeout,
-            method,
-            format!("no result within {} s", limit.as_secs_f64()),
-        )
-    })
+    tokio::time::timeout_at(deadline.into(), future)
+        .await
+        .map_err(|_| {
+            AsyncError::new(
+                ErrorKind::Timeout,
+                method,
+                format!("no result within {} s", length.as_secs_f64()),
+            )
+        })
 }

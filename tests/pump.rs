@@ -517,3 +517,36 @@ fn tokio_pin_yield_now_in_block_on_turns_the_driver() {
     rt.block_on(local.run_until(tokio::task::yield_now()));
     assert!(fired.get(), "yield_now in block_on did not turn the driver");
 }
+
+/// With the thread kept in the runtime's context, `tokio::spawn` and a
+/// timer work from plain code outside any task, and pumps still run them.
+#[test]
+fn a_thread_entered_for_good_can_spawn_runtime_tasks_outside_tasks() {
+    std::thread::spawn(move || {
+        let pool: &'static SharedLocalPool =
+            Box::leak(Box::new(SharedLocalPool::new().expect("runtime")));
+        pool.enter_for_good();
+        pool.enter_for_good();
+        let handle = tokio::spawn(async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            7
+        });
+        let sleep = tokio::time::sleep(Duration::from_millis(1));
+        let got = Rc::new(Cell::new(None));
+        let g = Rc::clone(&got);
+        pool.spawn_local(async move {
+            sleep.await;
+            g.set(handle.await.ok());
+        });
+        for _ in 0..1000 {
+            pool.pump();
+            if got.get().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(got.get(), Some(7));
+    })
+    .join()
+    .expect("the entered thread's checks");
+}

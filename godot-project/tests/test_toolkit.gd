@@ -6,6 +6,13 @@ var demo = AsyncDemo.new()
 signal ping(a, b)
 signal release
 
+# `tokio::spawn` from a plain method called in `_ready` (outside any pump).
+var spawned_in_ready = null
+
+
+func _ready():
+	spawned_in_ready = demo.runtime_spawn(42)
+
 
 # A GDScript coroutine that returns `value` after `n` (>= 1) frames.
 func coro(value, n):
@@ -375,3 +382,62 @@ func test_an_err_from_a_rust_task_is_a_failed_error():
 		check_eq(r.message, "cannot count down from -1", "the Err's Display is the message")
 		check_eq(r.method, "countdown", "method")
 	check_eq(yield(demo.countdown(2), "completed"), "liftoff", "Ok -> value")
+
+
+func test_tokio_spawn_from_a_plain_method_in_ready_works():
+	check_eq(spawned_in_ready, true, "runtime_spawn returned")
+	var r = yield(demo.runtime_result(), "completed")
+	check_eq(r, 42, "the runtime task's value")
+
+
+# Async.sleep(d) called from _process resolves in the first frame at or
+# after call + d (its deadline counts from the call, not the next pump).
+var _sleep_calls = []
+
+
+func _process(_delta):
+	if _sleep_calls.size() < 9 and Engine.get_idle_frames() % 3 == 0:
+		var d = 0.01 + 0.004 * _sleep_calls.size()
+		var entry = {"called": OS.get_ticks_usec(), "d": d, "done_frame": -1, "frame_starts": []}
+		_sleep_calls.append(entry)
+		_await_sleep(entry)
+
+
+func _await_sleep(entry):
+	yield(Async.sleep(entry["d"]), "completed")
+	entry["done_frame"] = Engine.get_idle_frames()
+
+
+var _frame_starts = {}
+
+
+func test_sleep_called_from_process_resolves_in_the_first_frame_at_or_after_its_deadline():
+	var tree = get_tree()
+	var last = Engine.get_idle_frames()
+	_frame_starts[last] = OS.get_ticks_usec()
+	while true:
+		yield(tree, "idle_frame")
+		var f = Engine.get_idle_frames()
+		if not _frame_starts.has(f):
+			_frame_starts[f] = OS.get_ticks_usec()
+		var all_done = _sleep_calls.size() == 9
+		for e in _sleep_calls:
+			if e["done_frame"] < 0:
+				all_done = false
+		if all_done or f - last > 600:
+			break
+	check_eq(_sleep_calls.size(), 9, "sleeps started")
+	for e in _sleep_calls:
+		var due = e["called"] + int(e["d"] * 1000000.0)
+		var first = -1
+		var frames = _frame_starts.keys()
+		frames.sort()
+		# Recorded after each frame's pump: frame f's pump surely started
+		# after the deadline when frame f - 1's record is past it.
+		for i in range(1, frames.size()):
+			if _frame_starts[frames[i - 1]] >= due:
+				first = frames[i]
+				break
+		check(e["done_frame"] >= 0, "a sleep of %s s resolved" % e["d"])
+		if first >= 0 and e["done_frame"] >= 0:
+			check(e["done_frame"] <= first, "sleep(%s) resolved in frame %d, but frame %d started after its deadline" % [e["d"], e["done_frame"], first])
