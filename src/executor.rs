@@ -55,9 +55,8 @@ pub type DiagnosticSink = fn(&str);
 /// marker task; it allocates nothing.
 pub struct SharedLocalPool {
     runtime: Runtime,
-    /// The runtime's counters the pump reads (kept to avoid a handle clone
-    /// per pump).
-    metrics: tokio::runtime::RuntimeMetrics,
+    /// Counts what the runtime's own tasks do in a pump.
+    probe: pump::RuntimeProbe,
     /// Replaced by a fresh set on [`shutdown`](Self::shutdown); only shared
     /// borrows are taken while pumping or spawning, so spawning from inside a
     /// pump never conflicts.
@@ -93,9 +92,10 @@ impl SharedLocalPool {
     pub fn new() -> io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
+            .event_interval(pump::EVENT_INTERVAL)
             .build()?;
         Ok(SharedLocalPool {
-            metrics: runtime.metrics(),
+            probe: pump::RuntimeProbe::new(&runtime),
             runtime,
             local: RefCell::new(LocalSet::new()),
             sentinel: Sentinel::default(),
@@ -191,7 +191,7 @@ impl SharedLocalPool {
         let local = self.local.borrow();
         let parts = pump::Parts {
             runtime: &self.runtime,
-            metrics: &self.metrics,
+            probe: &self.probe,
             local: &local,
             sentinel: &self.sentinel,
             next_frame: &self.next_frame,

@@ -54,6 +54,10 @@ use crate::budget::Backlog;
 pub struct PumpStats {
     /// How many `LocalSet` ticks (batches of up to 61 task polls) ran.
     pub ticks: u32,
+    /// How many rounds (driver turns, runtime tasks, then `LocalSet`
+    /// tasks) ran: a pool task that keeps waking itself runs at most once
+    /// per round.
+    pub rounds: u32,
     /// True when the pump was refused because another pump was already
     /// running on this thread (a re-entrant call); nothing ran.
     pub refused: bool,
@@ -68,6 +72,7 @@ impl PumpStats {
     /// The result of a refused, re-entrant pump.
     pub const REENTRANT: PumpStats = PumpStats {
         ticks: 0,
+        rounds: 0,
         refused: true,
         over_budget: false,
         backlog: 0,
@@ -77,7 +82,7 @@ impl PumpStats {
 /// The pool's parts that a pump works on.
 pub(crate) struct Parts<'a> {
     pub runtime: &'a Runtime,
-    pub metrics: &'a RuntimeMetrics,
+    pub probe: &'a RuntimeProbe,
     pub local: &'a LocalSet,
     pub sentinel: &'a Sentinel,
     pub next_frame: &'a FrameWaiters,
@@ -86,11 +91,15 @@ pub(crate) struct Parts<'a> {
 
 /// The most rounds one pump runs: bounds how often a task that keeps
 /// waking itself (and another task it ping-pongs with) runs per pump.
-pub(crate) const MAX_ROUNDS: u32 = 16;
+pub(crate) const MAX_ROUNDS: u32 = 256;
 
 /// The most driver turns in one round while the runtime's own tasks
 /// (`tokio::spawn`) keep making progress.
-const MAX_TURNS: u32 = 64;
+const MAX_TURNS: u32 = 128;
+
+/// The runtime's `event_interval`: how many task polls `block_on` runs
+/// between two driver turns (and two polls of its future).
+pub(crate) const EVENT_INTERVAL: u32 = 16;
 
 /// Runs one pump, stopping after `budget` if given. See the module docs.
 pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
@@ -129,31 +138,114 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
     backlog.close_pump();
     PumpStats {
         ticks,
+        rounds: round,
         refused: false,
         over_budget,
         backlog: backlog.len(),
     }
 }
 
-/// Turns the runtime's driver (timers, IO) and runs its ready tasks
-/// (`tokio::spawn`), again while they make visible progress: tasks
-/// spawned or finished, or tasks queued from outside the runtime. Returns
-/// whether any of it woke a `LocalSet` task.
+/// Turns the runtime's driver (timers, IO) and runs the runtime's own ready
+/// tasks (`tokio::spawn`), turn after turn, until a batch between two turns
+/// ran nothing (the runtime is quiet) or [`MAX_TURNS`]. Returns whether any
+/// of it woke a `LocalSet` task.
+///
+/// With no runtime task alive, one turn. Otherwise the [`RuntimeProbe`]
+/// counts what ran: `block_on` polls exactly [`EVENT_INTERVAL`] tasks
+/// between two polls of its future while its queue is not empty, and the
+/// probe, which wakes itself on each poll, keeps it non-empty; so the
+/// batch ran `EVENT_INTERVAL - probe polls` other tasks (pinned by
+/// tests/pump.rs).
 fn drive(parts: &Parts<'_>) -> bool {
-    let (metrics, more) = (parts.metrics, &parts.sentinel.more.0);
-    parts.runtime.block_on(async {
-        for _ in 0..MAX_TURNS {
-            let alive = metrics.num_alive_tasks();
+    let (runtime, probe, more) = (parts.runtime, parts.probe, &parts.sentinel.more.0);
+    let idle = probe.metrics.num_alive_tasks() <= usize::from(probe.spawned.get());
+    runtime.block_on(async {
+        if idle {
             // Inside `block_on`, `yield_now` parks this future until the
-            // runtime has run a batch of its tasks and turned the driver
-            // once with a zero timeout (pinned by tests/pump.rs).
+            // runtime has run its ready tasks and turned the driver once
+            // with a zero timeout (pinned by tests/pump.rs).
             tokio::task::yield_now().await;
-            if alive == metrics.num_alive_tasks() && metrics.global_queue_depth() == 0 {
+            return;
+        }
+        // The first batch ran what was queued before this pump's first
+        // turn; from the second on, the batch shows what a turn woke.
+        tokio::task::yield_now().await;
+        for _ in 1..MAX_TURNS {
+            // Tasks queued from outside the runtime (spawned by a
+            // `LocalSet` task, woken by another thread) wait in its global
+            // queue, which it serves only every 31st poll while the probe
+            // spins: drain them first, unprobed.
+            let counted = probe.metrics.global_queue_depth() == 0;
+            if counted {
+                probe.arm();
+            } else {
+                probe.disarm();
+            }
+            tokio::task::yield_now().await;
+            if counted && probe.take_polls() >= EVENT_INTERVAL {
                 break;
             }
         }
+        probe.disarm();
     });
     more.load(Ordering::Relaxed)
+}
+
+/// A runtime task that, while armed, wakes itself on every poll and
+/// counts its polls: see [`drive`].
+pub(crate) struct RuntimeProbe {
+    state: Arc<ProbeState>,
+    spawned: Cell<bool>,
+    /// The runtime's counters (kept: `Runtime::metrics` clones a handle).
+    metrics: RuntimeMetrics,
+}
+
+#[derive(Default)]
+struct ProbeState {
+    armed: AtomicBool,
+    polls: std::sync::atomic::AtomicU32,
+    waker: futures::task::AtomicWaker,
+}
+
+impl RuntimeProbe {
+    pub(crate) fn new(runtime: &Runtime) -> Self {
+        RuntimeProbe {
+            state: Arc::default(),
+            spawned: Cell::new(false),
+            metrics: runtime.metrics(),
+        }
+    }
+
+    /// Called inside `block_on`: queues the probe on the runtime.
+    fn arm(&self) {
+        let state = &self.state;
+        state.polls.store(0, Ordering::Relaxed);
+        if state.armed.swap(true, Ordering::Relaxed) {
+            return; // Queued already: it woke itself.
+        }
+        if !self.spawned.replace(true) {
+            let state = Arc::clone(state);
+            drop(tokio::spawn(std::future::poll_fn(move |cx| {
+                state.waker.register(cx.waker());
+                if state.armed.load(Ordering::Relaxed) {
+                    state.polls.fetch_add(1, Ordering::Relaxed);
+                    cx.waker().wake_by_ref();
+                }
+                Poll::<()>::Pending
+            })));
+        } else {
+            state.waker.wake();
+        }
+    }
+
+    /// The probe's polls since the last call.
+    fn take_polls(&self) -> u32 {
+        self.state.polls.swap(0, Ordering::Relaxed)
+    }
+
+    fn disarm(&self) {
+        self.state.armed.store(false, Ordering::Relaxed);
+    }
 }
 
 /// Ticks the `LocalSet` for one round: until its queue is empty, or the

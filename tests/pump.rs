@@ -382,27 +382,35 @@ fn all_cross_thread_wakes_made_before_a_pump_are_polled_in_that_pump() {
         .join()
         .expect("thread");
         let before: Vec<u64> = spinners.iter().map(|s| s.get()).collect();
-        pool.pump();
+        let stats = pool.pump();
         assert_eq!(done.get(), 200, "with {busy} always-ready tasks");
         for (s, b) in spinners.iter().zip(before) {
             let polls = s.get() - b;
             assert!(
-                (1..=u64::from(MAX_ROUNDS)).contains(&polls),
-                "an always-ready task ran {polls} times in one pump"
+                (1..=u64::from(stats.rounds)).contains(&polls),
+                "an always-ready task ran {polls} times in one pump: {stats:?}"
             );
         }
     }
 }
 
-/// The most rounds (and so polls of a self-waking pool task) per pump.
-const MAX_ROUNDS: u32 = 16;
-
-/// A task that only wakes itself runs a bounded number of times per pump,
-/// even while other work keeps the pump going.
+/// A task that only wakes itself runs once per pump round, and a round
+/// follows another only when some other task made progress: alone, it
+/// runs at most twice per pump; beside a ping-pong between two tasks, at
+/// most once per round.
 #[test]
-fn a_self_waking_task_runs_a_bounded_number_of_times_per_pump() {
+fn a_self_waking_task_runs_at_most_once_per_round() {
     let pool = pool();
     let polls = spinner(pool);
+    for _ in 0..20 {
+        let before = polls.get();
+        let stats = pool.pump();
+        let during = polls.get() - before;
+        assert!(
+            (1..=2).contains(&during),
+            "alone: {during} polls, {stats:?}"
+        );
+    }
     // A ping-pong through a channel pair keeps real work going.
     let (tx_a, mut rx_a) = tokio::sync::mpsc::unbounded_channel::<u32>();
     let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel::<u32>();
@@ -419,7 +427,7 @@ fn a_self_waking_task_runs_a_bounded_number_of_times_per_pump() {
     pool.spawn_local(async move {
         while let Some(n) = rx_b.recv().await {
             h.set(n);
-            if n >= 10_000 || tx_a2.send(n + 1).is_err() {
+            if n >= 100_000 || tx_a2.send(n + 1).is_err() {
                 break;
             }
         }
@@ -427,11 +435,11 @@ fn a_self_waking_task_runs_a_bounded_number_of_times_per_pump() {
     tx_a.send(0).expect("send");
     for _ in 0..20 {
         let before = polls.get();
-        pool.pump();
+        let stats = pool.pump();
         let during = polls.get() - before;
         assert!(
-            (1..=u64::from(MAX_ROUNDS)).contains(&during),
-            "{during} polls"
+            during >= 1 && during <= u64::from(stats.rounds),
+            "beside a ping-pong: {during} polls, {stats:?}"
         );
     }
     assert!(
@@ -549,4 +557,45 @@ fn a_thread_entered_for_good_can_spawn_runtime_tasks_outside_tasks() {
     })
     .join()
     .expect("the entered thread's checks");
+}
+
+/// Pins the Tokio behaviour the pump's runtime probe relies on: inside
+/// `block_on`, between two polls of its future (which yields), the runtime
+/// polls exactly `event_interval` tasks while its queue is not empty.
+#[test]
+fn tokio_pin_block_on_polls_event_interval_tasks_between_yields() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .event_interval(16)
+        .build()
+        .expect("runtime");
+    let polls = Arc::new(AtomicU32::new(0));
+    let p = Arc::clone(&polls);
+    let _spinner = rt.spawn(std::future::poll_fn(move |cx| {
+        p.fetch_add(1, Ordering::Relaxed);
+        cx.waker().wake_by_ref();
+        std::task::Poll::<()>::Pending
+    }));
+    let others = Arc::new(AtomicU32::new(0));
+    let _others: Vec<_> = (0..5)
+        .map(|_| {
+            let o = Arc::clone(&others);
+            rt.spawn(async move {
+                o.fetch_add(1, Ordering::Relaxed);
+            })
+        })
+        .collect();
+    let batches = rt.block_on(async {
+        let mut batches = Vec::new();
+        for _ in 0..16 {
+            let before = polls.load(Ordering::Relaxed) + others.load(Ordering::Relaxed);
+            tokio::task::yield_now().await;
+            batches.push(polls.load(Ordering::Relaxed) + others.load(Ordering::Relaxed) - before);
+        }
+        batches
+    });
+    assert_eq!(batches, [16; 16], "task polls per batch");
+    assert_eq!(others.load(Ordering::Relaxed), 5);
 }
