@@ -6,7 +6,6 @@
 //!   the limit) and against the seed recipe's pump;
 //! - pump cost per ready task for 1, 100 and 10k ready tasks, against the
 //!   seed recipe and a `futures` `LocalPool`;
-//! - spawn-to-completion throughput through `LocalSpawn`;
 //! - pump time (median, worst over 600 pumps) with a task that wakes itself
 //!   on every poll, against an idle pump.
 
@@ -18,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use futures::task::{LocalSpawn, LocalSpawnExt};
+use futures::task::LocalSpawnExt;
 use gdnative_tokio::{AsyncDemo, SharedLocalPool};
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -169,58 +168,6 @@ fn ready_tasks() {
     }
 }
 
-/// Spawn-to-completion of `n` short tasks through `LocalSpawn`.
-fn spawn_throughput() {
-    const N: usize = 10_000;
-    println!("\nspawn-to-completion through LocalSpawn, {N} tasks (best of 5)");
-    let count = Rc::new(Cell::new(0usize));
-    let task = |count: &Rc<Cell<usize>>| {
-        let count = Rc::clone(count);
-        async move { count.set(count.get() + 1) }
-    };
-    let pool = common::pool();
-    let t_ours = best_of(5, || {
-        let start = Instant::now();
-        for _ in 0..N {
-            pool.spawn_local_obj(Box::new(task(&count)).into())
-                .expect("spawn");
-        }
-        pool.pump();
-        start.elapsed()
-    });
-    let mut lp = futures::executor::LocalPool::new();
-    let spawner = lp.spawner();
-    let t_lp = best_of(5, || {
-        let start = Instant::now();
-        for _ in 0..N {
-            spawner
-                .spawn_local_obj(Box::new(task(&count)).into())
-                .expect("spawn");
-        }
-        lp.run_until_stalled();
-        start.elapsed()
-    });
-    let (rt, local) = (runtime(), LocalSet::new());
-    let t_tokio = best_of(5, || {
-        let start = Instant::now();
-        for _ in 0..N {
-            local.spawn_local(task(&count));
-        }
-        seed_pump(&rt, &local);
-        start.elapsed()
-    });
-    assert_eq!(count.get(), 15 * N);
-    let rate = |t: Duration| N as f64 / t.as_secs_f64() / 1e6;
-    println!(
-        "  ours {:.2} M tasks/s  LocalPool {:.2} M/s ({:.2}x)  LocalSet + seed pump {:.2} M/s ({:.2}x)",
-        rate(t_ours),
-        rate(t_lp),
-        ratio(t_lp, t_ours),
-        rate(t_tokio),
-        ratio(t_tokio, t_ours)
-    );
-}
-
 /// Wakes itself on every poll, forever.
 struct Spin;
 
@@ -271,7 +218,6 @@ fn self_waking() {
 fn load(c: &mut Criterion) {
     fan_out();
     ready_tasks();
-    spawn_throughput();
     self_waking();
     let pool = common::pool();
     let mut group = c.benchmark_group("load");

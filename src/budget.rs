@@ -63,6 +63,8 @@ pub(crate) struct Backlog {
     /// Gated polls that ran a future and were not a deferred task's
     /// continuation: the pump's measure of progress.
     progress: Cell<u64>,
+    /// Gated tasks not dropped yet.
+    live: Cell<usize>,
 }
 
 impl Backlog {
@@ -127,6 +129,11 @@ impl Backlog {
         let any = !wakers.is_empty();
         wakers.into_iter().for_each(Waker::wake);
         any
+    }
+
+    /// Gated tasks spawned and not dropped yet.
+    pub(crate) fn live(&self) -> usize {
+        self.live.get()
     }
 
     /// Gated task polls that made progress so far (see `progress`).
@@ -224,7 +231,9 @@ pin_project_lite::pin_project! {
 }
 
 impl<F: Future> Budgeted<F> {
+    /// Gates `future`, counting it as live until dropped.
     pub(crate) fn new(backlog: &Rc<Backlog>, future: F) -> Self {
+        backlog.live.set(backlog.live.get() + 1);
         Budgeted {
             gate: Gate {
                 backlog: Rc::clone(backlog),
@@ -251,8 +260,8 @@ impl<F: Future> Future for Budgeted<F> {
     }
 }
 
-/// One task's link to the backlog; leaves the backlog when the task is
-/// dropped (finished or aborted).
+/// One task's link to the backlog; leaves the backlog (and the live count)
+/// when the task is dropped (finished or aborted).
 struct Gate {
     backlog: Rc<Backlog>,
     /// Allocated the first time the task has to queue.
@@ -322,6 +331,8 @@ impl Gate {
 
 impl Drop for Gate {
     fn drop(&mut self) {
+        let live = &self.backlog.live;
+        live.set(live.get().saturating_sub(1));
         if let Some(ticket) = &self.ticket {
             if ticket.state.get() != State::Idle {
                 self.backlog.dequeue(ticket);

@@ -69,7 +69,6 @@ pub struct SharedLocalPool {
     drivers: Cell<usize>,
     warned_no_driver: Cell<bool>,
     diagnostics: Cell<Option<DiagnosticSink>>,
-    live_tasks: Rc<Cell<usize>>,
     spawned: Cell<u64>,
     pumps: Cell<u64>,
 }
@@ -106,7 +105,6 @@ impl SharedLocalPool {
             drivers: Cell::new(0),
             warned_no_driver: Cell::new(false),
             diagnostics: Cell::new(None),
-            live_tasks: Rc::default(),
             spawned: Cell::new(0),
             pumps: Cell::new(0),
         })
@@ -136,17 +134,14 @@ impl SharedLocalPool {
         self.local.borrow().spawn_local(self.wrap(future))
     }
 
-    /// What every task spawned through the pool runs: the future, counted
-    /// as live, exempt from Tokio's cooperative budget (the pump bounds the
-    /// frame instead: see [`pump_with_budget`](Self::pump_with_budget)), and
-    /// behind the frame-budget gate.
-    fn wrap<F: Future>(&self, future: F) -> Budgeted<tokio::task::Unconstrained<Counted<F>>> {
+    /// What every task spawned through the pool runs: the future, exempt
+    /// from Tokio's cooperative budget (the pump bounds the frame instead:
+    /// see [`pump_with_budget`](Self::pump_with_budget)), behind the gate
+    /// that counts it as live, runs it once per pump round and applies the
+    /// frame budget.
+    fn wrap<F: Future>(&self, future: F) -> Budgeted<tokio::task::Unconstrained<F>> {
         self.note_spawn();
-        let counted = Counted {
-            _live: LiveTask::new(&self.live_tasks),
-            future,
-        };
-        Budgeted::new(&self.backlog, tokio::task::unconstrained(counted))
+        Budgeted::new(&self.backlog, tokio::task::unconstrained(future))
     }
 
     /// Runs every ready task once (see the type-level guarantees) and
@@ -235,7 +230,7 @@ impl SharedLocalPool {
     /// The number of tasks spawned through this pool that have not finished
     /// or been dropped yet.
     pub fn live_tasks(&self) -> usize {
-        self.live_tasks.get()
+        self.backlog.live()
     }
 
     /// Drops every task (running their destructors) and starts over with an
@@ -333,42 +328,6 @@ impl LocalSpawn for SharedLocalPool {
         // the future itself.
         drop(self.local.borrow().spawn_local(self.wrap(future)));
         Ok(())
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A future counted in [`SharedLocalPool::live_tasks`] until dropped.
-    struct Counted<F> {
-        _live: LiveTask,
-        #[pin]
-        future: F,
-    }
-}
-
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
-        self.project().future.poll(cx)
-    }
-}
-
-/// Counts a task as live from spawn until its future is dropped.
-struct LiveTask(Rc<Cell<usize>>);
-
-impl LiveTask {
-    fn new(count: &Rc<Cell<usize>>) -> Self {
-        count.set(count.get() + 1);
-        LiveTask(Rc::clone(count))
-    }
-}
-
-impl Drop for LiveTask {
-    fn drop(&mut self) {
-        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 

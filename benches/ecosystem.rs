@@ -1,0 +1,316 @@
+//! Tokio-ecosystem work through the pump, each row against plain Tokio
+//! (the same work in one `block_on(local.run_until(..))`, no engine)
+//! measured in the same run:
+//!
+//! - remote wakes under load: 200 tasks await oneshots that an OS thread
+//!   completes, beside 10 always-ready tasks;
+//! - `tokio::spawn` fan-out/join: 1000 runtime tasks sleeping 5-9 ms;
+//! - loopback HTTP GET (reqwest against a minimal HTTP/1.1 server);
+//! - 100 WebSocket echoes over loopback (tokio-tungstenite);
+//! - spawn-to-completion through `LocalSpawn` against a bare `LocalSet`.
+//!
+//! The first four pump at 60 frames per second (a pump, then a sleep to the
+//! next frame) and report frames and milliseconds from the call.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use futures::task::{LocalFutureObj, LocalSpawn};
+use futures::{SinkExt, StreamExt};
+use gdnative_tokio::SharedLocalPool;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::LocalSet;
+use tokio_tungstenite::tungstenite::Message;
+
+mod common;
+use common::{best_of, ratio, runtime, seed_pump};
+
+const FRAME: Duration = Duration::from_micros(16_667);
+
+/// Spawns `job` on `pool` and pumps once per 60 fps frame until it is
+/// done: (frames, time from the call).
+fn frames_for(pool: &SharedLocalPool, job: impl Future<Output = ()> + 'static) -> (u32, Duration) {
+    let done = Rc::new(Cell::new(false));
+    let d = Rc::clone(&done);
+    let start = Instant::now();
+    pool.spawn_local(async move {
+        job.await;
+        d.set(true);
+    });
+    for frame in 1..=3_000 {
+        std::thread::sleep((start + FRAME * frame).saturating_duration_since(Instant::now()));
+        pool.pump();
+        if done.get() {
+            return (frame, start.elapsed());
+        }
+    }
+    panic!("not done after 3000 frames");
+}
+
+/// The same job in plain Tokio: time from the call.
+fn plain<F: Future<Output = ()>>(job: impl FnOnce() -> F) -> Duration {
+    let (rt, local) = (runtime(), LocalSet::new());
+    rt.block_on(local.run_until(async move {
+        let start = Instant::now();
+        job().await;
+        start.elapsed()
+    }))
+}
+
+/// 200 oneshot receivers and 10 always-ready tasks; returns the job that
+/// completes the 200 from an OS thread and waits for them.
+fn remote_wakes(
+    spawn: impl Fn(std::pin::Pin<Box<dyn Future<Output = ()>>>),
+) -> impl Future<Output = ()> {
+    for _ in 0..10 {
+        spawn(Box::pin(async {
+            loop {
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let left = Rc::new(Cell::new(200usize));
+    let all_done = Rc::new(tokio::sync::Notify::new());
+    let mut senders = Vec::new();
+    for _ in 0..200 {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        senders.push(tx);
+        let (l, all) = (Rc::clone(&left), Rc::clone(&all_done));
+        spawn(Box::pin(async move {
+            rx.await.ok();
+            l.set(l.get() - 1);
+            if l.get() == 0 {
+                all.notify_one();
+            }
+        }));
+    }
+    async move {
+        std::thread::spawn(move || {
+            senders.into_iter().for_each(|tx| {
+                let _ = tx.send(());
+            })
+        });
+        all_done.notified().await;
+    }
+}
+
+async fn spawn_join_1000() {
+    let handles: Vec<_> = (0..1000u64)
+        .map(|i| {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(5 + i % 5)).await;
+                i
+            })
+        })
+        .collect();
+    let mut sum = 0;
+    for h in handles {
+        sum += h.await.unwrap_or(0);
+    }
+    assert_eq!(sum, 999 * 1000 / 2);
+}
+
+/// A loopback HTTP/1.1 server (keep-alive, fixed body) as a runtime task.
+async fn http_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let mut have = 0;
+                while let Ok(n @ 1..) = socket.read(&mut buf[have..]).await {
+                    have += n;
+                    if buf[..have].windows(4).any(|w| w == b"\r\n\r\n") {
+                        have = 0;
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello";
+                        if socket.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn get(client: reqwest::Client, url: String) {
+    let body = client.get(&url).send().await.expect("response");
+    assert_eq!(body.text().await.expect("body"), "hello");
+}
+
+/// A loopback WebSocket echo server as a runtime task.
+async fn ws_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.expect("accept");
+        let mut ws = tokio_tungstenite::accept_async(socket)
+            .await
+            .expect("handshake");
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_close() || ws.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    addr
+}
+
+async fn echoes(addr: std::net::SocketAddr, n: usize) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), stream)
+        .await
+        .expect("handshake");
+    for i in 0..n {
+        ws.send(Message::text(format!("m{i}"))).await.expect("send");
+        let echo = ws.next().await.expect("echo").expect("frame");
+        assert_eq!(echo.into_text().expect("text").as_str(), format!("m{i}"));
+    }
+}
+
+fn ms(t: Duration) -> f64 {
+    t.as_secs_f64() * 1e3
+}
+
+fn row(name: &str, (frames, ours): (u32, Duration), plain: Duration) {
+    println!(
+        "  {name:<44} {frames:>4} frames {:>8.1} ms   plain Tokio {:>7.2} ms",
+        ms(ours),
+        ms(plain)
+    );
+}
+
+fn ecosystem() {
+    println!(
+        "\nTokio-ecosystem work, pumped at 60 fps (frames and ms from the call) vs plain Tokio:"
+    );
+    let pool = common::pool();
+    let job = remote_wakes(|f| drop(pool.spawn_local(f)));
+    let ours = frames_for(pool, job);
+    let plain_t = plain(|| remote_wakes(|f| drop(tokio::task::spawn_local(f))));
+    row("200 cross-thread wakes + 10 always-ready", ours, plain_t);
+
+    let pool = common::pool();
+    let ours = frames_for(pool, spawn_join_1000());
+    row(
+        "1000 tokio::spawn sleeping 5-9 ms, joined",
+        ours,
+        plain(spawn_join_1000),
+    );
+
+    let pool = common::pool();
+    let addr = Rc::new(Cell::new(None));
+    let a = Rc::clone(&addr);
+    frames_for(pool, async move { a.set(Some(http_server().await)) });
+    let url = format!("http://{}/", addr.get().expect("addr"));
+    let client = reqwest::Client::new();
+    let mut worst = (0, Duration::ZERO);
+    for _ in 0..10 {
+        worst = worst.max(frames_for(pool, get(client.clone(), url.clone())));
+    }
+    let plain_get = plain(|| async {
+        let url = format!("http://{}/", http_server().await);
+        let client = reqwest::Client::new();
+        get(client.clone(), url.clone()).await;
+        let start = Instant::now();
+        for _ in 0..10 {
+            get(client.clone(), url.clone()).await;
+        }
+        println!(
+            "  (plain Tokio, pooled connection: {:.3} ms per GET)",
+            ms(start.elapsed() / 10)
+        );
+    });
+    row("loopback reqwest GET (worst of 10)", worst, plain_get / 11);
+
+    let pool = common::pool();
+    let addr = Rc::new(Cell::new(None));
+    let a = Rc::clone(&addr);
+    frames_for(pool, async move { a.set(Some(ws_server().await)) });
+    let addr = addr.get().expect("addr");
+    let ours = frames_for(pool, echoes(addr, 100));
+    let plain_ws = plain(|| async { echoes(ws_server().await, 100).await });
+    row("WebSocket: connect + 100 echoes", ours, plain_ws);
+}
+
+/// Spawn-to-completion of `N` short tasks through `LocalSpawn` (boxed, as
+/// gdnative-async spawns), against a bare `LocalSet` running the same boxed
+/// futures, and unboxed ones.
+fn spawn_to_completion() {
+    const N: usize = 10_000;
+    let count = Rc::new(Cell::new(0usize));
+    let task = |count: &Rc<Cell<usize>>| {
+        let count = Rc::clone(count);
+        LocalFutureObj::from(Box::new(async move { count.set(count.get() + 1) }) as Box<_>)
+    };
+    let rate = |t: Duration| N as f64 / t.as_secs_f64() / 1e6;
+    let pool = common::pool();
+    let (rt, local) = (runtime(), LocalSet::new());
+    let mut rounds = 0;
+    let mut measure = |f: &mut dyn FnMut()| {
+        best_of(7, || {
+            rounds += 1;
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+    };
+    let t_ours = measure(&mut || {
+        for _ in 0..N {
+            pool.spawn_local_obj(task(&count)).expect("spawn");
+        }
+        pool.pump();
+    });
+    let t_boxed = measure(&mut || {
+        for _ in 0..N {
+            drop(local.spawn_local(task(&count)));
+        }
+        seed_pump(&rt, &local);
+    });
+    let t_plain = measure(&mut || {
+        for _ in 0..N {
+            let count = Rc::clone(&count);
+            drop(local.spawn_local(async move { count.set(count.get() + 1) }));
+        }
+        seed_pump(&rt, &local);
+    });
+    assert_eq!(count.get(), rounds * N);
+    println!(
+        "\nspawn-to-completion, {N} tasks (best of 7): LocalSpawn {:.2} M tasks/s; bare LocalSet, same boxed futures {:.2} M/s ({:.2}x); unboxed {:.2} M/s ({:.2}x)\n",
+        rate(t_ours),
+        rate(t_boxed),
+        ratio(t_boxed, t_ours),
+        rate(t_plain),
+        ratio(t_plain, t_ours)
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    ecosystem();
+    spawn_to_completion();
+    let pool = common::pool();
+    let count = Rc::new(Cell::new(0usize));
+    let mut group = c.benchmark_group("ecosystem");
+    group.sample_size(10);
+    group.bench_function("local_spawn_10k_to_completion", |b| {
+        b.iter(|| {
+            for _ in 0..10_000 {
+                let count = Rc::clone(&count);
+                let f = Box::new(async move { count.set(count.get() + 1) });
+                pool.spawn_local_obj(LocalFutureObj::from(f as Box<_>))
+                    .expect("spawn");
+            }
+            pool.pump();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(ecosystem_benches, benches);
+criterion_main!(ecosystem_benches);
