@@ -36,12 +36,30 @@ pub type DiagnosticSink = fn(&str);
 /// For each call to [`pump`](Self::pump):
 /// - every task that is ready (woken) when the pump starts is polled in that
 ///   pump, including tasks whose timer expired or whose IO became ready
-///   before the pump started;
-/// - a task woken *during* a pump is polled no later than the next pump;
-/// - the pump never blocks waiting for work: with nothing ready it returns
-///   after one non-blocking check of the timer wheel and IO driver;
+///   before the pump started, and tasks woken from other threads (all of
+///   them, however much local work is queued beside them);
+/// - what becomes ready *during* the pump runs in the same pump, hop after
+///   hop, while tasks make progress: a task woken by another task, by IO
+///   or a timer that a task's work triggered (a loopback request and its
+///   response), by a runtime task (`tokio::spawn`), or from another thread.
+///   The pump ends when nothing is ready, after at most 256 rounds (see
+///   [`PumpStats::rounds`]); what is left runs in the next pump at the
+///   latest;
+/// - a task spawned through the pool that keeps waking itself runs at most
+///   once per round, and when nothing else makes progress at most twice
+///   per pump: it cannot hold the frame;
+/// - the runtime's own tasks (`tokio::spawn` from this thread) run in the
+///   pump until none is ready (at most 128 driver turns per round);
+/// - the pump never blocks waiting for work: with nothing ready and no
+///   runtime task alive it returns after one non-blocking check of the
+///   timer wheel and IO driver;
 /// - its cost does not depend on the number of tasks that are pending but
 ///   not ready.
+///
+/// A task spawned directly with `tokio::task::spawn_local` that keeps
+/// waking itself is not gated: it runs up to the rest of a Tokio tick (61
+/// polls) per round, and while it spins Tokio serves cross-thread wakes of
+/// other ungated tasks only every 31st poll.
 ///
 /// Spawning (through [`LocalSpawn`] or [`spawn_local`](Self::spawn_local)) is
 /// allowed at any time on the owning thread, including from inside a task
@@ -51,8 +69,10 @@ pub type DiagnosticSink = fn(&str);
 /// # Costs
 ///
 /// Spawning allocates one Tokio task. An idle pump costs one `epoll_wait`
-/// with a zero timeout, one timer-wheel check and one poll of an internal
-/// marker task; it allocates nothing.
+/// with a zero timeout and one timer-wheel check, and allocates nothing;
+/// with runtime tasks alive but none ready, one more turn and 16 polls of
+/// an internal probe task. Each further round costs at least one more
+/// driver turn.
 pub struct SharedLocalPool {
     runtime: Runtime,
     /// Counts what the runtime's own tasks do in a pump.

@@ -1,36 +1,50 @@
-//! The pump loop: one non-blocking pass over the pool's ready tasks.
+//! The pump loop: a non-blocking pass that runs what is ready, and what
+//! becomes ready while it runs, until nothing is.
 //!
-//! A pump has three steps:
+//! A pump runs in *rounds*. Each round:
 //!
-//! 1. **Timers and IO.** `runtime.block_on(yield_now())` makes the
-//!    current-thread scheduler turn its driver once with a zero timeout
-//!    (`epoll_wait(0)` plus the timer wheel), then return. Tasks whose timer
-//!    expired or whose socket became ready are woken into the `LocalSet`'s
-//!    FIFO run queue.
-//! 2. **Ready tasks.** A long-lived *sentinel* task is woken, which puts it
-//!    at the back of the same run queue. The `LocalSet` is then ticked (up to
-//!    61 task polls per tick, Tokio's constant) until the sentinel has been
-//!    polled: at that point every task that was queued ahead of it, i.e.
-//!    every task that was ready when the pump started, has been polled.
+//! 1. **Runtime.** Turns the runtime's driver (`epoll_wait(0)` plus the
+//!    timer wheel) and runs the runtime's own ready tasks (`tokio::spawn`),
+//!    turn after turn, until a batch between two turns ran nothing (see
+//!    [`drive`]): an IO chain between runtime tasks (a client's connection
+//!    task and a loopback server, say) advances one hop per turn, within
+//!    the round. With no runtime task alive, this is one turn.
+//! 2. **Local tasks.** If anything was woken (timer, IO, another thread, a
+//!    runtime task, a spawn, [`NextFrame`]), ticks the `LocalSet` until its
+//!    queue is empty. A *sentinel* task queued behind the tasks ready at
+//!    the round's start stops the round early only if no pool task made
+//!    progress since it was polled (what is left only wakes itself: an
+//!    ungated `tokio::task::spawn_local` task spinning).
 //! 3. **Backlog.** Tasks that a frame budget pushed out of an earlier pump
-//!    wait in the [`Backlog`](crate::budget) and are admitted, oldest first,
-//!    in batches, until none is left or the budget is spent.
+//!    wait in the [`Backlog`](crate::budget) and are admitted, oldest first.
 //!
-//! Steps 2 and 3 run in the runtime's context (tasks can create timers and
-//! sockets) but outside `block_on`: there, `tokio::task::yield_now()` wakes
-//! its task at once (behind the sentinel) instead of parking the waker in
-//! the scheduler's defer list, which a `block_on` that returned would drop.
-//! To continue in the next frame, a task awaits [`NextFrame`], whose
-//! waiters are woken at the start of step 2. Tasks woken during step 2 are
-//! queued behind the sentinel, so they run in the next pump at the latest
-//! (or in this one, if the tick that reached the sentinel still had room).
+//! A task spawned through the pool (every gdnative async method, the
+//! pool's `spawn_local`, [`LocalSpawn`](futures::task::LocalSpawn)) runs
+//! at most once per round: polled again in the same round, it is deferred
+//! to the next round (see [`crate::budget`]). So the `LocalSet`'s queue
+//! empties every round, and with it Tokio's cross-thread queue, which
+//! Tokio serves only every 31st poll while local work is queued.
+//!
+//! Another round runs only if a pool task made progress in this one (ran,
+//! other than as the continuation of a deferral), and at most
+//! [`MAX_ROUNDS`] per pump: so a wake-up hop (IO, timer, a runtime task, a
+//! channel between tasks) costs a round, not a frame, and a task that only
+//! wakes itself runs at most twice per pump when nothing else happens, and
+//! at most once per round otherwise.
+//!
+//! The rounds run in the runtime's context (tasks can create timers and
+//! sockets) but the `LocalSet` is ticked outside `block_on`: there,
+//! `tokio::task::yield_now()` wakes its task at once instead of parking the
+//! waker in the scheduler's defer list. To continue in the next frame, a
+//! task awaits [`NextFrame`], whose waiters are woken when a pump starts.
 //!
 //! With a budget, the pump also stops as soon as the deadline has passed:
 //! after the poll that crossed it for tasks spawned through the pool, after
 //! the current tick for tasks spawned with `tokio::task::spawn_local`. What
 //! did not run keeps its order and runs first in the next pump.
 //!
-//! Nothing here blocks, allocates per pump, or looks at tasks that are not
+//! An idle pump (nothing woken, no runtime task alive) is one driver turn;
+//! nothing here blocks, allocates per pump, or looks at tasks that are not
 //! ready.
 
 use std::cell::{Cell, RefCell};
