@@ -75,14 +75,13 @@ use crate::executor::SharedLocalPool;
 ///
 /// # Under load: what runs in this frame, what waits
 ///
-/// Each frame's pump first fires expired timers and ready IO, then polls
-/// every task that is ready at that moment, in FIFO order. A task woken
-/// while the pump runs (a task it spawned, a channel it fed, a
-/// `yield_now()`) runs in the next frame, or in this one when the Tokio tick
-/// that finished the ready tasks still had room (up to 61 polls). So:
+/// Each frame's pump runs what is ready, then what that made ready (a
+/// task it woke, IO or a timer its work triggered, runtime tasks,
+/// cross-thread wakes), round after round, until nothing is ready (see
+/// [`SharedLocalPool`]'s guarantees). So:
 ///
-/// - a task that is always ready (wakes itself on every poll) costs at most
-///   about one tick of polls per frame and never holds the frame;
+/// - a task that is always ready (wakes itself on every poll) runs at most
+///   once per round and never holds the frame;
 /// - fan-out/join finishes in a few frames whatever its size: tasks spawned
 ///   through the pool, which includes every `#[method(async)]` future, are
 ///   exempt from Tokio's cooperative budget, so joining 100k handles does not

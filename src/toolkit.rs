@@ -59,8 +59,9 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
 const MAX_FRAMES: i64 = 1_000_000;
 
 /// `sleep(seconds) -> float`: a Tokio timer; resolves with the seconds
-/// actually waited, in the first frame at or after the deadline (never in
-/// the frame it started).
+/// actually waited since the call, in the first frame at or after the
+/// deadline (call + `seconds`, also when called from `_process`, `_ready` or
+/// an input handler), never in the frame it started.
 fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
@@ -87,7 +88,8 @@ fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
 }
 
 /// `timeout(awaitable, seconds)`: the awaitable's value, or an `AsyncError`
-/// of kind `timeout` (not printed). A timed-out `AsyncTask` is cancelled.
+/// of kind `timeout` (not printed) once `seconds` have passed since the
+/// call. A timed-out `AsyncTask` is cancelled.
 fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
