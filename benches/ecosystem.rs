@@ -19,15 +19,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::{LocalFutureObj, LocalSpawn};
-use futures::{SinkExt, StreamExt};
 use gdnative_tokio::SharedLocalPool;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::task::LocalSet;
-use tokio_tungstenite::tungstenite::Message;
 
 mod common;
+#[path = "../tests/loopback/mod.rs"]
+mod loopback;
 use common::{best_of, ratio, runtime, seed_pump};
+use loopback::{echoes, get, http_server, spawn_join_1000, ws_server};
 
 const FRAME: Duration = Duration::from_micros(16_667);
 
@@ -95,82 +94,6 @@ fn remote_wakes(
             })
         });
         all_done.notified().await;
-    }
-}
-
-async fn spawn_join_1000() {
-    let handles: Vec<_> = (0..1000u64)
-        .map(|i| {
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(5 + i % 5)).await;
-                i
-            })
-        })
-        .collect();
-    let mut sum = 0;
-    for h in handles {
-        sum += h.await.unwrap_or(0);
-    }
-    assert_eq!(sum, 999 * 1000 / 2);
-}
-
-/// A loopback HTTP/1.1 server (keep-alive, fixed body) as a runtime task.
-async fn http_server() -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut have = 0;
-                while let Ok(n @ 1..) = socket.read(&mut buf[have..]).await {
-                    have += n;
-                    if buf[..have].windows(4).any(|w| w == b"\r\n\r\n") {
-                        have = 0;
-                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello";
-                        if socket.write_all(reply).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    addr
-}
-
-async fn get(client: reqwest::Client, url: String) {
-    let body = client.get(&url).send().await.expect("response");
-    assert_eq!(body.text().await.expect("body"), "hello");
-}
-
-/// A loopback WebSocket echo server as a runtime task.
-async fn ws_server() -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.expect("accept");
-        let mut ws = tokio_tungstenite::accept_async(socket)
-            .await
-            .expect("handshake");
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_close() || ws.send(message).await.is_err() {
-                break;
-            }
-        }
-    });
-    addr
-}
-
-async fn echoes(addr: std::net::SocketAddr, n: usize) {
-    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), stream)
-        .await
-        .expect("handshake");
-    for i in 0..n {
-        ws.send(Message::text(format!("m{i}"))).await.expect("send");
-        let echo = ws.next().await.expect("echo").expect("frame");
-        assert_eq!(echo.into_text().expect("text").as_str(), format!("m{i}"));
     }
 }
 

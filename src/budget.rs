@@ -34,6 +34,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
+/// A round number no round has (rounds count up from 1).
+const NEVER: u64 = u64::MAX;
+
 /// How many backlog tasks are admitted at a time: about one Tokio tick, so
 /// that a pump closed mid-batch leaves little to re-queue.
 const ADMIT_BATCH: usize = 64;
@@ -238,8 +241,8 @@ impl<F: Future> Budgeted<F> {
             gate: Gate {
                 backlog: Rc::clone(backlog),
                 ticket: None,
-                ran_in: 0,
-                deferred_in: 0,
+                ran_in: NEVER,
+                deferred_in: NEVER,
             },
             future,
         }

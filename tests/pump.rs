@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use futures::task::LocalSpawnExt;
 use gdnative_tokio::SharedLocalPool;
 
+mod loopback;
+
 fn pool() -> &'static SharedLocalPool {
     Box::leak(Box::new(SharedLocalPool::new().expect("runtime")))
 }
@@ -459,19 +461,7 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
     let d = Rc::clone(&done);
     let start = Instant::now();
     pool.spawn_local(async move {
-        let handles: Vec<_> = (0..1000u64)
-            .map(|i| {
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(5 + i % 5)).await;
-                    i
-                })
-            })
-            .collect();
-        let mut sum = 0;
-        for h in handles {
-            sum += h.await.expect("join");
-        }
-        assert_eq!(sum, 999 * 1000 / 2);
+        loopback::spawn_join_1000().await;
         d.set(true);
     });
     let mut after_last = 0;
@@ -598,4 +588,22 @@ fn tokio_pin_block_on_polls_event_interval_tasks_between_yields() {
     });
     assert_eq!(batches, [16; 16], "task polls per batch");
     assert_eq!(others.load(Ordering::Relaxed), 5);
+}
+
+/// A runtime task spawned by a pool task runs in the same pump (the
+/// spawner's poll is progress, so another round drives the runtime), from
+/// a fresh pool's first pump on; and a local task awaiting it resumes in
+/// that pump too.
+#[test]
+fn a_runtime_task_spawned_by_a_pool_task_runs_in_the_same_pump() {
+    for _ in 0..2 {
+        let pool = pool();
+        let got = Rc::new(Cell::new(None));
+        let g = Rc::clone(&got);
+        pool.spawn_local(async move {
+            g.set(tokio::spawn(async { 5 }).await.ok());
+        });
+        let stats = pool.pump();
+        assert_eq!(got.get(), Some(5), "{stats:?}");
+    }
 }
