@@ -597,9 +597,13 @@ impl AsyncDemo {
     /// calls `tokio::spawn` with a task sleeping 1 ms and returning `value`,
     /// as game code may do from `_ready`: this works on the main thread once
     /// the crate is registered. The handle waits for
-    /// [`runtime_result`](Self::runtime_result).
+    /// [`runtime_result`](Self::runtime_result). `false` (and nothing
+    /// spawned) on a thread outside any Tokio runtime's context.
     #[method]
     fn runtime_spawn(&self, value: i64) -> bool {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return false;
+        }
         let handle = tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             value
