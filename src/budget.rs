@@ -94,6 +94,10 @@ impl Backlog {
     /// it would not move it, so it would run ahead of the tasks admitted
     /// with it. It is admitted once it has been polled (and found waiting).
     pub(crate) fn admit_next_batch(&self) -> bool {
+        if self.queued.get() == 0 {
+            // Nothing waits (stale entries go at the end of the pump).
+            return false;
+        }
         let mut admitted = self.admitted.borrow_mut();
         while admitted
             .front()
@@ -128,10 +132,14 @@ impl Backlog {
     /// `LocalSet`'s queue). Returns whether any was.
     pub(crate) fn start_round(&self) -> bool {
         self.round.set(self.round.get() + 1);
-        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
-        let any = !wakers.is_empty();
-        wakers.into_iter().for_each(Waker::wake);
-        any
+        let mut deferred = self.deferred.borrow_mut();
+        if deferred.is_empty() {
+            return false;
+        }
+        // Waking runs no task code (it only queues the tasks), so the
+        // borrow cannot be re-entered; the list keeps its capacity.
+        deferred.drain(..).for_each(Waker::wake);
+        true
     }
 
     /// Gated tasks spawned and not dropped yet.
@@ -158,6 +166,9 @@ impl Backlog {
         self.deadline.set(None);
         self.closed.set(false);
         let mut admitted = self.admitted.borrow_mut();
+        if admitted.is_empty() {
+            return;
+        }
         let mut waiting = self.waiting.borrow_mut();
         while let Some(ticket) = admitted.pop_back() {
             if ticket.state.get() == State::Admitted {

@@ -124,7 +124,10 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
     loop {
         // Work left in the queue by the last tick, or wakes since then
         // (another thread, a spawn, the frame waiters above).
-        let left = more.swap(false, Ordering::Relaxed);
+        let left = more.load(Ordering::Relaxed);
+        if left {
+            more.store(false, Ordering::Relaxed);
+        }
         let woke = drive(parts);
         let first = round == 0;
         let deferred = backlog.start_round();
@@ -172,15 +175,14 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
 /// tests/pump.rs).
 fn drive(parts: &Parts<'_>) -> bool {
     let (runtime, probe, more) = (parts.runtime, parts.probe, &parts.sentinel.more.0);
-    let idle = probe.metrics.num_alive_tasks() <= usize::from(probe.spawned.get());
+    if probe.metrics.num_alive_tasks() <= usize::from(probe.spawned.get()) {
+        // Inside `block_on`, `yield_now` parks this future until the
+        // runtime has run its ready tasks and turned the driver once with a
+        // zero timeout (pinned by tests/pump.rs).
+        runtime.block_on(tokio::task::yield_now());
+        return more.load(Ordering::Relaxed);
+    }
     runtime.block_on(async {
-        if idle {
-            // Inside `block_on`, `yield_now` parks this future until the
-            // runtime has run its ready tasks and turned the driver once
-            // with a zero timeout (pinned by tests/pump.rs).
-            tokio::task::yield_now().await;
-            return;
-        }
         // The first batch ran what was queued before this pump's first
         // turn; from the second on, the batch shows what a turn woke.
         tokio::task::yield_now().await;
@@ -309,6 +311,9 @@ pub(crate) struct FrameWaiters(RefCell<Vec<Waker>>);
 
 impl FrameWaiters {
     fn wake_all(&self) {
+        if self.0.borrow().is_empty() {
+            return;
+        }
         let wakers = std::mem::take(&mut *self.0.borrow_mut());
         wakers.into_iter().for_each(Waker::wake);
     }
