@@ -18,6 +18,22 @@ fn flag() -> Rc<Cell<bool>> {
     Rc::new(Cell::new(false))
 }
 
+/// Spawns `n` pool tasks made by `task` from a oneshot receiver each;
+/// returns the senders.
+fn oneshot_waiters<F: std::future::Future<Output = ()> + 'static>(
+    pool: &SharedLocalPool,
+    n: usize,
+    task: impl Fn(tokio::sync::oneshot::Receiver<()>) -> F,
+) -> Vec<tokio::sync::oneshot::Sender<()>> {
+    (0..n)
+        .map(|_| {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            pool.spawn_local(task(rx));
+            tx
+        })
+        .collect()
+}
+
 #[test]
 fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
     let pool = pool();
@@ -111,13 +127,7 @@ fn next_frame_continues_exactly_one_pump_later() {
 #[test]
 fn a_task_that_wakes_itself_directly_cannot_monopolise_a_pump() {
     let pool = pool();
-    let polls = Rc::new(Cell::new(0u64));
-    let p = Rc::clone(&polls);
-    pool.spawn_local(std::future::poll_fn(move |cx| {
-        p.set(p.get() + 1);
-        cx.waker().wake_by_ref();
-        std::task::Poll::<()>::Pending
-    }));
+    let polls = spinner(pool);
     for _ in 0..50 {
         let before = polls.get();
         let stats = pool.pump();
@@ -206,21 +216,17 @@ fn an_idle_pump_never_blocks_on_pending_timers() {
 fn pending_but_not_ready_tasks_are_not_touched_by_a_pump() {
     let pool = pool();
     let polls = Rc::new(Cell::new(0u64));
-    let mut senders = Vec::new();
-    for _ in 0..100_000 {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        senders.push(tx);
+    let senders = oneshot_waiters(pool, 100_000, |mut rx| {
         let p = Rc::clone(&polls);
-        pool.spawn_local(async move {
-            let mut rx = rx;
+        async move {
             std::future::poll_fn(|cx| {
                 p.set(p.get() + 1);
                 std::pin::Pin::new(&mut rx).poll(cx)
             })
             .await
             .ok();
-        });
-    }
+        }
+    });
     pool.pump();
     assert_eq!(polls.get(), 100_000, "first pump polls each new task once");
     for _ in 0..10 {
@@ -362,17 +368,14 @@ fn all_cross_thread_wakes_made_before_a_pump_are_polled_in_that_pump() {
         let pool = pool();
         let spinners: Vec<_> = (0..busy).map(|_| spinner(pool)).collect();
         let done = Rc::new(Cell::new(0usize));
-        let mut senders = Vec::new();
-        for _ in 0..200 {
-            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            senders.push(tx);
+        let senders = oneshot_waiters(pool, 200, |rx| {
             let d = Rc::clone(&done);
-            pool.spawn_local(async move {
+            async move {
                 if rx.await.is_ok() {
                     d.set(d.get() + 1);
                 }
-            });
-        }
+            }
+        });
         pool.pump();
         pool.pump();
         assert_eq!(done.get(), 0);
