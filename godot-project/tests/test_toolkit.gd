@@ -393,10 +393,13 @@ func test_tokio_spawn_from_a_plain_method_in_ready_works():
 # Async.sleep(d) called from _process resolves in the first frame at or
 # after call + d (its deadline counts from the call, not the next pump).
 var _sleep_calls = []
+# Set by that test only: the other tests' instances start no sleeps (they
+# would resume after their instance is freed).
+var _sleeping_from_process = false
 
 
 func _process(_delta):
-	if _sleep_calls.size() < 9 and Engine.get_idle_frames() % 3 == 0:
+	if _sleeping_from_process and _sleep_calls.size() < 9 and Engine.get_idle_frames() % 3 == 0:
 		var d = 0.01 + 0.004 * _sleep_calls.size()
 		var entry = {"called": OS.get_ticks_usec(), "d": d, "done_frame": -1, "frame_starts": []}
 		_sleep_calls.append(entry)
@@ -413,6 +416,7 @@ var _frame_starts = {}
 
 func test_sleep_called_from_process_resolves_in_the_first_frame_at_or_after_its_deadline():
 	var tree = get_tree()
+	_sleeping_from_process = true
 	var last = Engine.get_idle_frames()
 	_frame_starts[last] = OS.get_ticks_usec()
 	while true:
