@@ -184,7 +184,9 @@ impl SharedLocalPool {
     ///   method): each such task checks the clock after its poll, and tasks
     ///   polled after the deadline do not run. Tasks spawned directly with
     ///   `tokio::task::spawn_local` are checked between Tokio ticks, so they
-    ///   can add the rest of a tick: up to 60 more of their polls.
+    ///   can add the rest of a tick: up to 60 more of their polls. The
+    ///   runtime's own tasks (`tokio::spawn`) are checked between batches of
+    ///   16 polls, so they can add up to 16 of their polls.
     /// - Nothing is dropped or reordered: pool tasks that did not run wait in
     ///   a FIFO backlog that the next pumps serve first, oldest first, before
     ///   tasks that became ready later. So every task runs, and a large batch

@@ -40,8 +40,10 @@
 //!
 //! With a budget, the pump also stops as soon as the deadline has passed:
 //! after the poll that crossed it for tasks spawned through the pool, after
-//! the current tick for tasks spawned with `tokio::task::spawn_local`. What
-//! did not run keeps its order and runs first in the next pump.
+//! the current tick for tasks spawned with `tokio::task::spawn_local`,
+//! after the current batch of 16 polls for runtime tasks, and before any
+//! further round. What did not run keeps its order and runs first in the
+//! next pump.
 //!
 //! An idle pump (nothing woken, no runtime task alive) is one driver turn;
 //! nothing here blocks, allocates per pump, or looks at tasks that are not
@@ -130,6 +132,15 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
         }
         let woke = drive(parts);
         let first = round == 0;
+        // The budget caps the whole pump; the first round still ticks (a
+        // gated task's poll is how a spent budget closes the pump).
+        if !first && backlog.is_closed() {
+            if woke {
+                more.store(true, Ordering::Relaxed);
+            }
+            over_budget = true;
+            break;
+        }
         let deferred = backlog.start_round();
         let admitted = first && backlog.admit_next_batch();
         // Every wake that queued a task went through the `LocalSet`'s waker
@@ -187,6 +198,10 @@ fn drive(parts: &Parts<'_>) -> bool {
         // turn; from the second on, the batch shows what a turn woke.
         tokio::task::yield_now().await;
         for _ in 1..MAX_TURNS {
+            if parts.backlog.is_closed() {
+                // Over budget: at most one batch of runtime tasks past it.
+                break;
+            }
             // Tasks queued from outside the runtime (spawned by a
             // `LocalSet` task, woken by another thread) wait in its global
             // queue, which it serves only every 31st poll while the probe

@@ -276,3 +276,47 @@ fn ungated_tasks_overrun_a_budget_by_at_most_a_tick() {
     }
     assert_eq!(*ran.borrow(), (0..300).collect::<Vec<_>>());
 }
+
+/// Runtime tasks (`tokio::spawn`) are not gated, but the pump checks the
+/// budget between their batches (16 polls, the runtime's event interval):
+/// each poll here burns at least `cost`, so a pump that ran more than
+/// budget / cost + one batch + one of them overran the budget by more than
+/// a batch.
+#[test]
+fn a_budget_caps_runtime_tasks_too() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let pool = pool();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let cost = Duration::from_micros(200);
+    let budget = Duration::from_millis(2);
+    let r = Arc::clone(&ran);
+    pool.spawn_local(async move {
+        for _ in 0..300 {
+            let r = Arc::clone(&r);
+            drop(tokio::spawn(async move {
+                let start = Instant::now();
+                while start.elapsed() < cost {
+                    std::hint::spin_loop();
+                }
+                r.fetch_add(1, Ordering::Relaxed);
+            }));
+        }
+    });
+    let max_per_pump = (budget.as_micros() / cost.as_micros()) as usize + 16 + 1;
+    let mut before = 0;
+    for _ in 0..1000 {
+        pool.pump_with_budget(Some(budget));
+        let now = ran.load(Ordering::Relaxed);
+        assert!(
+            now - before <= max_per_pump,
+            "{} runtime tasks of {cost:?} ran in one pump with a {budget:?} budget",
+            now - before
+        );
+        before = now;
+        if now == 300 {
+            return;
+        }
+    }
+    panic!("only {before} of 300 runtime tasks ran");
+}
