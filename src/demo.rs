@@ -15,11 +15,11 @@ use std::time::Instant;
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::method::{async_methods, guard, guard_result, Args};
-use crate::stream::AsyncStream;
-use crate::task::AsyncTask;
-use crate::task_fn::{task_methods, Refusal};
+use crate::io::stream::AsyncStream;
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::{async_methods, guard, guard_result, Args};
+use crate::script::task::AsyncTask;
+use crate::script::task_fn::{task_methods, Refusal};
 
 /// Example async methods, exported to GDScript. Each resolves with its
 /// result, or with an [`AsyncError`](crate::AsyncError) on bad arguments or
@@ -102,7 +102,7 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
 /// arguments of the next emission of `signal` on `object`, or an
 /// `AsyncError` of kind `freed` if the object is freed first.
 ///
-/// Uses the crate's own [`signal`](crate::signal) wait, not gdnative-async's
+/// Uses the crate's own [`signal`](crate::godot::signal) wait, not gdnative-async's
 /// `Context::signal`: that one keeps a pool of bridge objects until the
 /// library is unloaded, when Godot frees them without running their
 /// destructors (valgrind reports their Rust data as definitely lost).
@@ -407,7 +407,7 @@ impl AsyncDemo {
     /// the pattern for a plain `#[method]` returning a cancellable task.
     #[method]
     fn countdown(&self, n: i64) -> Variant {
-        if let Err(message) = crate::main_thread::check("countdown") {
+        if let Err(message) = crate::godot::main_thread::check("countdown") {
             return AsyncError::new(ErrorKind::BadArguments, "countdown", message).into_value();
         }
         AsyncTask::spawn_result("countdown", async move {

@@ -11,15 +11,17 @@
 //! ```
 //!
 //! The pieces:
-//! - [`SharedLocalPool`] (module [`executor`]): a thread-local Tokio
+//! - [`SharedLocalPool`] (`src/executor/`): a thread-local Tokio
 //!   `LocalSet` plus a current-thread runtime (IO + time), registered as
-//!   gdnative-async's executor. Pure Rust.
-//! - [`AsyncExecutorDriver`] (module [`driver`]): a `Node` whose presence
-//!   in the scene tree gets the pool pumped once per frame, at the tree's
-//!   `idle_frame` (the hook is in `frame_hook.rs`, the pump loop itself in
-//!   `pump.rs`; pending tasks are dropped at exit by `exit.rs`).
-//! - [`guard`] and [`ScriptAsyncFn`] (module [`method`]): panic-safe async
-//!   methods that always resolve, with an [`AsyncError`] on failure.
+//!   gdnative-async's executor, and the pump loop (`src/executor/pump.rs`).
+//!   Pure Rust.
+//! - [`AsyncExecutorDriver`] (`src/godot/`): a `Node` whose presence in
+//!   the scene tree gets the pool pumped once per frame, at the tree's
+//!   `idle_frame` (`src/godot/lifecycle.rs` owns the frame hook and the
+//!   release of pending tasks at exit).
+//! - [`guard`] and [`ScriptAsyncFn`] (`src/script/`, the GDScript
+//!   surface): panic-safe async methods that always resolve, with an
+//!   [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
 //!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
 //! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
@@ -125,56 +127,35 @@
 //!   `$GODOT_BIN` (gdnative's feature of the same name).
 //! - `embedded-example`: builds `examples/embedded.rs`.
 
-mod awaitable;
 mod background;
-mod budget;
 mod demo;
-pub mod driver;
-mod error;
 pub mod executor;
-mod exit;
-mod files;
-mod frame_hook;
-mod log;
-mod main_thread;
-pub mod method;
-mod once;
-mod panic;
-mod pump;
-mod rt;
-mod service;
-mod signal;
+mod godot;
+mod io;
+mod script;
 pub mod soak;
-mod stream;
-mod task;
-mod task_fn;
-mod tcp;
-mod toolkit;
-mod weak;
 
-#[cfg(feature = "entry-points")]
-mod entry;
-
-pub use background::{
+pub use background::runtime::{
     background_workers, default_background_workers, set_background_workers, shutdown_background,
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
+pub use background::service::Service;
 pub use demo::{AsyncDemo, HashService};
-pub use driver::AsyncExecutorDriver;
-pub use error::{AsyncError, ErrorKind};
+pub use executor::panic::{catch_panic, install_hook, CatchPanic};
+pub use executor::pump::{NextFrame, PumpStats};
+pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
-pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
-pub use rt::{frames, sleep, spawn_local};
-pub use service::Service;
-pub use signal::{signal, Signal};
-pub use stream::{AsyncStream, Step};
-pub use task::{AsyncTask, TaskDone};
-pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
-pub use tcp::{AsyncTcpListener, AsyncTcpStream};
-pub use toolkit::AsyncToolkit;
-
-pub use panic::{catch_panic, install_hook, CatchPanic};
-pub use pump::{NextFrame, PumpStats};
+pub use godot::driver::AsyncExecutorDriver;
+pub use godot::signal::{signal, Signal};
+pub use io::stream::{AsyncStream, Step};
+pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
+pub use script::error::{AsyncError, ErrorKind};
+pub use script::method::{
+    guard, guard_result, Args, MainThreadOnly, ScriptAsyncFn, ScriptBody, MAX_SECONDS,
+};
+pub use script::task::{AsyncTask, TaskDone};
+pub use script::task_fn::{Refusal, ScriptTaskFn, TaskBody};
+pub use script::toolkit::AsyncToolkit;
 
 /// This thread's [`SharedLocalPool::next_frame`]: completes in the next
 /// pump, i.e. the next frame of the game.
@@ -191,11 +172,11 @@ use gdnative::prelude::*;
 ///
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
-    main_thread::record();
+    godot::main_thread::record();
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();
     gdnative::tasks::set_executor(pool);
-    pool.set_diagnostics(|message| log::error(message));
+    pool.set_diagnostics(|message| godot::log::error(message));
     install_hook();
     handle.add_class::<AsyncExecutorDriver>();
     handle.add_class::<AsyncError>();
@@ -206,9 +187,9 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncStream>();
     handle.add_class::<HashService>();
     handle.add_class::<AsyncTcpListener>();
-    handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
-    handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
-    handle.add_class_as::<frame_hook::FrameHook>("__gdnative_tokio_FrameHook".into());
+    handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
+    handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
+    handle.add_class_as::<godot::lifecycle::FrameHook>("__gdnative_tokio_FrameHook".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
@@ -228,14 +209,14 @@ pub fn register(handle: InitHandle) {
 pub fn terminate() {
     let pending = SharedLocalPool::current().live_tasks();
     if pending > 0 {
-        log::warn(format_args!(
+        godot::log::warn(format_args!(
             "{pending} task(s) still pending when the library was unloaded: the Godot \
              objects they hold are freed without their destructors. Keep an \
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
     }
-    if !exit::release_godot_objects() {
-        log::error("terminate() called from inside a pump; tasks were kept");
+    if !godot::exit::release_godot_objects() {
+        godot::log::error("terminate() called from inside a pump; tasks were kept");
     }
     shutdown_background();
 }

@@ -6,8 +6,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::executor::panic::catch_panic;
 use crate::executor::SharedLocalPool;
-use crate::panic::catch_panic;
 
 /// How the tasks of one [`wave`] ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

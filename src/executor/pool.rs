@@ -20,8 +20,8 @@ use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
 use tokio::runtime::Runtime;
 use tokio::task::{JoinHandle, LocalSet};
 
-use crate::budget::{Backlog, Budgeted};
-use crate::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
+use crate::executor::budget::{Backlog, Budgeted};
+use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 
 /// A sink for the pool's diagnostics (e.g. "a task was spawned but no driver
 /// is attached"). The Godot layer routes these to Godot's console; tests can

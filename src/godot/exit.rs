@@ -24,7 +24,7 @@ use std::cell::Cell;
 use gdnative::prelude::*;
 
 use crate::executor::SharedLocalPool;
-use crate::weak::FreeWatch;
+use crate::godot::weak::FreeWatch;
 
 thread_local! {
     /// The instance id of the root whose destruction is being watched.
@@ -59,7 +59,7 @@ fn root_freed(id: i64) {
         }
     });
     if !release_godot_objects() {
-        crate::log::error("the scene tree's root was freed inside a pump; tasks were kept");
+        crate::godot::log::error("the scene tree's root was freed inside a pump; tasks were kept");
     }
 }
 
@@ -70,6 +70,6 @@ fn root_freed(id: i64) {
 pub(crate) fn release_godot_objects() -> bool {
     let dropped = SharedLocalPool::current().shutdown();
     gdnative::tasks::terminate_runtime();
-    crate::frame_hook::release();
+    crate::godot::lifecycle::release();
     dropped
 }

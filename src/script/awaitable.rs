@@ -20,11 +20,11 @@ use std::pin::Pin;
 use gdnative::api::{GDScriptFunctionState, NativeScript};
 use gdnative::prelude::*;
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::signal::{connect, Signal};
-use crate::task::{with_task, AsyncTask};
-use crate::task_fn::Refusal;
-use crate::weak::live_object;
+use crate::godot::signal::{connect, Signal};
+use crate::godot::weak::live_object;
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::task::{with_task, AsyncTask};
+use crate::script::task_fn::Refusal;
 
 /// The class name gdnative-async registers its function state under (with
 /// its default prefix, used by [`register`](crate::register)).
@@ -161,7 +161,7 @@ fn describe(value: &Variant) -> String {
     match value.get_type() {
         VariantType::Nil => "null".to_owned(),
         VariantType::Object => "an object".to_owned(),
-        other => crate::method::script_type(other).to_owned(),
+        other => crate::script::method::script_type(other).to_owned(),
     }
 }
 

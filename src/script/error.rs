@@ -103,7 +103,7 @@ impl AsyncError {
     /// the Variant the method resolves with. Allocates one Godot object.
     pub fn report(self) -> Variant {
         if self.error_kind().map_or(true, ErrorKind::is_printed) {
-            crate::log::error(format_args!(
+            crate::godot::log::error(format_args!(
                 "async method `{}` failed ({}): {}",
                 self.method, self.kind, self.message
             ));

@@ -53,7 +53,7 @@ pub(crate) fn install(tree: TRef<'_, SceneTree>) {
         VariantArray::new_shared(),
         0,
     ) {
-        crate::log::error(format_args!(
+        crate::godot::log::error(format_args!(
             "cannot connect the frame hook to the scene tree ({error:?}): the pool will not be pumped"
         ));
         return;
@@ -83,7 +83,7 @@ impl FrameHook {
     /// driver's frame budget.
     #[method]
     fn _on_idle_frame(&self) {
-        if let Some(budget) = crate::driver::pumping() {
+        if let Some(budget) = crate::godot::driver::pumping() {
             SharedLocalPool::current().pump_with_budget(budget);
         }
     }

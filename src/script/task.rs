@@ -16,10 +16,10 @@ use std::task::{Context, Poll};
 
 use gdnative::prelude::*;
 
-use crate::error::{AsyncError, ErrorKind};
+use crate::executor::once::SetOnce;
 use crate::executor::SharedLocalPool;
-use crate::method::{guard, guard_result};
-use crate::once::SetOnce;
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::{guard, guard_result};
 
 type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 
@@ -231,19 +231,19 @@ impl AsyncTask {
     /// `cancel() -> bool`; false (and an error) off the main thread.
     #[method]
     fn cancel(&self) -> bool {
-        crate::main_thread::check("AsyncTask.cancel").is_ok() && self.cancel_task()
+        crate::godot::main_thread::check("AsyncTask.cancel").is_ok() && self.cancel_task()
     }
 
     /// `is_done() -> bool`; false (and an error) off the main thread.
     #[method]
     fn is_done(&self) -> bool {
-        crate::main_thread::check("AsyncTask.is_done").is_ok() && self.done()
+        crate::godot::main_thread::check("AsyncTask.is_done").is_ok() && self.done()
     }
 
     /// `is_cancelled() -> bool`; false (and an error) off the main thread.
     #[method]
     fn is_cancelled(&self) -> bool {
-        crate::main_thread::check("AsyncTask.is_cancelled").is_ok() && self.cancelled()
+        crate::godot::main_thread::check("AsyncTask.is_cancelled").is_ok() && self.cancelled()
     }
 
     #[method]
@@ -267,7 +267,7 @@ fn register_task(builder: &ClassBuilder<AsyncTask>) {
     builder
         .property::<AnyValue>("result")
         .with_getter(|task: &AsyncTask, _| {
-            let on_main = crate::main_thread::check("AsyncTask.result").is_ok();
+            let on_main = crate::godot::main_thread::check("AsyncTask.result").is_ok();
             AnyValue(task.result().filter(|_| on_main).unwrap_or_default())
         })
         .with_usage(gdnative::export::PropertyUsage::NOEDITOR)

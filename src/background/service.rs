@@ -25,7 +25,7 @@ use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{AsyncError, ErrorKind};
+use crate::script::error::{AsyncError, ErrorKind};
 
 type Job<Req, Resp> = (Req, oneshot::Sender<Resp>);
 
@@ -67,7 +67,7 @@ where
         let (requests, mut queue) = mpsc::channel::<Job<Req, Resp>>(capacity);
         crate::spawn_background(async move {
             while let Some((request, reply)) = queue.recv().await {
-                if let Ok(response) = crate::panic::catch_panic(handler(request)).await {
+                if let Ok(response) = crate::executor::panic::catch_panic(handler(request)).await {
                     // The requester may have given up (dropped): fine.
                     let _ = reply.send(response);
                 }

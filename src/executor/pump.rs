@@ -13,7 +13,7 @@
 //!    polled: at that point every task that was queued ahead of it, i.e.
 //!    every task that was ready when the pump started, has been polled.
 //! 3. **Backlog.** Tasks that a frame budget pushed out of an earlier pump
-//!    wait in the [`Backlog`](crate::budget) and are admitted, oldest first,
+//!    wait in the [`Backlog`](crate::executor::budget) and are admitted, oldest first,
 //!    in batches, until none is left or the budget is spent.
 //!
 //! Steps 2 and 3 run in the runtime's context (tasks can create timers and
@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::task::LocalSet;
 
-use crate::budget::Backlog;
+use crate::executor::budget::Backlog;
 
 /// What one pump did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 
-use crate::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
-use crate::error::{AsyncError, ErrorKind};
-use crate::method::Args;
-use crate::task_fn::{task_methods, Refusal};
-use crate::weak::live_object;
+use crate::godot::weak::live_object;
+use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::Args;
+use crate::script::task_fn::{task_methods, Refusal};
 
 /// The `Async` autoload. Register
 /// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
@@ -51,8 +51,8 @@ impl AsyncToolkit {
 
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
     task_methods!(builder; sleep, frames, timeout, all, any, signal, task);
-    crate::files::register(builder);
-    crate::tcp::register(builder);
+    crate::io::files::register(builder);
+    crate::io::tcp::register(builder);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
@@ -161,7 +161,7 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let object = weak
         .get()
         .ok_or("argument 1 `object`: the object was freed".to_owned())?;
-    let wait = crate::signal::connect(object, &name, None)
+    let wait = crate::godot::signal::connect(object, &name, None)
         .map_err(|e| format!("argument 2 `signal`: {e}"))?;
     Ok(async move {
         match with_timeout("signal", limit, wait).await {

@@ -7,9 +7,9 @@ use std::future::Future;
 use gdnative::export::{Method, NativeClass, Varargs};
 use gdnative::prelude::*;
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::method::Args;
-use crate::task::AsyncTask;
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::Args;
+use crate::script::task::AsyncTask;
 
 /// Why a [`ScriptTaskFn`] body refused to start: the error kind and
 /// message the returned task resolves with. A `String` converts to kind
@@ -92,7 +92,7 @@ where
     Fut::Output: ToVariant,
 {
     fn call(&self, _this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
-        if let Err(message) = crate::main_thread::check(self.name) {
+        if let Err(message) = crate::godot::main_thread::check(self.name) {
             // Not a task: a task lives on the main thread's pool.
             return AsyncError::new(ErrorKind::BadArguments, self.name, message).into_value();
         }
@@ -112,7 +112,7 @@ macro_rules! task_methods {
         $($builder
             .method(
                 stringify!($name),
-                $crate::task_fn::ScriptTaskFn::new(stringify!($name), $name),
+                $crate::script::task_fn::ScriptTaskFn::new(stringify!($name), $name),
             )
             .done();)*
     };

@@ -35,10 +35,10 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify};
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::method::Args;
-use crate::task::AsyncTask;
-use crate::task_fn::{task_methods, Refusal};
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::Args;
+use crate::script::task::AsyncTask;
+use crate::script::task_fn::{task_methods, Refusal};
 
 /// The connect timeout when none is given.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,7 +132,7 @@ fn describe(error: &io::Error) -> String {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
             format!("peer closed ({error})")
         }
-        _ => crate::files::describe(error),
+        _ => crate::io::files::describe(error),
     }
 }
 
@@ -239,7 +239,7 @@ impl AsyncTcpStream {
             other => {
                 let message = format!(
                     "argument 1 `data`: expected a String or PoolByteArray, got {}",
-                    crate::method::script_type(other)
+                    crate::script::method::script_type(other)
                 );
                 return AsyncTask::failed("write", ErrorKind::BadArguments, message);
             }

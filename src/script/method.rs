@@ -21,8 +21,8 @@ use gdnative::export::{Method, NativeClass, Varargs};
 use gdnative::prelude::*;
 use gdnative::tasks::{AsyncMethod, Context, Spawner};
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::panic::catch_panic;
+use crate::executor::panic::catch_panic;
+use crate::script::error::{AsyncError, ErrorKind};
 
 /// Makes an async method's future panic-safe: a panic is printed to Godot's
 /// console with the method name and the future resolves with an
@@ -344,7 +344,7 @@ pub struct MainThreadOnly<M> {
 
 impl<C: NativeClass, M: Method<C>> Method<C> for MainThreadOnly<M> {
     fn call(&self, this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
-        match crate::main_thread::check(self.name) {
+        match crate::godot::main_thread::check(self.name) {
             Ok(()) => self.method.call(this, args),
             Err(message) => {
                 AsyncError::new(ErrorKind::BadArguments, self.name, message).into_value()
@@ -386,7 +386,7 @@ macro_rules! async_methods {
         $($builder
             .method(
                 stringify!($name),
-                $crate::method::ScriptAsyncFn::new(stringify!($name), $name).into_method(),
+                $crate::script::method::ScriptAsyncFn::new(stringify!($name), $name).into_method(),
             )
             .done();)*
     };

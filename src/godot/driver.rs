@@ -193,7 +193,7 @@ impl AsyncExecutorDriver {
             .with_default(0)
             .with_hint(IntHint::Range(RangeHint::new(0, 64).or_greater()))
             .with_getter(|_: &Self, _| {
-                crate::background::configured_workers().map_or(0, |n| n as i64)
+                crate::background::runtime::configured_workers().map_or(0, |n| n as i64)
             })
             .with_shr_setter(|_: &Self, _, n: i64| set_background_workers_from_script(n))
             .done();
@@ -234,7 +234,7 @@ impl AsyncExecutorDriver {
             Millis::Other(_) => None,
         };
         if budget.is_none() {
-            crate::log::error(format_args!(
+            crate::godot::log::error(format_args!(
                 "AsyncExecutorDriver.frame_budget_ms must be a finite number of \
                  milliseconds >= 0 (0 = no budget), got {ms}; the budget is now unset"
             ));
@@ -254,8 +254,8 @@ impl AsyncExecutorDriver {
             // SAFETY: the tree of a node inside it is alive on this (the
             // main) thread for the duration of the call.
             let tree = unsafe { tree.assume_safe() };
-            crate::frame_hook::install(tree);
-            crate::exit::watch_root(tree);
+            crate::godot::lifecycle::install(tree);
+            crate::godot::exit::watch_root(tree);
         }
         let other = LIVE.with(|live| {
             live.borrow()
@@ -265,7 +265,7 @@ impl AsyncExecutorDriver {
                 .map(|node| node.get_path().to_string())
         });
         if let Some(other) = other {
-            crate::log::warn(format_args!(
+            crate::godot::log::warn(format_args!(
                 "duplicate AsyncExecutorDriver at {}: {other} already pumps the \
                  task pool; the pool is still pumped once per frame. Remove one of them.",
                 base.get_path().to_string()
@@ -323,7 +323,7 @@ impl Drop for AsyncExecutorDriver {
 /// A counter of this thread's pool for scripts: -1 (and an error printed)
 /// off the main thread, saturated at `i64::MAX`.
 fn counter(method: &str, read: impl FnOnce(&SharedLocalPool) -> u64) -> i64 {
-    if crate::main_thread::check(method).is_err() {
+    if crate::godot::main_thread::check(method).is_err() {
         return -1;
     }
     i64::try_from(read(SharedLocalPool::current())).unwrap_or(i64::MAX)
@@ -334,7 +334,7 @@ fn counter(method: &str, read: impl FnOnce(&SharedLocalPool) -> u64) -> i64 {
 /// effective before the background runtime starts; errors are printed.
 fn set_background_workers_from_script(n: i64) {
     let result = match usize::try_from(n) {
-        Ok(0) => crate::background::configure_workers(None),
+        Ok(0) => crate::background::runtime::configure_workers(None),
         Ok(n) => crate::set_background_workers(n),
         Err(_) => Err(crate::AsyncError::new(
             crate::ErrorKind::BadArguments,

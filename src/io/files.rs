@@ -23,9 +23,9 @@ use std::io;
 use gdnative::api::ProjectSettings;
 use gdnative::prelude::*;
 
-use crate::error::{AsyncError, ErrorKind};
-use crate::method::Args;
-use crate::task_fn::{task_methods, Refusal};
+use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::Args;
+use crate::script::task_fn::{task_methods, Refusal};
 
 /// Registers the file functions on the `Async` autoload's class.
 pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {

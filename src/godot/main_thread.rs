@@ -25,7 +25,7 @@ pub(crate) fn check(method: &str) -> Result<(), String> {
                  async methods and tasks only work on the main thread (use \
                  call_deferred to start them from a Thread)"
             );
-            crate::log::error(&message);
+            crate::godot::log::error(&message);
             Err(message)
         }
         _ => Ok(()),

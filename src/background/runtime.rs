@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::runtime::{Handle, Runtime};
 use tokio::task::JoinHandle;
 
-use crate::error::{AsyncError, ErrorKind};
+use crate::script::error::{AsyncError, ErrorKind};
 
 /// How long [`shutdown_background`] waits for running work before it lets
 /// the worker threads go.
@@ -141,7 +141,7 @@ where
 {
     Background::new(
         "spawn_background",
-        handle().map(|h| h.spawn(crate::panic::catch_panic(future))),
+        handle().map(|h| h.spawn(crate::executor::panic::catch_panic(future))),
         true,
     )
 }
@@ -160,7 +160,7 @@ where
 {
     Background::new(
         "spawn_blocking",
-        handle().map(|h| h.spawn_blocking(move || crate::panic::catch_recorded(f))),
+        handle().map(|h| h.spawn_blocking(move || crate::executor::panic::catch_recorded(f))),
         false,
     )
 }
