@@ -176,7 +176,7 @@ pub fn register(handle: InitHandle) {
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();
     gdnative::tasks::set_executor(pool);
-    pool.set_diagnostics(|message| godot::log::error(message));
+    godot::lifecycle::register(pool);
     install_hook();
     handle.add_class::<AsyncExecutorDriver>();
     handle.add_class::<AsyncError>();
@@ -215,7 +215,7 @@ pub fn terminate() {
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
     }
-    if !godot::exit::release_godot_objects() {
+    if !godot::lifecycle::release_godot_objects() {
         godot::log::error("terminate() called from inside a pump; tasks were kept");
     }
     shutdown_background();

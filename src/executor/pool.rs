@@ -23,11 +23,6 @@ use tokio::task::{JoinHandle, LocalSet};
 use crate::executor::budget::{Backlog, Budgeted};
 use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 
-/// A sink for the pool's diagnostics (e.g. "a task was spawned but no driver
-/// is attached"). The Godot layer routes these to Godot's console; tests can
-/// record them.
-pub type DiagnosticSink = fn(&str);
-
 /// A thread-local task pool: a Tokio [`LocalSet`] plus the current-thread
 /// runtime that drives its timers and IO, pumped from the outside.
 ///
@@ -63,9 +58,7 @@ pub struct SharedLocalPool {
     next_frame: FrameWaiters,
     backlog: Rc<Backlog>,
     pumping: Cell<bool>,
-    drivers: Cell<usize>,
-    warned_no_driver: Cell<bool>,
-    diagnostics: Cell<Option<DiagnosticSink>>,
+    spawn_observer: Cell<Option<fn()>>,
     live_tasks: Rc<Cell<usize>>,
     spawned: Cell<u64>,
     pumps: Cell<u64>,
@@ -97,9 +90,7 @@ impl SharedLocalPool {
             next_frame: FrameWaiters::default(),
             backlog: Rc::default(),
             pumping: Cell::new(false),
-            drivers: Cell::new(0),
-            warned_no_driver: Cell::new(false),
-            diagnostics: Cell::new(None),
+            spawn_observer: Cell::new(None),
             live_tasks: Rc::default(),
             spawned: Cell::new(0),
             pumps: Cell::new(0),
@@ -258,26 +249,11 @@ impl SharedLocalPool {
         self.runtime.enter()
     }
 
-    /// Records that a driver started pumping this pool.
-    pub fn attach_driver(&self) {
-        self.drivers.set(self.drivers.get() + 1);
-        self.warned_no_driver.set(false);
-    }
-
-    /// Records that a driver stopped pumping this pool.
-    pub fn detach_driver(&self) {
-        self.drivers.set(self.drivers.get().saturating_sub(1));
-    }
-
-    /// The number of attached drivers.
-    pub fn drivers(&self) -> usize {
-        self.drivers.get()
-    }
-
-    /// Routes the pool's diagnostics to `sink` (the Godot layer sends them
-    /// to Godot's console as errors).
-    pub fn set_diagnostics(&self, sink: DiagnosticSink) {
-        self.diagnostics.set(Some(sink));
+    /// Calls `observer` on every spawn through the pool. The Godot layer
+    /// uses it to say that no driver pumps the pool; it costs one indirect
+    /// call per spawn.
+    pub(crate) fn set_spawn_observer(&self, observer: fn()) {
+        self.spawn_observer.set(Some(observer));
     }
 
     /// The number of tasks ever spawned through this pool.
@@ -287,20 +263,11 @@ impl SharedLocalPool {
 
     fn note_spawn(&self) {
         self.spawned.set(self.spawned.get() + 1);
-        if self.drivers.get() == 0 && !self.warned_no_driver.replace(true) {
-            if let Some(sink) = self.diagnostics.get() {
-                sink(NO_DRIVER);
-            }
+        if let Some(observer) = self.spawn_observer.get() {
+            observer();
         }
     }
 }
-
-/// The message sent to the diagnostic sink when a task is spawned while no
-/// driver is attached (once per period without a driver).
-pub const NO_DRIVER: &str = "an async task was started, but no AsyncExecutorDriver \
-     is in the scene tree, so it will not run until one is. Add an AsyncExecutorDriver node \
-     (res://addons/gdnative_tokio/async_executor_driver.gdns) to your main scene, or register it as an \
-     autoload in Project Settings > AutoLoad.";
 
 impl LocalSpawn for SharedLocalPool {
     fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
@@ -352,5 +319,30 @@ struct ResetOnDrop<'a>(&'a Cell<bool>);
 impl Drop for ResetOnDrop<'_> {
     fn drop(&mut self) {
         self.0.set(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::SharedLocalPool;
+
+    #[test]
+    fn the_spawn_observer_sees_every_spawn() {
+        thread_local!(static SEEN: Cell<usize> = const { Cell::new(0) });
+        fn observer() {
+            SEEN.with(|s| s.set(s.get() + 1));
+        }
+        let pool: &'static SharedLocalPool =
+            Box::leak(Box::new(SharedLocalPool::new().expect("runtime")));
+        pool.spawn_local(async {});
+        assert_eq!(SEEN.with(Cell::get), 0, "no observer yet");
+        pool.set_spawn_observer(observer);
+        pool.spawn_local(async {});
+        pool.spawn_local(async {});
+        assert_eq!(SEEN.with(Cell::get), 2);
+        pool.pump();
+        assert_eq!(pool.live_tasks(), 0);
     }
 }

@@ -1,7 +1,7 @@
 //! The `AsyncExecutorDriver` node: while one is in the scene tree, the pool
-//! is pumped once per frame (by the hook in `frame_hook.rs`).
+//! is pumped once per frame (by the frame hook in
+//! [`lifecycle`](crate::godot::lifecycle), which owns every driver's state).
 
-use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use gdnative::export::hint::{FloatHint, IntHint, RangeHint};
@@ -9,6 +9,7 @@ use gdnative::export::{Export, ExportInfo};
 use gdnative::prelude::*;
 
 use crate::executor::SharedLocalPool;
+use crate::godot::lifecycle;
 
 /// A `Node` whose presence in the scene tree makes this thread's
 /// [`SharedLocalPool`] be pumped once per frame. Put one in your main scene,
@@ -125,55 +126,17 @@ use crate::executor::SharedLocalPool;
 #[inherit(Node)]
 #[register_with(Self::register)]
 pub struct AsyncExecutorDriver {
-    /// The node's instance id; its frame budget is in `LIVE`.
+    /// The node's instance id; its state (frame budget, in the tree or
+    /// not) is in the lifecycle module.
     id: i64,
-    /// Whether this driver is counted in the pool's driver count (between
-    /// `_enter_tree` and `_exit_tree`). Only the "no driver" warning uses the
-    /// count; whether the pool is pumped is read from the tree itself.
-    counted: Cell<bool>,
-}
-
-/// A live driver: its node's instance id and its frame budget.
-struct Live {
-    id: i64,
-    budget: Option<Duration>,
-}
-
-thread_local! {
-    /// Every driver alive on this thread, oldest first.
-    static LIVE: RefCell<Vec<Live>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The driver node with instance `id`, if it is alive and in a tree.
-fn in_tree(id: i64) -> Option<TRef<'static, Node>> {
-    // SAFETY: called on the main thread, between engine callbacks: the
-    // lookup fails for a freed node, and the reference is used at once.
-    let node = unsafe { TRef::<Node>::try_from_instance_id(id) }?;
-    node.is_inside_tree().then_some(node)
-}
-
-/// `Some(budget)` of the oldest driver that is in the scene tree (the pool
-/// is pumped with it), `None` when no driver is. Read from the tree every
-/// frame, so no script calling `_enter_tree()`/`_exit_tree()` by hand can
-/// stop or start the pump. Costs one object lookup per live driver.
-pub(crate) fn pumping() -> Option<Option<Duration>> {
-    LIVE.with(|live| {
-        live.borrow()
-            .iter()
-            .find(|d| in_tree(d.id).is_some())
-            .map(|d| d.budget)
-    })
 }
 
 #[methods]
 impl AsyncExecutorDriver {
     fn new(base: &Node) -> Self {
         let id = base.get_instance_id();
-        LIVE.with(|live| live.borrow_mut().push(Live { id, budget: None }));
-        AsyncExecutorDriver {
-            id,
-            counted: Cell::new(false),
-        }
+        lifecycle::driver_created(id);
+        AsyncExecutorDriver { id }
     }
 
     fn register(builder: &ClassBuilder<Self>) {
@@ -202,23 +165,14 @@ impl AsyncExecutorDriver {
     /// The pump's time cap per frame; `None` (the default) means no cap.
     /// See [Frame budget](#frame-budget).
     pub fn frame_budget(&self) -> Option<Duration> {
-        LIVE.with(|live| {
-            live.borrow()
-                .iter()
-                .find(|d| d.id == self.id)
-                .and_then(|d| d.budget)
-        })
+        lifecycle::budget(self.id)
     }
 
     /// Sets the pump's time cap per frame; `None` removes it. Takes effect
     /// from the next frame's pump.
     pub fn set_frame_budget(&self, budget: Option<Duration>) {
         let budget = budget.filter(|b| !b.is_zero());
-        LIVE.with(|live| {
-            if let Some(me) = live.borrow_mut().iter_mut().find(|d| d.id == self.id) {
-                me.budget = budget;
-            }
-        });
+        lifecycle::set_budget(self.id, budget);
     }
 
     fn frame_budget_ms(&self) -> f64 {
@@ -244,41 +198,12 @@ impl AsyncExecutorDriver {
 
     #[method]
     fn _enter_tree(&self, #[base] base: &Node) {
-        // A script calling `_enter_tree()` by hand (twice, or on a driver
-        // outside the tree) must not count this driver twice.
-        if self.counted.get() || !base.is_inside_tree() {
-            return;
-        }
-        self.counted.set(true);
-        if let Some(tree) = base.get_tree() {
-            // SAFETY: the tree of a node inside it is alive on this (the
-            // main) thread for the duration of the call.
-            let tree = unsafe { tree.assume_safe() };
-            crate::godot::lifecycle::install(tree);
-            crate::godot::exit::watch_root(tree);
-        }
-        let other = LIVE.with(|live| {
-            live.borrow()
-                .iter()
-                .filter(|d| d.id != self.id)
-                .find_map(|d| in_tree(d.id))
-                .map(|node| node.get_path().to_string())
-        });
-        if let Some(other) = other {
-            crate::godot::log::warn(format_args!(
-                "duplicate AsyncExecutorDriver at {}: {other} already pumps the \
-                 task pool; the pool is still pumped once per frame. Remove one of them.",
-                base.get_path().to_string()
-            ));
-        }
-        SharedLocalPool::current().attach_driver();
+        lifecycle::driver_entered(base);
     }
 
     #[method]
     fn _exit_tree(&self) {
-        if self.counted.replace(false) {
-            SharedLocalPool::current().detach_driver();
-        }
+        lifecycle::driver_exited(self.id);
     }
 
     /// The number of pumps this thread's pool has run: lets scripts check
@@ -311,12 +236,7 @@ impl AsyncExecutorDriver {
 
 impl Drop for AsyncExecutorDriver {
     fn drop(&mut self) {
-        // Godot frees a node outside any borrow of `LIVE` (the borrows above
-        // only call `is_inside_tree`/`get_path`, which run no script).
-        LIVE.with(|live| live.borrow_mut().retain(|d| d.id != self.id));
-        if self.counted.get() {
-            SharedLocalPool::current().detach_driver();
-        }
+        lifecycle::driver_dropped(self.id);
     }
 }
 

@@ -13,7 +13,6 @@
 pub(crate) mod driver;
 #[cfg(feature = "entry-points")]
 mod entry;
-pub(crate) mod exit;
 pub(crate) mod lifecycle;
 pub(crate) mod log;
 pub(crate) mod main_thread;
