@@ -6,8 +6,9 @@
 //! coroutine:
 //!
 //! ```gdscript
-//! var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
-//! var waited = yield(demo.delay(0.5), "completed")
+//! var game = preload("res://game.gdns").new()       # your class, see below
+//! var level = yield(game.load_level(3), "completed")
+//! yield(Async.sleep(0.5), "completed")                # the Async autoload
 //! ```
 //!
 //! The pieces:
@@ -27,7 +28,6 @@
 //! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
 //!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
 //!   [`AsyncStream`] (Rust streams and channels as Godot signals).
-//! - [`AsyncDemo`]: example methods.
 //!
 //! Only GDScript, no Rust of your own? Use the Godot addon instead (the
 //! release zip, `addons/gdnative_tokio/`): it ships this crate's library.
@@ -125,36 +125,39 @@
 //!   using its library as is (the addon does). Turn it off when embedding.
 //! - `custom-godot`: bindings generated from the Godot binary in
 //!   `$GODOT_BIN` (gdnative's feature of the same name).
-//! - `embedded-example`: builds `examples/embedded.rs`.
+//! - `test-support`: a few internals for this repository's tests and
+//!   benchmarks (the `testbed/` crate); not part of the API.
 
 mod background;
-mod demo;
 pub mod executor;
 mod godot;
 mod io;
 mod script;
-pub mod soak;
 
 pub use background::runtime::{
     background_workers, default_background_workers, set_background_workers, shutdown_background,
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
 pub use background::service::Service;
-pub use demo::{AsyncDemo, HashService};
-pub use executor::panic::{catch_panic, install_hook, CatchPanic};
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub use executor::panic::install_hook;
+pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
 pub use godot::driver::AsyncExecutorDriver;
+pub use godot::main_thread::check_main_thread;
 pub use godot::signal::{signal, Signal};
 pub use io::stream::{AsyncStream, Step};
 pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
+pub use script::args::{Args, MAX_SECONDS};
 pub use script::error::{AsyncError, ErrorKind};
+pub use script::guard::{guard, guard_result};
 pub use script::method::{
-    guard, guard_result, Args, MainThreadOnly, ScriptAsyncFn, ScriptBody, MAX_SECONDS,
+    MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
 };
 pub use script::task::{AsyncTask, TaskDone};
-pub use script::task_fn::{Refusal, ScriptTaskFn, TaskBody};
 pub use script::toolkit::AsyncToolkit;
 
 /// This thread's [`SharedLocalPool::next_frame`]: completes in the next
@@ -168,7 +171,10 @@ use gdnative::prelude::*;
 /// Registers everything this crate needs with Godot: gdnative-async's
 /// runtime classes, this thread's [`SharedLocalPool`] as the executor, a
 /// panic hook that reports panics in async methods through Godot, and the
-/// classes `AsyncExecutorDriver`, `AsyncError` and `AsyncDemo`.
+/// classes `AsyncExecutorDriver`, `AsyncError`, `AsyncTask`, `AsyncToolkit`
+/// (the `Async` autoload), `AsyncStream`, `AsyncTcpStream` and
+/// `AsyncTcpListener`, plus three hidden helper classes. Nothing else: no
+/// demo or test class.
 ///
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
@@ -177,15 +183,13 @@ pub fn register(handle: InitHandle) {
     let pool = SharedLocalPool::current();
     gdnative::tasks::set_executor(pool);
     godot::lifecycle::register(pool);
-    install_hook();
+    executor::panic::install_hook();
     handle.add_class::<AsyncExecutorDriver>();
     handle.add_class::<AsyncError>();
-    handle.add_class::<AsyncDemo>();
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
     handle.add_class::<AsyncTcpStream>();
     handle.add_class::<AsyncStream>();
-    handle.add_class::<HashService>();
     handle.add_class::<AsyncTcpListener>();
     handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());

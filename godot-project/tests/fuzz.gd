@@ -8,7 +8,7 @@
 # fixed seed and the call count; the seed is printed for replay.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 const DEFAULT_SEED = 20261124
 const CALLS_PER_FRAME = 40
 const ERROR_FRAMES = 5

@@ -9,7 +9,7 @@
 # the sizes.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 const PANIC_EVERY = 1000
 
 var demo = AsyncDemo.new()

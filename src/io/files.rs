@@ -23,13 +23,13 @@ use std::io;
 use gdnative::api::ProjectSettings;
 use gdnative::prelude::*;
 
+use crate::script::args::Args;
 use crate::script::error::{AsyncError, ErrorKind};
-use crate::script::method::Args;
-use crate::script::task_fn::{task_methods, Refusal};
+use crate::script::method::Refusal;
 
 /// Registers the file functions on the `Async` autoload's class.
 pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    task_methods!(builder; read_text, read_bytes, write_text, write_bytes);
+    crate::script_methods!(builder, ScriptTaskFn; read_text, read_bytes, write_text, write_bytes);
 }
 
 /// `read_text(path) -> String` (the file must be UTF-8).

@@ -35,10 +35,10 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify};
 
+use crate::script::args::Args;
 use crate::script::error::{AsyncError, ErrorKind};
-use crate::script::method::Args;
+use crate::script::method::Refusal;
 use crate::script::task::AsyncTask;
-use crate::script::task_fn::{task_methods, Refusal};
 
 /// The connect timeout when none is given.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,7 +48,7 @@ const MAX_READ: usize = 16 << 20;
 
 /// Registers `tcp_connect` and `tcp_listen` on the `Async` autoload's class.
 pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    task_methods!(builder; tcp_connect, tcp_listen);
+    crate::script_methods!(builder, ScriptTaskFn; tcp_connect, tcp_listen);
 }
 
 /// `tcp_connect(host, port, timeout = 10.0) -> AsyncTcpStream`.
@@ -239,7 +239,7 @@ impl AsyncTcpStream {
             other => {
                 let message = format!(
                     "argument 1 `data`: expected a String or PoolByteArray, got {}",
-                    crate::script::method::script_type(other)
+                    crate::script::args::script_type(other)
                 );
                 return AsyncTask::failed("write", ErrorKind::BadArguments, message);
             }

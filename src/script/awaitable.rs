@@ -23,8 +23,8 @@ use gdnative::prelude::*;
 use crate::godot::signal::{connect, Signal};
 use crate::godot::weak::live_object;
 use crate::script::error::{AsyncError, ErrorKind};
+use crate::script::method::Refusal;
 use crate::script::task::{with_task, AsyncTask};
-use crate::script::task_fn::Refusal;
 
 /// The class name gdnative-async registers its function state under (with
 /// its default prefix, used by [`register`](crate::register)).
@@ -161,7 +161,7 @@ fn describe(value: &Variant) -> String {
     match value.get_type() {
         VariantType::Nil => "null".to_owned(),
         VariantType::Object => "an object".to_owned(),
-        other => crate::script::method::script_type(other).to_owned(),
+        other => crate::script::args::script_type(other).to_owned(),
     }
 }
 

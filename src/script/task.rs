@@ -19,7 +19,7 @@ use gdnative::prelude::*;
 use crate::executor::once::SetOnce;
 use crate::executor::SharedLocalPool;
 use crate::script::error::{AsyncError, ErrorKind};
-use crate::script::method::{guard, guard_result};
+use crate::script::guard::{guard, guard_result};
 
 type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 

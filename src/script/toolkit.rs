@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 use gdnative::prelude::*;
 
 use crate::godot::weak::live_object;
+use crate::script::args::Args;
 use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
 use crate::script::error::{AsyncError, ErrorKind};
-use crate::script::method::Args;
-use crate::script::task_fn::{task_methods, Refusal};
+use crate::script::method::Refusal;
 
 /// The `Async` autoload. Register
 /// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
@@ -50,7 +50,7 @@ impl AsyncToolkit {
 }
 
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
-    task_methods!(builder; sleep, frames, timeout, all, any, signal, task);
+    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task);
     crate::io::files::register(builder);
     crate::io::tcp::register(builder);
 }

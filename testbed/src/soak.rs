@@ -6,8 +6,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::executor::panic::catch_panic;
-use crate::executor::SharedLocalPool;
+use gdnative_tokio::catch_panic;
+use gdnative_tokio::SharedLocalPool;
 
 /// How the tasks of one [`wave`] ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub fn wave(n: usize) -> impl Future<Output = WaveCounts> + 'static {
 }
 
 async fn panic_next_frame() {
-    crate::next_frame().await;
+    gdnative_tokio::next_frame().await;
     panic!("soak: a deliberate panic");
 }
 

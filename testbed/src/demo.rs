@@ -1,7 +1,7 @@
 //! `AsyncDemo`: example async methods a game script would call.
 //!
 //! ```gdscript
-//! var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
+//! var demo = preload("res://testbed/async_demo.gdns").new()
 //! var waited = yield(demo.delay(0.25), "completed")        # float seconds
 //! var total = yield(demo.sum_in_steps(100000, 1000), "completed")
 //! var args = yield(demo.wait_signal(some_node, "my_signal"), "completed")
@@ -15,14 +15,13 @@ use std::time::Instant;
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
-use crate::io::stream::AsyncStream;
-use crate::script::error::{AsyncError, ErrorKind};
-use crate::script::method::{async_methods, guard, guard_result, Args};
-use crate::script::task::AsyncTask;
-use crate::script::task_fn::{task_methods, Refusal};
+use gdnative_tokio::{
+    guard, guard_result, script_methods, Args, AsyncError, AsyncStream, AsyncTask, ErrorKind,
+    Refusal,
+};
 
 /// Example async methods, exported to GDScript. Each resolves with its
-/// result, or with an [`AsyncError`](crate::AsyncError) on bad arguments or
+/// result, or with an [`AsyncError`](gdnative_tokio::AsyncError) on bad arguments or
 /// a panic.
 #[derive(NativeClass)]
 #[inherit(Reference)]
@@ -30,9 +29,9 @@ use crate::script::task_fn::{task_methods, Refusal};
 pub struct AsyncDemo;
 
 fn register(builder: &ClassBuilder<AsyncDemo>) {
-    async_methods!(builder; delay, ready, sum_in_steps, wait_signal, fan_out, spin,
+    script_methods!(builder, ScriptAsyncFn; delay, ready, sum_in_steps, wait_signal, fan_out, spin,
         background_spin, panic_after, soak_wave);
-    task_methods!(builder; delay_task);
+    script_methods!(builder, ScriptTaskFn; delay_task);
 }
 
 /// Most tasks one `soak_wave` accepts.
@@ -42,7 +41,7 @@ const MAX_SOAK_WAVE: i64 = 1_000_000;
 /// panicking, some cancelled, some timing out; see
 /// [`soak::wave`](crate::soak::wave)), awaits them all and resolves with
 /// `{completed, panicked, cancelled, timed_out}`.
-fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dictionary>, String> {
+fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dictionary>, Refusal> {
     args.expect_count(1, 1)?;
     let n: i64 = args.get(0, "n")?;
     let n = usize::try_from(n)
@@ -62,7 +61,7 @@ fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dict
 
 /// `delay(seconds: float) -> float`: waits on a Tokio timer and resolves
 /// with the seconds actually waited.
-fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, String> {
+fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
     Ok(async move {
@@ -73,7 +72,7 @@ fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, St
 }
 
 /// `ready(value) -> value`: resolves with its argument in the next pump.
-fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
+fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 1)?;
     let value = args.raw(0, "value")?.clone();
     Ok(std::future::ready(value))
@@ -82,7 +81,7 @@ fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>
 /// `sum_in_steps(n: int, per_frame: int) -> int`: sums `1..=n`, yielding to
 /// the game after every `per_frame` numbers, so a long computation spreads
 /// over frames instead of stalling one.
-fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(2, 2)?;
     let n = args.int_in(0, "n", 0..=1_000_000_000)?;
     let per_frame = args.int_in(1, "per_frame", 1..=i64::MAX)?;
@@ -91,7 +90,7 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
         for i in 1..=n {
             sum = sum.wrapping_add(i);
             if i % per_frame == 0 {
-                crate::next_frame().await;
+                gdnative_tokio::next_frame().await;
             }
         }
         sum
@@ -102,25 +101,26 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
 /// arguments of the next emission of `signal` on `object`, or an
 /// `AsyncError` of kind `freed` if the object is freed first.
 ///
-/// Uses the crate's own [`signal`](crate::godot::signal) wait, not gdnative-async's
+/// Uses the crate's own [`signal`](gdnative_tokio::signal) wait, not gdnative-async's
 /// `Context::signal`: that one keeps a pool of bridge objects until the
 /// library is unloaded, when Godot frees them without running their
 /// destructors (valgrind reports their Rust data as definitely lost).
-fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
+fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let object: Ref<Object> = args.get(0, "object")?;
     let signal: String = args.get(1, "signal")?;
     // SAFETY: the object came from a script call on this thread; the sanity
     // check rejects freed objects, and the reference is only used here.
     let object = unsafe { object.assume_safe_if_sane() }
-        .ok_or("argument 1 `object`: the object was freed")?;
+        .ok_or_else(|| "argument 1 `object`: the object was freed".to_owned())?;
     if !object.has_signal(signal.as_str()) {
         return Err(format!(
             "argument 2 `signal`: {} has no signal `{signal}`",
             object.get_class()
-        ));
+        )
+        .into());
     }
-    let wait = crate::signal(object, &signal).map_err(|e| e.message)?;
+    let wait = gdnative_tokio::signal(object, &signal).map_err(|e| e.message)?;
     Ok(async move {
         match wait.await {
             Ok(values) => values.to_variant(),
@@ -141,7 +141,7 @@ const MAX_FAN_OUT: i64 = 1_000_000;
 
 /// `fan_out(n: int, join_set: bool = false) -> int`: see
 /// [`AsyncDemo::fan_out_join`]; resolves with `0 + 1 + ... + (n - 1)`.
-fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 2)?;
     let n: i64 = args.get(0, "n")?;
     let join_set: bool = if args.len() > 1 {
@@ -159,7 +159,7 @@ fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, 
 /// `spin(seconds: float) -> int`: a task that is always ready (it wakes
 /// itself on every poll) for `seconds`, then resolves with its poll count.
 /// Shows that such a task does not hold the frame.
-fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, String> {
+fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 1)?;
     let until = Instant::now() + args.seconds(0, "seconds")?;
     let mut polls = 0i64;
@@ -175,16 +175,16 @@ fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Str
 
 /// `background_spin(seconds: float) -> int`: burns a core for `seconds` on
 /// the background runtime's blocking threads (via
-/// [`spawn_blocking`](crate::spawn_blocking)) and resolves with the number
+/// [`spawn_blocking`](gdnative_tokio::spawn_blocking)) and resolves with the number
 /// of loop rounds, while the game's frames keep coming.
 fn background_spin(
     _ctx: Arc<Context>,
     args: Args,
-) -> Result<impl Future<Output = Variant>, String> {
+) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
     Ok(async move {
-        let work = crate::spawn_blocking(move || {
+        let work = gdnative_tokio::spawn_blocking(move || {
             let start = Instant::now();
             let mut rounds = 0i64;
             while start.elapsed() < duration {
@@ -211,7 +211,7 @@ fn background_spin(
 #[inherit(Reference)]
 #[no_constructor]
 pub struct HashService {
-    service: crate::Service<String, String>,
+    service: gdnative_tokio::Service<String, String>,
 }
 
 #[methods]
@@ -254,7 +254,9 @@ impl HashService {
 fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<AsyncTask>> {
     Args::new(vec![text])
         .get::<String>(0, "text")
-        .map_err(|message| AsyncTask::failed(method, crate::ErrorKind::BadArguments, message))
+        .map_err(|message| {
+            AsyncTask::failed(method, gdnative_tokio::ErrorKind::BadArguments, message)
+        })
 }
 
 static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -273,7 +275,7 @@ impl Drop for JobProbe {
 }
 
 fn bad_arguments(method: &str, message: &str) -> Variant {
-    AsyncError::new(crate::ErrorKind::BadArguments, method, message).report()
+    AsyncError::new(gdnative_tokio::ErrorKind::BadArguments, method, message).report()
 }
 
 /// A step of `hash_job`: progress, then the checksum.
@@ -316,7 +318,7 @@ fn hash_chunks(megabytes: usize, tx: &tokio::sync::mpsc::Sender<HashProgress>) {
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
 /// Demonstrates that a panicking future still resumes its `yield` (with an
 /// `AsyncError` of kind `panic`) and leaves the game running.
-fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, String> {
+fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let duration = args.seconds(0, "seconds")?;
     let message: String = args.get(1, "message")?;
@@ -346,7 +348,7 @@ impl Drop for DropProbe {
 }
 
 /// `delay_task(seconds: float) -> AsyncTask`: like `delay`, but returns a
-/// cancellable [`AsyncTask`](crate::AsyncTask) handle (the pattern for
+/// cancellable [`AsyncTask`](gdnative_tokio::AsyncTask) handle (the pattern for
 /// your own cancellable methods, see [`ScriptTaskFn`]). Its future counts
 /// itself in `dropped_early()` when it is dropped before it finished
 /// (cancelled, timed out), so scripts can observe that the Rust future is
@@ -357,7 +359,7 @@ fn delay_task(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     Ok(async move {
         let mut probe = DropProbe { finished: false };
         let start = Instant::now();
-        crate::sleep(duration).await;
+        gdnative_tokio::sleep(duration).await;
         probe.finished = true;
         start.elapsed().as_secs_f64()
     })
@@ -403,18 +405,18 @@ impl AsyncDemo {
     /// `countdown(n: int) -> AsyncTask`: counts down one frame per step
     /// and resolves with `"liftoff"`; a negative `n` is an `Err` from Rust,
     /// which resolves the task with an `AsyncError` of kind `failed`.
-    /// Written with [`AsyncTask::spawn_result`](crate::AsyncTask::spawn_result):
+    /// Written with [`AsyncTask::spawn_result`]:
     /// the pattern for a plain `#[method]` returning a cancellable task.
     #[method]
     fn countdown(&self, n: i64) -> Variant {
-        if let Err(message) = crate::godot::main_thread::check("countdown") {
-            return AsyncError::new(ErrorKind::BadArguments, "countdown", message).into_value();
+        if let Err(error) = gdnative_tokio::check_main_thread("countdown") {
+            return error.into_value();
         }
         AsyncTask::spawn_result("countdown", async move {
             if n < 0 {
                 return Err(format!("cannot count down from {n}"));
             }
-            crate::frames(n.unsigned_abs()).await;
+            gdnative_tokio::frames(n.unsigned_abs()).await;
             Ok("liftoff")
         })
         .owned_to_variant()
@@ -455,7 +457,7 @@ impl AsyncDemo {
             if i >= count {
                 return None;
             }
-            crate::sleep(interval).await;
+            gdnative_tokio::sleep(interval).await;
             Some((i, i + 1))
         });
         AsyncStream::spawn(ticks).owned_to_variant()
@@ -472,7 +474,7 @@ impl AsyncDemo {
             Err(message) => return bad_arguments("hash_job", &message),
         };
         let (tx, rx) = tokio::sync::mpsc::channel(8);
-        drop(crate::spawn_blocking(move || {
+        drop(gdnative_tokio::spawn_blocking(move || {
             hash_chunks(megabytes as usize, &tx)
         }));
         AsyncStream::from_receiver(rx).owned_to_variant()
@@ -519,11 +521,15 @@ impl AsyncDemo {
         let duration = match Args::new(vec![seconds]).seconds(0, "seconds") {
             Ok(duration) => duration,
             Err(message) => {
-                return AsyncTask::failed("background_job", crate::ErrorKind::BadArguments, message)
+                return AsyncTask::failed(
+                    "background_job",
+                    gdnative_tokio::ErrorKind::BadArguments,
+                    message,
+                )
             }
         };
         AsyncTask::spawn_result("background_job", async move {
-            let job = crate::spawn_background(async move {
+            let job = gdnative_tokio::spawn_background(async move {
                 let mut probe = JobProbe { finished: false };
                 tokio::time::sleep(duration).await;
                 probe.finished = true;
@@ -536,7 +542,7 @@ impl AsyncDemo {
             match job.await? {
                 Ok(value) => Ok(value),
                 Err(message) => Err(AsyncError::new(
-                    crate::ErrorKind::Failed,
+                    gdnative_tokio::ErrorKind::Failed,
                     "background_job",
                     message,
                 )),
@@ -552,7 +558,7 @@ impl AsyncDemo {
     }
 
     /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
-    /// example request/response service (see [`Service`](crate::Service)):
+    /// example request/response service (see [`Service`](gdnative_tokio::Service)):
     /// it hashes each request's text on the background runtime, taking
     /// `delay` seconds per request, with a queue of `capacity`.
     #[method]
@@ -565,14 +571,17 @@ impl AsyncDemo {
             Ok(checked) => checked,
             Err(message) => return bad_arguments("hash_service", &message),
         };
-        let service =
-            crate::Service::start("hash_service", capacity, move |text: String| async move {
+        let service = gdnative_tokio::Service::start(
+            "hash_service",
+            capacity,
+            move |text: String| async move {
                 tokio::time::sleep(delay).await;
                 let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                     (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
                 });
                 format!("{hash:016x}")
-            });
+            },
+        );
         HashService { service }.emplace().owned_to_variant()
     }
 
@@ -582,7 +591,7 @@ impl AsyncDemo {
     #[method(async)]
     fn parse_int(&self, text: String) -> impl Future<Output = Variant> + 'static {
         guard_result("parse_int", async move {
-            crate::next_frame().await;
+            gdnative_tokio::next_frame().await;
             text.trim().parse::<i64>()
         })
     }

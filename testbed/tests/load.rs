@@ -8,7 +8,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::{AsyncDemo, SharedLocalPool};
+use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio_testbed::AsyncDemo;
 
 fn pool() -> &'static SharedLocalPool {
     Box::leak(Box::new(SharedLocalPool::new().expect("runtime")))

@@ -19,10 +19,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::{LocalSpawn, LocalSpawnExt};
-use gdnative_tokio::{AsyncDemo, SharedLocalPool};
+use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio_testbed::AsyncDemo;
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
 
+#[path = "../../benches/common/mod.rs"]
 mod common;
 use common::{best_of, median_max, ratio, runtime, seed_pump};
 

@@ -6,8 +6,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::soak::{resident_kib, trim_heap, wave, WaveCounts};
 use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio_testbed::soak::{resident_kib, trim_heap, wave, WaveCounts};
 
 const WAVES: usize = 10;
 const PER_WAVE: usize = 100_000;
