@@ -128,8 +128,10 @@
 //! - `test-support`: a few internals for this repository's tests and
 //!   benchmarks (the `testbed/` crate); not part of the API.
 
+#![warn(unreachable_pub, missing_docs)]
+
 mod background;
-pub mod executor;
+mod executor;
 mod godot;
 mod io;
 mod script;
@@ -139,9 +141,6 @@ pub use background::runtime::{
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
 pub use background::service::Service;
-#[cfg(feature = "test-support")]
-#[doc(hidden)]
-pub use executor::panic::install_hook;
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::rt::{frames, sleep, spawn_local};
@@ -159,6 +158,15 @@ pub use script::method::{
 };
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;
+
+/// Installs the panic hook that [`register`] installs (panics caught by
+/// [`catch_panic`] are recorded with their location instead of printed),
+/// for tests that run without Godot. Feature `test-support` only.
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub fn install_hook() {
+    executor::panic::install_hook();
+}
 
 /// This thread's [`SharedLocalPool::next_frame`]: completes in the next
 /// pump, i.e. the next frame of the game.

@@ -26,7 +26,7 @@ thread_local! {
 /// them). Panics anywhere else go to the previous hook unchanged.
 ///
 /// Idempotent; costs nothing on the non-panicking path.
-pub fn install_hook() {
+pub(crate) fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
@@ -48,8 +48,8 @@ pub fn install_hook() {
 /// Wraps `future` so that a panic in any of its polls completes it with
 /// `Err(message)` instead of unwinding into the executor.
 ///
-/// The message includes the panic's location when [`install_hook`] has
-/// run. The wrapped future is dropped right after it panicked.
+/// The message includes the panic's location once the crate's panic hook
+/// is installed ([`register`](crate::register) installs it). The wrapped future is dropped right after it panicked.
 ///
 /// ```
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();

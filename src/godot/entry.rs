@@ -22,6 +22,8 @@ godot_gdnative_terminate!();
 /// # Safety
 ///
 /// Called by Godot only, once, on the main thread.
+// `pub` for the C ABI export, though no Rust path reaches it.
+#[allow(unreachable_pub)]
 #[no_mangle]
 pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
     // A panic must not unwind into the engine.

@@ -154,7 +154,7 @@ impl Drop for Signal {
 #[inherit(Reference)]
 #[no_constructor]
 #[register_with(register_bridge)]
-pub struct SignalBridge {
+pub(crate) struct SignalBridge {
     slot: Rc<Slot>,
 }
 

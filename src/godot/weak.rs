@@ -124,7 +124,7 @@ impl Drop for FreeWatch {
 #[derive(NativeClass)]
 #[inherit(Reference)]
 #[no_constructor]
-pub struct FreeSentry {
+pub(crate) struct FreeSentry {
     on_free: Cell<Option<Box<dyn FnOnce()>>>,
 }
 
