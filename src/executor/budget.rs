@@ -16,7 +16,8 @@
 //! Without a deadline nothing is ever closed, the backlog stays empty, and a
 //! gated task costs two `Cell` reads per poll. Tasks spawned directly with
 //! `tokio::task::spawn_local` are not gated: the pump checks the deadline
-//! for them between ticks, so they may overrun it by the rest of a tick.
+//! for them between ticks. The resulting guarantees are stated on
+//! [`SharedLocalPool::pump_with_budget`](crate::SharedLocalPool::pump_with_budget).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

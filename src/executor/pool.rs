@@ -43,6 +43,23 @@ use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 /// that the pump is polling and from code that such a task calls
 /// re-entrantly (e.g. a GDScript coroutine resumed by a completed task).
 ///
+/// # Under load
+///
+/// A task woken while the pump runs (a task it spawned, a channel it fed, a
+/// `yield_now()`) runs in the next pump, or in this one when the Tokio tick
+/// that finished the ready tasks still had room (up to 61 polls). So:
+///
+/// - a task that is always ready (wakes itself on every poll) costs at most
+///   about one tick of polls per pump and never holds the frame;
+/// - fan-out/join finishes in a few pumps whatever its size: tasks spawned
+///   through the pool, which includes every `#[method(async)]` future, are
+///   exempt from Tokio's cooperative budget, so joining 100k handles does
+///   not yield back every 128 of them (a loop over an always-ready channel
+///   should therefore `yield_now()` or `next_frame()` now and then);
+/// - without a budget, one pump runs all of that, however long it takes
+///   (figures in `docs/performance.md`); with one, see
+///   [`pump_with_budget`](Self::pump_with_budget).
+///
 /// # Costs
 ///
 /// Spawning allocates one Tokio task. An idle pump costs one `epoll_wait`

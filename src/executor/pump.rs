@@ -25,10 +25,9 @@
 //! queued behind the sentinel, so they run in the next pump at the latest
 //! (or in this one, if the tick that reached the sentinel still had room).
 //!
-//! With a budget, the pump also stops as soon as the deadline has passed:
-//! after the poll that crossed it for tasks spawned through the pool, after
-//! the current tick for tasks spawned with `tokio::task::spawn_local`. What
-//! did not run keeps its order and runs first in the next pump.
+//! With a budget, the pump also stops at the deadline, through the gate in
+//! `budget.rs`; what that guarantees is stated on
+//! [`SharedLocalPool::pump_with_budget`](crate::SharedLocalPool::pump_with_budget).
 //!
 //! Nothing here blocks, allocates per pump, or looks at tasks that are not
 //! ready.

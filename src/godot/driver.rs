@@ -74,38 +74,17 @@ use crate::godot::lifecycle;
 /// `scripts/valgrind.sh`). The library's terminate callback drops anything
 /// left after that, with a warning.
 ///
-/// # Under load: what runs in this frame, what waits
+/// # Under load, and the frame budget
 ///
-/// Each frame's pump first fires expired timers and ready IO, then polls
-/// every task that is ready at that moment, in FIFO order. A task woken
-/// while the pump runs (a task it spawned, a channel it fed, a
-/// `yield_now()`) runs in the next frame, or in this one when the Tokio tick
-/// that finished the ready tasks still had room (up to 61 polls). So:
-///
-/// - a task that is always ready (wakes itself on every poll) costs at most
-///   about one tick of polls per frame and never holds the frame;
-/// - fan-out/join finishes in a few frames whatever its size: tasks spawned
-///   through the pool, which includes every `#[method(async)]` future, are
-///   exempt from Tokio's cooperative budget, so joining 100k handles does not
-///   yield back every 128 of them (a loop over an always-ready channel
-///   should therefore `yield_now()` or `next_frame()` now and then);
-/// - with no frame budget, one frame's pump runs all of that, however long
-///   it takes (100k tiny tasks: about 20 ms; see the README's figures).
-///
-/// # Frame budget
-///
-/// `frame_budget_ms` (exported: inspector, GDScript, or
-/// [`set_frame_budget`](Self::set_frame_budget) from Rust) caps the pump:
-/// `0`, the default, means no cap. With a budget of B ms the pump stops once
-/// B has passed: after the poll that crossed it for tasks spawned through
-/// the pool, after the current Tokio tick (up to 60 more polls) for tasks
-/// spawned with `tokio::task::spawn_local`. A single poll cannot be
-/// interrupted, so one slow poll overruns the budget by its own length.
-/// What did not run keeps its order and runs first in the next frames:
-/// nothing is dropped, and a large job takes about (its CPU time / B)
-/// frames. A budget caps the pump, it never makes it longer: a pump still
-/// ends when the ready tasks have run. When several drivers are in the
-/// tree, the budget of the one that pumps (the first in the frame) applies.
+/// What one frame's pump runs and what waits for the next is the pool's:
+/// see [`SharedLocalPool`]'s *Under load* and
+/// [`pump_with_budget`](SharedLocalPool::pump_with_budget) (measured
+/// figures: `docs/performance.md`). `frame_budget_ms` (exported: inspector,
+/// GDScript, or [`set_frame_budget`](Self::set_frame_budget) from Rust) is
+/// the budget passed to that pump: `0`, the default, means no cap; anything
+/// but a finite number >= 0 is reported and leaves it unset. When several
+/// drivers are in the tree, the budget of the one that pumps (the oldest
+/// in the tree) applies.
 ///
 /// # Background workers
 ///
@@ -163,7 +142,7 @@ impl AsyncExecutorDriver {
     }
 
     /// The pump's time cap per frame; `None` (the default) means no cap.
-    /// See [Frame budget](#frame-budget).
+    /// See [Under load, and the frame budget](#under-load-and-the-frame-budget).
     pub fn frame_budget(&self) -> Option<Duration> {
         lifecycle::budget(self.id)
     }
