@@ -131,6 +131,7 @@
 #![warn(unreachable_pub, missing_docs)]
 
 mod background;
+mod error;
 mod executor;
 mod godot;
 mod io;
@@ -141,6 +142,7 @@ pub use background::runtime::{
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
 pub use background::service::Service;
+pub use error::{AsyncError, ErrorKind};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::rt::{frames, sleep, spawn_local};
@@ -151,7 +153,6 @@ pub use godot::signal::{signal, Signal};
 pub use io::stream::{AsyncStream, Step};
 pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use script::args::{Args, MAX_SECONDS};
-pub use script::error::{AsyncError, ErrorKind};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
     MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
@@ -193,7 +194,7 @@ pub fn register(handle: InitHandle) {
     godot::lifecycle::register(pool);
     executor::panic::install_hook();
     handle.add_class::<AsyncExecutorDriver>();
-    handle.add_class::<AsyncError>();
+    handle.add_class_as::<script::error::ErrorObject>("AsyncError".into());
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
     handle.add_class::<AsyncTcpStream>();

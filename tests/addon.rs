@@ -250,12 +250,21 @@ fn editor_plugin_adds_and_removes_the_autoload() {
 #[test]
 fn every_registered_class_has_a_gdns() {
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("cannot read src/lib.rs");
+    // `add_class::<Name>()`, and `add_class_as::<Type>("Name".into())` for
+    // a class registered under another name (hidden `__` ones excepted).
     let classes: Vec<&str> = lib
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("handle.add_class::<"))
-        .filter_map(|rest| rest.split_once(">()").map(|(name, _)| name))
+        .filter_map(|l| {
+            let l = l.trim();
+            if let Some(rest) = l.strip_prefix("handle.add_class::<") {
+                return rest.split_once(">()").map(|(name, _)| name);
+            }
+            let rest = l.strip_prefix("handle.add_class_as::<")?;
+            let name = rest.split_once(">(\"")?.1.split_once('"')?.0;
+            (!name.starts_with("__")).then_some(name)
+        })
         .collect();
-    assert!(classes.len() >= 5, "found only {classes:?} in src/lib.rs");
+    assert!(classes.len() >= 7, "found only {classes:?} in src/lib.rs");
     let addon = root().join("godot-project").join(ADDON);
     let mut scripts = String::new();
     for entry in std::fs::read_dir(&addon).expect("cannot list the addon") {

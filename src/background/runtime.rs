@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::runtime::{Handle, Runtime};
 use tokio::task::JoinHandle;
 
-use crate::script::error::{AsyncError, ErrorKind};
+use crate::error::{AsyncError, ErrorKind};
 
 /// How long [`shutdown_background`] waits for running work before it lets
 /// the worker threads go.

@@ -25,7 +25,7 @@ use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::script::error::{AsyncError, ErrorKind};
+use crate::error::{AsyncError, ErrorKind};
 
 type Job<Req, Resp> = (Req, oneshot::Sender<Resp>);
 

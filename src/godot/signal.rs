@@ -14,9 +14,9 @@ use std::task::{Context, Poll};
 use gdnative::export::{Method, Varargs};
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::executor::once::SetOnce;
 use crate::godot::weak::{FreeWatch, WeakObject};
-use crate::script::error::{AsyncError, ErrorKind};
 
 /// How a wait for a signal ended.
 #[derive(Debug)]

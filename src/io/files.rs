@@ -23,8 +23,8 @@ use std::io;
 use gdnative::api::ProjectSettings;
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::script::args::Args;
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::method::Refusal;
 
 /// Registers the file functions on the `Async` autoload's class.

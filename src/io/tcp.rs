@@ -35,8 +35,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify};
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::script::args::Args;
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::method::Refusal;
 use crate::script::task::AsyncTask;
 

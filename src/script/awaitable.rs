@@ -20,9 +20,9 @@ use std::pin::Pin;
 use gdnative::api::{GDScriptFunctionState, NativeScript};
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::godot::signal::{connect, Signal};
 use crate::godot::weak::live_object;
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::method::Refusal;
 use crate::script::task::{with_task, AsyncTask};
 

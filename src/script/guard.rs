@@ -6,8 +6,8 @@ use std::future::Future;
 use futures::future::FutureExt;
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::executor::panic::catch_panic;
-use crate::script::error::{AsyncError, ErrorKind};
 
 /// Makes an async method's future panic-safe: a panic is printed to Godot's
 /// console with the method name and the future resolves with an
@@ -80,10 +80,7 @@ where
             // An `AsyncError` (e.g. from a background task) keeps its kind
             // and message; anything else is `failed` with its Display.
             let (kind, message) = match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
-                Some(error) => (
-                    error.error_kind().unwrap_or(ErrorKind::Failed),
-                    error.message.clone(),
-                ),
+                Some(error) => (error.kind, error.message.clone()),
                 None => (ErrorKind::Failed, e.to_string()),
             };
             AsyncError::new(kind, method, message).report()

@@ -23,8 +23,8 @@ use gdnative::export::{Method, NativeClass, Varargs};
 use gdnative::prelude::*;
 use gdnative::tasks::{AsyncMethod, Context, Spawner};
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::script::args::Args;
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::guard::guard;
 use crate::script::task::AsyncTask;
 

@@ -16,9 +16,9 @@ use std::task::{Context, Poll};
 
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::executor::once::SetOnce;
 use crate::executor::SharedLocalPool;
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::guard::{guard, guard_result};
 
 type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;

@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 
+use crate::error::{AsyncError, ErrorKind};
 use crate::godot::weak::live_object;
 use crate::script::args::Args;
 use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
-use crate::script::error::{AsyncError, ErrorKind};
 use crate::script::method::Refusal;
 
 /// The `Async` autoload. Register
@@ -116,12 +116,9 @@ fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
         });
         match futures::future::try_join_all(checked).await {
             Ok(values) => values.to_variant(),
-            Err((i, error)) => AsyncError::new(
-                error.error_kind().unwrap_or(ErrorKind::Failed),
-                "all",
-                format!("item {i} failed: {error}"),
-            )
-            .into_value(),
+            Err((i, error)) => {
+                AsyncError::new(error.kind, "all", format!("item {i} failed: {error}")).into_value()
+            }
         }
     })
 }

@@ -16,8 +16,7 @@ use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
 use gdnative_tokio::{
-    guard, guard_result, script_methods, Args, AsyncError, AsyncStream, AsyncTask, ErrorKind,
-    Refusal,
+    guard, guard_result, script_methods, Args, AsyncError, AsyncStream, AsyncTask, Refusal,
 };
 
 /// Example async methods, exported to GDScript. Each resolves with its
@@ -125,11 +124,7 @@ fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Va
         match wait.await {
             Ok(values) => values.to_variant(),
             Err(error) => {
-                let error = AsyncError::new(
-                    error.error_kind().unwrap_or(ErrorKind::Failed),
-                    "wait_signal",
-                    error.message,
-                );
+                let error = AsyncError::new(error.kind, "wait_signal", error.message);
                 error.report()
             }
         }
