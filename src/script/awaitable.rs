@@ -26,8 +26,11 @@ use crate::godot::weak::live_object;
 use crate::script::method::Refusal;
 use crate::script::task::{with_task, AsyncTask};
 
-/// The class name gdnative-async registers its function state under (with
-/// its default prefix, used by [`register`](crate::register)).
+/// The class name gdnative-async 0.11 registers its function state under
+/// (`register_runtime`'s prefix, which it calls unspecified, plus
+/// `FuncState`). Its `register_runtime_with_prefix`, which would let this
+/// crate choose the name, is not exported in 0.11, so the name is read
+/// here, by [`is_func_state`] only.
 const FUNC_STATE_CLASS: &str = "__GDNATIVE_ASYNC_INTERNAL__FuncState";
 
 /// A value to wait for, checked and connected.
@@ -165,6 +168,15 @@ fn describe(value: &Variant) -> String {
     }
 }
 
+/// Whether `object` is a gdnative-async function state (what a Rust
+/// `#[method(async)]` or [`ScriptAsyncFn`](crate::ScriptAsyncFn) returns):
+/// its script class is [`FUNC_STATE_CLASS`], and it has the shape this
+/// crate relies on (a `completed` signal, a `resume` method). The one place
+/// that depends on gdnative-async's internal name: if a gdnative-async
+/// release renamed the class, resolved states would be waited on like any
+/// object and never resume, and the GDScript test
+/// `test_all_accepts_already_resolved_rust_states` (`test_toolkit.gd`,
+/// run by `gdscript_test_suites_pass`) fails.
 fn is_func_state(object: TRef<'_, Object>) -> bool {
     let Some(script) = object.get_script() else {
         return false;
@@ -175,6 +187,8 @@ fn is_func_state(object: TRef<'_, Object>) -> bool {
     script
         .cast::<NativeScript>()
         .is_some_and(|s| s.class_name().to_string() == FUNC_STATE_CLASS)
+        && object.has_signal("completed")
+        && object.has_method("resume")
 }
 
 /// The value of a resolved gdnative-async function state; `None` while it
