@@ -78,13 +78,11 @@ fn write(name: &'static str, path: String, bytes: Vec<u8>) -> impl Future<Output
 fn path(args: &Args) -> Result<String, Refusal> {
     let path: String = args.get(0, "path")?;
     if path.is_empty() {
-        return Err("argument 1 `path`: must not be empty".to_owned().into());
+        return Err(Args::invalid(0, "path", "must not be empty").into());
     }
     if path.contains("://") && !path.starts_with("res://") && !path.starts_with("user://") {
-        return Err(format!(
-            "argument 1 `path`: only absolute, res:// and user:// paths, got {path}"
-        )
-        .into());
+        let detail = format_args!("only absolute, res:// and user:// paths, got {path}");
+        return Err(Args::invalid(0, "path", detail).into());
     }
     Ok(ProjectSettings::godot_singleton()
         .globalize_path(path)

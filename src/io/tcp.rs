@@ -112,12 +112,10 @@ fn tcp_listen(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// The `host` and `port` arguments.
 fn address(args: &Args) -> Result<(String, u16), Refusal> {
     let host: String = args.get(0, "host")?;
-    let port: i64 = args.get(1, "port")?;
     if host.is_empty() {
-        return Err("argument 1 `host`: must not be empty".to_owned().into());
+        return Err(Args::invalid(0, "host", "must not be empty").into());
     }
-    let port = u16::try_from(port)
-        .map_err(|_| format!("argument 2 `port`: must be in 0..=65535, got {port}"))?;
+    let port = args.int_in(1, "port", 0..=i64::from(u16::MAX))? as u16;
     Ok((host, port))
 }
 
@@ -237,9 +235,13 @@ impl AsyncTcpStream {
                 .map(|b| b.to_vec())
                 .unwrap_or_default(),
             other => {
-                let message = format!(
-                    "argument 1 `data`: expected a String or PoolByteArray, got {}",
-                    crate::script::args::script_type(other)
+                let message = Args::invalid(
+                    0,
+                    "data",
+                    format_args!(
+                        "expected a String or PoolByteArray, got {}",
+                        crate::script::args::script_type(other)
+                    ),
                 );
                 return AsyncTask::failed("write", ErrorKind::BadArguments, message);
             }
@@ -295,7 +297,11 @@ impl AsyncTcpStream {
             .and_then(|n| usize::try_from(n).ok())
             .filter(|n| *n <= MAX_READ);
         let Some(count) = count else {
-            let message = format!("argument 1 `n`: expected an int in 0..={MAX_READ}, got {n:?}");
+            let message = Args::invalid(
+                0,
+                "n",
+                format_args!("expected an int in 0..={MAX_READ}, got {n:?}"),
+            );
             return AsyncTask::failed("read_bytes", ErrorKind::BadArguments, message);
         };
         self.run(

@@ -34,6 +34,19 @@ impl Args {
         Args { values }
     }
 
+    /// How messages name argument `index` (0-based) called `name`:
+    /// "argument 1 `seconds`".
+    pub fn argument(index: usize, name: &str) -> String {
+        format!("argument {} `{name}`", index + 1)
+    }
+
+    /// The message for a bad argument `index` called `name`: "argument 1
+    /// `seconds`: {detail}". Every argument message is worded by it, so
+    /// checks that `Args` has no method for read the same.
+    pub fn invalid(index: usize, name: &str, detail: impl std::fmt::Display) -> String {
+        format!("{}: {detail}", Self::argument(index, name))
+    }
+
     /// Copies the arguments of a call.
     pub(crate) fn from_varargs(args: Varargs<'_>) -> Self {
         Args {
@@ -47,9 +60,10 @@ impl Args {
     pub fn seconds(&self, index: usize, name: &str) -> Result<Duration, String> {
         let secs = self.number(index, name)?;
         if !(0.0..=MAX_SECONDS).contains(&secs) {
-            return Err(format!(
-                "argument {} `{name}`: must be between 0 and {MAX_SECONDS}, got {secs}",
-                index + 1
+            return Err(Self::invalid(
+                index,
+                name,
+                format_args!("must be between 0 and {MAX_SECONDS}, got {secs}"),
             ));
         }
         Ok(Duration::from_secs_f64(secs))
@@ -86,18 +100,15 @@ impl Args {
         T::from_variant(value).map_err(|e| {
             let got = script_type(value.get_type());
             match e {
-                FromVariantError::InvalidVariantType { expected, .. } => format!(
-                    "argument {} `{name}`: expected {}, got {got}",
-                    index + 1,
-                    script_type(expected)
+                FromVariantError::InvalidVariantType { expected, .. } => Self::invalid(
+                    index,
+                    name,
+                    format_args!("expected {}, got {got}", script_type(expected)),
                 ),
                 FromVariantError::InvalidNil => {
-                    format!(
-                        "argument {} `{name}`: expected an object, got null",
-                        index + 1
-                    )
+                    Self::invalid(index, name, format_args!("expected an object, got null"))
                 }
-                other => format!("argument {} `{name}`: {other} (got {got})", index + 1),
+                other => Self::invalid(index, name, format_args!("{other} (got {got})")),
             }
         })
     }
@@ -120,9 +131,10 @@ impl Args {
         } else {
             format!("must be in {start}..={end}")
         };
-        Err(format!(
-            "argument {} `{name}`: {expected}, got {n}",
-            index + 1
+        Err(Self::invalid(
+            index,
+            name,
+            format_args!("{expected}, got {n}"),
         ))
     }
 
@@ -136,14 +148,15 @@ impl Args {
         };
         match n {
             Some(n) if n.is_finite() => Ok(n),
-            Some(n) => Err(format!(
-                "argument {} `{name}`: must be finite, got {n}",
-                index + 1
+            Some(n) => Err(Self::invalid(
+                index,
+                name,
+                format_args!("must be finite, got {n}"),
             )),
-            None => Err(format!(
-                "argument {} `{name}`: expected a number, got {}",
-                index + 1,
-                script_type(value.get_type())
+            None => Err(Self::invalid(
+                index,
+                name,
+                format_args!("expected a number, got {}", script_type(value.get_type())),
             )),
         }
     }
@@ -152,7 +165,7 @@ impl Args {
     pub fn raw(&self, index: usize, name: &str) -> Result<&Variant, String> {
         self.values
             .get(index)
-            .ok_or_else(|| format!("missing argument {} `{name}`", index + 1))
+            .ok_or_else(|| format!("missing {}", Self::argument(index, name)))
     }
 }
 

@@ -74,10 +74,7 @@ fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
 /// `frames(n) -> int`: resolves after `n` frames (pumps), with `n`.
 fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 1)?;
-    let n: i64 = args.get(0, "n")?;
-    if !(0..=MAX_FRAMES).contains(&n) {
-        return Err(format!("argument 1 `n`: must be in 0..={MAX_FRAMES}, got {n}").into());
-    }
+    let n = args.int_in(0, "n", 0..=MAX_FRAMES)?;
     Ok(async move {
         crate::frames(n.unsigned_abs()).await;
         n
@@ -88,7 +85,7 @@ fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
 /// of kind `timeout` (not printed). A timed-out `AsyncTask` is cancelled.
 fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
-    let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
     let duration = args.seconds(1, "seconds")?;
     let (wait, owned) = one(item);
     Ok(async move {
@@ -147,9 +144,9 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let weak = live_object(args.raw(0, "object")?)
         .map_err(|e| Refusal {
             kind: ErrorKind::Freed,
-            message: format!("argument 1 `object`: {e}"),
+            message: Args::invalid(0, "object", e),
         })?
-        .ok_or("argument 1 `object`: expected an object".to_owned())?;
+        .ok_or_else(|| Args::invalid(0, "object", "expected an object"))?;
     let name: String = args.get(1, "signal")?;
     let limit = match args.raw(2, "timeout") {
         Ok(value) if !value.is_nil() => Some(args.seconds(2, "timeout")?),
@@ -157,9 +154,9 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     };
     let object = weak
         .get()
-        .ok_or("argument 1 `object`: the object was freed".to_owned())?;
+        .ok_or_else(|| Args::invalid(0, "object", "the object was freed"))?;
     let wait = crate::godot::signal::connect(object, &name, None)
-        .map_err(|e| format!("argument 2 `signal`: {e}"))?;
+        .map_err(|e| Args::invalid(1, "signal", e))?;
     Ok(async move {
         match with_timeout("signal", limit, wait).await {
             Ok(Ok(args)) => args.to_variant(),
@@ -172,7 +169,7 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// cancelling it cancels the awaitable if that is a task.
 fn task(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 1)?;
-    let item = Awaitable::new(args.raw(0, "awaitable")?, "argument 1 `awaitable`")?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
     let (wait, owned) = one(item);
     Ok(async move {
         let _owned = owned;
@@ -184,7 +181,7 @@ fn task(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// the guard that cancels their tasks.
 fn list_argument(args: &Args) -> Result<(Vec<Wait>, OwnedTasks), Refusal> {
     args.expect_count(1, 1)?;
-    let items = awaitables(args.raw(0, "awaitables")?, "argument 1 `awaitables`")?;
+    let items = awaitables(args.raw(0, "awaitables")?, &Args::argument(0, "awaitables"))?;
     Ok(split(items))
 }
 

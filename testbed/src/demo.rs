@@ -42,11 +42,7 @@ const MAX_SOAK_WAVE: i64 = 1_000_000;
 /// `{completed, panicked, cancelled, timed_out}`.
 fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dictionary>, Refusal> {
     args.expect_count(1, 1)?;
-    let n: i64 = args.get(0, "n")?;
-    let n = usize::try_from(n)
-        .ok()
-        .filter(|n| *n as i64 <= MAX_SOAK_WAVE)
-        .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_SOAK_WAVE}, got {n}"))?;
+    let n = args.int_in(0, "n", 0..=MAX_SOAK_WAVE)? as usize;
     Ok(async move {
         let counts = crate::soak::wave(n).await;
         let dict = Dictionary::new();
@@ -111,13 +107,10 @@ fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Va
     // SAFETY: the object came from a script call on this thread; the sanity
     // check rejects freed objects, and the reference is only used here.
     let object = unsafe { object.assume_safe_if_sane() }
-        .ok_or_else(|| "argument 1 `object`: the object was freed".to_owned())?;
+        .ok_or_else(|| Args::invalid(0, "object", "the object was freed"))?;
     if !object.has_signal(signal.as_str()) {
-        return Err(format!(
-            "argument 2 `signal`: {} has no signal `{signal}`",
-            object.get_class()
-        )
-        .into());
+        let detail = format_args!("{} has no signal `{signal}`", object.get_class());
+        return Err(Args::invalid(1, "signal", detail).into());
     }
     let wait = gdnative_tokio::signal(object, &signal).map_err(|e| e.message)?;
     Ok(async move {
@@ -147,7 +140,13 @@ fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, 
     let n = usize::try_from(n)
         .ok()
         .filter(|n| *n as i64 <= MAX_FAN_OUT)
-        .ok_or_else(|| format!("argument 1 `n`: must be in 0..={MAX_FAN_OUT}, got {n}"))?;
+        .ok_or_else(|| {
+            Args::invalid(
+                0,
+                "n",
+                format_args!("must be in 0..={MAX_FAN_OUT}, got {n}"),
+            )
+        })?;
     Ok(AsyncDemo::fan_out_join(n, join_set))
 }
 
@@ -501,7 +500,7 @@ impl AsyncDemo {
             }
             _ => bad_arguments(
                 "channel_stream",
-                "argument 1 `kind`: expected \"broadcast\" or \"watch\"",
+                &Args::invalid(0, "kind", "expected \"broadcast\" or \"watch\""),
             ),
         }
     }
