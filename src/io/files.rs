@@ -27,13 +27,8 @@ use crate::error::{AsyncError, ErrorKind};
 use crate::script::args::Args;
 use crate::script::method::Refusal;
 
-/// Registers the file functions on the `Async` autoload's class.
-pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    crate::script_methods!(builder, ScriptTaskFn; read_text, read_bytes, write_text, write_bytes);
-}
-
 /// `read_text(path) -> String` (the file must be UTF-8).
-fn read_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn read_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 1)?;
     let path = path(&args)?;
     Ok(run("read_text", path, |p| {
@@ -42,7 +37,7 @@ fn read_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 }
 
 /// `read_bytes(path) -> PoolByteArray`.
-fn read_bytes(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn read_bytes(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 1)?;
     let path = path(&args)?;
     Ok(run("read_bytes", path, |p| {
@@ -52,7 +47,7 @@ fn read_bytes(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 
 /// `write_text(path, text) -> int`: creates or replaces the file; resolves
 /// with the number of bytes written.
-fn write_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn write_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let path = path(&args)?;
     let text: String = args.get(1, "text")?;
@@ -60,7 +55,7 @@ fn write_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 }
 
 /// `write_bytes(path, bytes: PoolByteArray) -> int`.
-fn write_bytes(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn write_bytes(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let path = path(&args)?;
     let bytes: PoolArray<u8> = args.get(1, "bytes")?;

@@ -46,13 +46,8 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// reads at once: 16 MiB.
 const MAX_READ: usize = 16 << 20;
 
-/// Registers `tcp_connect` and `tcp_listen` on the `Async` autoload's class.
-pub(crate) fn register<C: NativeClass>(builder: &ClassBuilder<C>) {
-    crate::script_methods!(builder, ScriptTaskFn; tcp_connect, tcp_listen);
-}
-
 /// `tcp_connect(host, port, timeout = 10.0) -> AsyncTcpStream`.
-fn tcp_connect(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn tcp_connect(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 3)?;
     let (host, port) = address(&args)?;
     let limit = if args.len() > 2 {
@@ -88,7 +83,7 @@ async fn connect_within(target: &str, limit: Duration) -> Result<TcpStream, Asyn
 }
 
 /// `tcp_listen(host, port) -> AsyncTcpListener` (port 0: any free port).
-fn tcp_listen(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+pub(crate) fn tcp_listen(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let (host, port) = address(&args)?;
     Ok(async move {

@@ -49,10 +49,13 @@ impl AsyncToolkit {
     }
 }
 
+/// Every method of the `Async` class, in one list: time and combinators
+/// (here), files and TCP (their bodies are in `src/io/`).
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
-    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task);
-    crate::io::files::register(builder);
-    crate::io::tcp::register(builder);
+    use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
+    use crate::io::tcp::{tcp_connect, tcp_listen};
+    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task,
+        read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
