@@ -142,7 +142,7 @@ pub use background::runtime::{
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
 pub use background::service::Service;
-pub use error::{AsyncError, ErrorKind};
+pub use error::{set_print_all_errors, AsyncError, ErrorKind};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::rt::{frames, sleep, spawn_local};

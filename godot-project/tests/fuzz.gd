@@ -101,7 +101,7 @@ func _ready():
 	# Each declared text may appear on any number of engine error lines
 	# (the harness matches EXPECT-LOG texts as substrings) and must appear
 	# at least once. The crate's own error values:
-	for text in ["failed (bad_arguments)", "failed (panic)", "failed (freed)", "failed (failed)",
+	for text in [": bad_arguments: ", ": panic: ", ": freed: ", ": failed: ",
 			"frame_budget_ms must be a finite number", "no AsyncExecutorDriver is in the scene tree",
 			# gdnative's own argument checks of #[method]s and properties:
 			"excessive argument", "missing non-optional parameter", "cannot convert argument",

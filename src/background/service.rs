@@ -110,7 +110,8 @@ where
                 ErrorKind::Failed,
                 self.name,
                 format!("busy: the queue of {} requests is full", self.capacity),
-            )),
+            )
+            .expected()),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(self.stopped()),
         }
     }

@@ -104,17 +104,20 @@ where
             Ok(Ok(Data::Text(text))) => text.to_variant(),
             Ok(Ok(Data::Bytes(bytes))) => PoolArray::<u8>::from_vec(bytes).owned_to_variant(),
             Ok(Ok(Data::Written(len))) => len.to_variant(),
-            Ok(Err(error)) => AsyncError::new(
-                ErrorKind::Failed,
-                name,
-                format!("{name}({shown}): {}", describe(&error)),
-            )
-            .report(),
-            Err(error) => AsyncError {
-                method: name.into(),
-                ..error
+            Ok(Err(error)) => {
+                let failed = AsyncError::new(
+                    ErrorKind::Failed,
+                    name,
+                    format!("{name}({shown}): {}", describe(&error)),
+                );
+                // A missing file is an outcome callers handle.
+                match error.kind() {
+                    io::ErrorKind::NotFound => failed.expected(),
+                    _ => failed,
+                }
+                .report()
             }
-            .report(),
+            Err(error) => error.in_method(name).report(),
         }
     }
 }

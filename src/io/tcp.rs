@@ -114,8 +114,18 @@ fn address(args: &Args) -> Result<(String, u16), Refusal> {
     Ok((host, port))
 }
 
+#[track_caller]
 fn failed(method: &str, message: String) -> Variant {
     AsyncError::new(ErrorKind::Failed, method, message).report()
+}
+
+/// A `failed` error the caller handles (the connection or listener was
+/// closed, by the peer or here): not printed by default.
+#[track_caller]
+fn outcome(method: &str, message: String) -> Variant {
+    AsyncError::new(ErrorKind::Failed, method, message)
+        .expected()
+        .report()
 }
 
 fn describe(error: &io::Error) -> String {
@@ -194,7 +204,7 @@ impl AsyncTcpStream {
     {
         let state = Rc::clone(&self.state);
         AsyncTask::spawn(name, async move {
-            let closed = || failed(name, format!("{}: closed", state.peer));
+            let closed = || outcome(name, format!("{}: closed", state.peer));
             let work = async {
                 let mut guard = half(&state).lock().await;
                 match guard.as_mut() {
@@ -211,6 +221,9 @@ impl AsyncTcpStream {
             }
             match result {
                 Some(Ok(value)) => value,
+                Some(Err(message)) if message.starts_with("peer closed") => {
+                    outcome(name, format!("{}: {message}", state.peer))
+                }
                 Some(Err(message)) => failed(name, format!("{}: {message}", state.peer)),
                 None => closed(),
             }
@@ -383,7 +396,7 @@ impl AsyncTcpListener {
             match result {
                 Some(Ok((stream, _))) => AsyncTcpStream::wrap(stream),
                 Some(Err(e)) => failed("accept", describe(&e)),
-                None => failed("accept", "the listener is closed".into()),
+                None => outcome("accept", "the listener is closed".into()),
             }
         })
     }

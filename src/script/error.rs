@@ -48,17 +48,17 @@ impl ErrorObject {
 }
 
 impl AsyncError {
-    /// Prints the error to Godot's console (unless its kind is one the
-    /// caller asked for, see [`ErrorKind::is_printed`]) and converts it to
-    /// the Variant the method resolves with. Allocates one Godot object.
+    /// Prints the error to Godot's console as `<method>: <kind>: <message>`
+    /// at the Rust line it was made at (unless [`is_printed`](Self::is_printed)
+    /// says no) and converts it to the Variant the method resolves with.
+    /// Allocates one Godot object.
     pub fn report(self) -> Variant {
-        if self.kind.is_printed() {
-            crate::godot::log::error(format_args!(
-                "async method `{}` failed ({}): {}",
-                self.method,
-                self.kind.as_str(),
-                self.message
-            ));
+        if self.is_printed() {
+            crate::godot::log::error_in(
+                &self.method,
+                self.location(),
+                format_args!("{}: {}", self.kind.as_str(), self.message),
+            );
         }
         self.into_value()
     }
@@ -78,6 +78,7 @@ impl AsyncError {
     /// The error held by `value`, when `value` is an `AsyncError` object.
     /// Costs one script-type check for objects, nothing for other values.
     /// A `kind` a script overwrote with an unknown name reads as `failed`.
+    #[track_caller]
     pub fn from_value(value: &Variant) -> Option<AsyncError> {
         if value.get_type() != VariantType::Object {
             return None;
@@ -88,10 +89,7 @@ impl AsyncError {
         let object = unsafe { instance.assume_safe() }
             .map(|e, _| e.clone())
             .ok()?;
-        Some(AsyncError {
-            kind: ErrorKind::from_name(&object.kind).unwrap_or(ErrorKind::Failed),
-            method: object.method,
-            message: object.message,
-        })
+        let kind = ErrorKind::from_name(&object.kind).unwrap_or(ErrorKind::Failed);
+        Some(AsyncError::new(kind, &object.method, object.message))
     }
 }

@@ -47,6 +47,25 @@ impl AsyncToolkit {
     fn new(_base: &Node) -> Self {
         AsyncToolkit
     }
+
+    /// `is_error(value, kind = "") -> bool`: whether `value` is an
+    /// `AsyncError` (of `kind`, when given): `if Async.is_error(r):`,
+    /// `if Async.is_error(r, "timeout"):`. Any value is accepted.
+    #[method]
+    fn is_error(&self, value: Variant, #[opt] kind: Option<GodotString>) -> bool {
+        AsyncError::from_value(&value).is_some_and(|error| {
+            kind.map_or(true, |kind| {
+                kind.is_empty() || error.kind.as_str() == kind.to_string()
+            })
+        })
+    }
+
+    /// `set_print_all_errors(on: bool)`: print every error from now on,
+    /// also the outcomes scripts handle (see [`crate::set_print_all_errors`]).
+    #[method]
+    fn set_print_all_errors(&self, on: bool) {
+        crate::set_print_all_errors(on);
+    }
 }
 
 /// Every method of the `Async` class, in one list: time and combinators

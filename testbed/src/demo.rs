@@ -188,11 +188,7 @@ fn background_spin(
         });
         match work.await {
             Ok(rounds) => rounds.to_variant(),
-            Err(error) => AsyncError {
-                method: "background_spin".into(),
-                ..error
-            }
-            .report(),
+            Err(error) => error.in_method("background_spin").report(),
         }
     })
 }
@@ -232,7 +228,7 @@ impl HashService {
         };
         match self.service.try_request(text) {
             Ok(response) => AsyncTask::spawn_result("try_request", response),
-            Err(busy) => AsyncTask::resolved("try_request", busy.report()),
+            Err(busy) => AsyncTask::resolved("try_request", busy.in_method("try_request").report()),
         }
     }
 
