@@ -10,11 +10,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/setup.sh"
+. "$root/scripts/engines.sh"
 cd "$root"
 what=${1:-all}
 if [ "$what" = rust ] || [ "$what" = all ]; then
-    cargo bench --bench pump
-    cargo bench -p gdnative-tokio-testbed --bench load
+    (stock_env && cargo bench --bench pump && cargo bench -p gdnative-tokio-testbed --bench load)
 fi
 if [ "$what" = godot ] || [ "$what" = all ]; then
     GDT_PROFILE=release GODOT_TIMEOUT=${GODOT_TIMEOUT:-600} bash scripts/godot.sh res://bench/bench.tscn 2>&1 \

@@ -31,7 +31,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     fi
 fi
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "setup: cargo not found. Install Rust (1.70 or newer) with rustup: https://rustup.rs" >&2
+    echo "setup: cargo not found. Install Rust (1.77 or newer, the rust-version in Cargo.toml) with rustup: https://rustup.rs" >&2
     exit 1
 fi
 export GODOT_BIN="${GODOT_BIN:-$(command -v godot3-server)}"

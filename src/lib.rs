@@ -187,6 +187,15 @@ use gdnative::prelude::*;
 ///
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
+    if cfg!(debug_assertions) {
+        godot::log::error(
+            "this library was built with debug assertions on, and gdnative 0.11 makes Rust \
+             abort Godot at the first call without arguments (\"unsafe precondition(s) \
+             violated: slice::from_raw_parts\"). Add `[profile.dev] debug-assertions = false` \
+             to the Cargo.toml of the crate you build (profiles are not taken from \
+             dependencies).",
+        );
+    }
     godot::main_thread::record();
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();

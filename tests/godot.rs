@@ -11,9 +11,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{assert_clean, engine_messages, problems, Run};
+use common::{assert_clean, engine_messages, problems, run_godot_with, Run};
 
 fn run_scene(scene: &str) -> Run {
     run_godot(&[scene])
@@ -21,31 +19,6 @@ fn run_scene(scene: &str) -> Run {
 
 fn run_godot(args: &[&str]) -> Run {
     run_godot_with(args, &[])
-}
-
-fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new("bash")
-        .envs(env.iter().copied())
-        .arg("-c")
-        .arg(r#"exec bash "$0/scripts/godot.sh" "$@" 2>&1"#)
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("bash must be available to run scripts/godot.sh");
-    let run = Run {
-        code: out.status.code(),
-        output: String::from_utf8_lossy(&out.stdout).into_owned(),
-    };
-    if run.code == Some(127) {
-        panic!(
-            "headless Godot 3 is not installed, so the Godot tests cannot run.\n\
-             Install it with `sudo apt-get install godot3-server` (or run `bash scripts/test.sh` as \
-             root, which installs it), or point GODOT_BIN at a Godot 3 binary.\n{}",
-            run.output
-        );
-    }
-    run
 }
 
 /// The `N passed, N failed` summary of the GDScript runner.

@@ -203,3 +203,30 @@ pub fn run_engine(program: &Path, args: &[&str], dir: &Path, timeout_s: u32) -> 
         output: String::from_utf8_lossy(&out.stdout).into_owned(),
     }
 }
+
+/// Runs `scripts/godot.sh args` (builds the library against `$GODOT_BIN`,
+/// runs headless Godot in godot-project) with extra environment `env`.
+pub fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("bash")
+        .envs(env.iter().copied())
+        .arg("-c")
+        .arg(r#"exec bash "$0/scripts/godot.sh" "$@" 2>&1"#)
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("bash must be available to run scripts/godot.sh");
+    let run = Run {
+        code: out.status.code(),
+        output: String::from_utf8_lossy(&out.stdout).into_owned(),
+    };
+    if run.code == Some(127) {
+        panic!(
+            "headless Godot 3 is not installed, so the Godot tests cannot run.\n\
+             Install it with `sudo apt-get install godot3-server` (or run `bash scripts/test.sh` as \
+             root, which installs it), or point GODOT_BIN at a Godot 3 binary.\n{}",
+            run.output
+        );
+    }
+    run
+}
