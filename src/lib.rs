@@ -43,12 +43,25 @@
 //!
 //! [dependencies]
 //! gdnative = { version = "0.11", features = ["async"] }
-//! gdnative-tokio = { version = "0.1", default-features = false }
+//! # Until the crate is on crates.io: a path to a checkout (or a git
+//! # dependency); then `version = "0.1"`.
+//! gdnative-tokio = { path = "../gdnative-tokio", default-features = false }
+//!
+//! [features]
+//! # Bindings from your engine ($GODOT_BIN) instead of gdnative's Godot
+//! # 3.5.1 ones. Your crate needs the feature itself: gdnative's version
+//! # check is expanded in your crate and reads your crate's features.
+//! custom-godot = ["gdnative/custom-godot", "gdnative-tokio/custom-godot"]
+//!
+//! # Required: with debug assertions, gdnative 0.11 makes Rust abort Godot
+//! # at the first call without arguments; profiles are not inherited from
+//! # dependencies. (`register` prints this advice if it is missing.)
+//! [profile.dev]
+//! debug-assertions = false
 //! ```
 //!
-//! Add `features = ["custom-godot"]` to `gdnative-tokio` to generate the
-//! bindings from your engine (`GODOT_BIN=/path/to/godot`) rather than
-//! using gdnative's Godot 3.5.1 ones.
+//! The repository's `templates/game/` is this crate, ready to copy, with a
+//! Godot project that uses it.
 //!
 //! **2. An async method, and the entry points** (`src/lib.rs`): call
 //! [`register`] from your init callback and [`terminate`] when the library
@@ -61,6 +74,7 @@
 //! use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 //! use gdnative::prelude::*;
 //!
+//! /// A class of the game: `preload("res://game.gdns").new()`.
 //! #[derive(NativeClass)]
 //! #[inherit(Reference)]
 //! struct Game;
@@ -176,6 +190,11 @@ pub fn next_frame() -> NextFrame<'static> {
 }
 
 use gdnative::prelude::*;
+
+/// The README's Rust blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Registers everything this crate needs with Godot: gdnative-async's
 /// runtime classes, this thread's [`SharedLocalPool`] as the executor, a

@@ -2,16 +2,15 @@
 //! connection and listener objects they resolve with.
 //!
 //! ```gdscript
-//! var conn = yield(Async.tcp_connect("127.0.0.1", 4000, 5.0), "completed")
-//! if conn is Object and conn.has_method("is_error"):
-//!     return print(conn.message)        # e.g. "... connection refused"
+//! var server = yield(Async.tcp_listen("127.0.0.1", 0), "completed")   # port 0: any free one
+//! var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port(), 5.0), "completed")
+//! if Async.is_error(conn):
+//!     return print(conn.message)        # e.g. "127.0.0.1:4000: connection refused"
+//! var peer = yield(server.accept(), "completed")   # the server's end, an AsyncTcpStream
 //! yield(conn.write("hello\n"), "completed")
-//! var line = yield(conn.read_line(), "completed")
+//! var line = yield(peer.read_line(), "completed")  # "hello"
 //! conn.close()
-//!
-//! var server = yield(Async.tcp_listen("127.0.0.1", 0), "completed")
-//! var port = server.local_port()
-//! var client = yield(server.accept(), "completed")   # an AsyncTcpStream
+//! server.close()
 //! ```
 //!
 //! Sockets live on the main thread's runtime: readiness is checked once per

@@ -6,7 +6,9 @@
 //!   GDScript tests' classes, with the crate's method patterns;
 //! - [`soak`]: the soak test's task waves and memory reading;
 //! - `Greeter`: the smallest embedding (one `#[method(async)]`), loaded by
-//!   the `embedded_library_works` Godot test.
+//!   the `embedded_library_works` Godot test;
+//! - `Game`: the crate documentation's example class (`res://game.gdns`),
+//!   so the GDScript of that walkthrough runs as written (tests/snippets.rs).
 //!
 //! The embedding itself: depend on the crate with `default-features =
 //! false` (no entry points of its own), call `register` from your init and
@@ -44,8 +46,30 @@ impl Greeter {
     }
 }
 
+/// The crate documentation's `Game`: `load_level(n)` -> "level n" after a
+/// Tokio timer of 0.1 s.
+#[derive(NativeClass)]
+#[inherit(Reference)]
+struct Game;
+
+#[methods]
+impl Game {
+    fn new(_base: &Reference) -> Self {
+        Game
+    }
+
+    #[method(async)]
+    fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
+        gdnative_tokio::guard("load_level", async move {
+            gdnative_tokio::sleep(std::time::Duration::from_millis(100)).await;
+            format!("level {number}")
+        })
+    }
+}
+
 fn init(handle: InitHandle) {
     gdnative_tokio::register(handle);
+    handle.add_class::<Game>();
     handle.add_class::<AsyncDemo>();
     handle.add_class::<HashService>();
     handle.add_class::<Greeter>();
