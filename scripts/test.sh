@@ -71,7 +71,7 @@ for engine in $engines; do
     3.6)
         # The headless Godot tests; the editor test needs a 3.6 editor,
         # valgrind runs on 3.2.3 (README: Godot versions).
-        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template -- --skip editor_plugin)
+        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template --test snippets -- --skip editor_plugin)
         ;;
     *)
         echo "test.sh: unknown engine $engine (GDT_ENGINES takes 3.2 and 3.6)" >&2
