@@ -5,7 +5,7 @@
 # GDT_SCREENSHOT=file.png it saves a screenshot halfway and quits.
 extends Control
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 
 var demo = AsyncDemo.new()
 var frames = 0

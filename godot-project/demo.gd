@@ -2,7 +2,7 @@
 # Run it with `bash scripts/demo.sh` (headless) from the repository root.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 
 var demo = AsyncDemo.new()
 var start_ms = 0

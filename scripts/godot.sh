@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds the library against the Godot in $GODOT_BIN, puts it into
-# godot-project/addons/gdnative_tokio/bin/ and runs Godot headless there.
+# Builds the testbed library (testbed/: the crate embedded in a library of
+# its own, plus the demo and test classes) against the Godot in $GODOT_BIN,
+# puts it into godot-project/addons/gdnative_tokio/bin/ in place of the
+# addon's library (so that one library, one task pool, serves the addon's
+# classes and the testbed's, godot-project/testbed/*.gdns) and runs Godot
+# headless there. The release zip (scripts/release.sh) ships the crate's
+# own library instead.
 # usage: scripts/godot.sh [--embedded] [godot arguments, e.g. res://main.tscn]
-# --embedded also builds examples/embedded.rs (a library that embeds the
-# crate) into godot-project/tests/embedded/bin/.
+# --embedded also puts the testbed library, under its own name, into
+# godot-project/tests/embedded/bin/ (a second library embedding the crate).
 # GDT_PROFILE=release builds the library optimised (benchmarks).
 # GODOT_RUN runs another binary of the same Godot version as $GODOT_BIN
 # (the bindings are still generated from $GODOT_BIN), e.g. the windowed
@@ -27,23 +32,27 @@ profile=${GDT_PROFILE:-debug}
 release=()
 [ "$profile" = release ] && release=(--release)
 
-# Copy then rename, so a Godot process started in parallel never loads a
-# half-written library.
+# Copies library $1 to folder $2 as file $3: copy then rename, so a Godot
+# process started in parallel never loads a half-written library.
 install_lib() {
     mkdir -p "$2"
     local tmp
     tmp=$(mktemp "$2/.lib.XXXXXX")
     cp "$1" "$tmp"
-    mv -f "$tmp" "$2/$(basename "$1")"
+    mv -f "$tmp" "$2/$3"
 }
 
+embedded=false
 if [ "${1:-}" = "--embedded" ]; then
     shift
-    cargo build --quiet --no-default-features --features custom-godot,embedded-example --example embedded
-    install_lib "$target/debug/examples/libembedded.so" godot-project/tests/embedded/bin
+    embedded=true
 fi
-cargo build --quiet "${release[@]}" --features custom-godot --lib
-install_lib "$target/$profile/libgdnative_tokio.so" godot-project/addons/gdnative_tokio/bin
+cargo build --quiet "${release[@]}" -p gdnative-tokio-testbed --features custom-godot --lib
+lib=$target/$profile/libgdnative_tokio_testbed.so
+install_lib "$lib" godot-project/addons/gdnative_tokio/bin libgdnative_tokio.so
+if $embedded; then
+    install_lib "$lib" godot-project/tests/embedded/bin libgdnative_tokio_testbed.so
+fi
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.config" "$home/.local/share" "$home/.cache"

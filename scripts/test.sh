@@ -28,6 +28,7 @@ cargo fmt --check
     cargo check --quiet
     stock_check
     cargo clippy --quiet --all-targets -- -D warnings
+    cargo clippy --quiet -p gdnative-tokio-testbed --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
     # A fresh clone (CI) is clean and packaged as is; a working copy with
     # uncommitted changes (a developer running this before committing) is
@@ -45,12 +46,19 @@ cargo fmt --check
 )
 
 # One engine's part: clippy and tests against bindings from $GODOT_BIN.
+# The arguments are cargo test's for the crate (the engine tests need the
+# `godot-tests` feature); with GDT_TESTBED_TESTS=1 the testbed's Rust tests
+# (soak, load) run too.
 engine_part() {
     local started=$SECONDS
     engine_env
     echo "test.sh: Godot $("$GODOT_BIN" --version) ($GODOT_BIN)"
-    cargo clippy --quiet --features custom-godot --all-targets -- -D warnings
-    cargo test --features custom-godot "$@" 2>&1 | tee -a "$log"
+    cargo clippy --quiet --features custom-godot,godot-tests --all-targets -- -D warnings
+    cargo clippy --quiet -p gdnative-tokio-testbed --features custom-godot --all-targets -- -D warnings
+    cargo test --features custom-godot,godot-tests "$@" 2>&1 | tee -a "$log"
+    if [ "${GDT_TESTBED_TESTS:-0}" = 1 ]; then
+        cargo test -p gdnative-tokio-testbed --features custom-godot 2>&1 | tee -a "$log"
+    fi
     echo "test.sh: Godot $(engine_line "$GODOT_BIN") part took $((SECONDS - started)) s"
 }
 
@@ -58,12 +66,12 @@ for engine in $engines; do
     case $engine in
     3.2)
         # Everything, the editor (Debian's godot3) and valgrind included.
-        (engine_part --lib --tests --examples -- --skip stock_bindings_zip)
+        (GDT_TESTBED_TESTS=1 engine_part --lib --tests -- --skip stock_bindings_zip)
         ;;
     3.6)
         # The headless Godot tests; the editor test needs a 3.6 editor,
         # valgrind runs on 3.2.3 (README: Godot versions).
-        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template -- --skip editor_plugin)
+        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template --test snippets -- --skip editor_plugin)
         ;;
     *)
         echo "test.sh: unknown engine $engine (GDT_ENGINES takes 3.2 and 3.6)" >&2

@@ -1,8 +1,12 @@
-//! The error value every async method of this crate resolves with on failure.
+//! The crate's error type, plain Rust: what went wrong ([`ErrorKind`]),
+//! in which method, and a message. Rust APIs (background work, services,
+//! signal waits) return it; scripts receive it as the Godot class
+//! `AsyncError` (`src/script/error.rs`, see [`AsyncError::report`]).
 
-use gdnative::prelude::*;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What went wrong, as the `kind` string GDScript sees.
+/// What went wrong; GDScript sees it as the error's `kind` string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The Rust future panicked; `message` has the panic message.
@@ -32,7 +36,7 @@ impl ErrorKind {
         ErrorKind::Freed,
     ];
 
-    /// The string GDScript reads from [`AsyncError::kind`].
+    /// The string GDScript reads from an `AsyncError`'s `kind`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Panic => "panic",
@@ -44,9 +48,15 @@ impl ErrorKind {
         }
     }
 
-    /// Whether [`AsyncError::report`] prints errors of this kind. Failures
-    /// (`panic`, `bad_arguments`, `failed`, `freed`) are printed; outcomes
-    /// the caller asked for (`timeout`, `cancelled`) are not.
+    /// The kind named `name` (as [`as_str`](Self::as_str) writes it).
+    pub(crate) fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether errors of this kind are printed by default. Failures
+    /// (`panic`, `bad_arguments`, `failed`, `freed`) are; outcomes the
+    /// caller asked for (`timeout`, `cancelled`) are not. See
+    /// [`AsyncError::is_printed`].
     pub fn is_printed(self) -> bool {
         !matches!(self, ErrorKind::Timeout | ErrorKind::Cancelled)
     }
@@ -57,116 +67,114 @@ impl ErrorKind {
 /// method, so a script can tell it apart from any real result:
 ///
 /// ```gdscript
-/// var r = yield(demo.delay(0.5), "completed")
-/// if r is Object and r.has_method("is_error"):
-///     push_error("%s failed (%s): %s" % [r.method, r.kind, r.message])
+/// var r = yield(Async.read_text("user://missing.txt"), "completed")
+/// if Async.is_error(r):
+///     print("%s failed (%s): %s" % [r.method, r.kind, r.message])
 /// ```
 ///
-/// Every failure is also printed to Godot's console as an error once, where
-/// it happens, so nothing fails silently; `timeout` and `cancelled` are the
-/// exceptions (see [`ErrorKind::is_printed`]). Combinators that pass an
-/// item's failure on (`Async.all`) do not print it again.
+/// (`r is AsyncError` does not work in Godot 3: a NativeScript class is no
+/// global type for `is`; `Async.is_error(r)` and `Async.is_error(r, "timeout")`
+/// are the short checks.)
 ///
-/// Its Rust data is behind a lock (`RwLockData`), not gdnative's default
-/// thread-local cell: an error made on another thread (a call refused off
-/// the main thread) is released on the main thread, and the default cell
-/// would leak its data then.
-#[derive(NativeClass, Debug, Clone)]
-#[inherit(Reference)]
-#[user_data(gdnative::export::user_data::RwLockData<AsyncError>)]
-#[no_constructor]
+/// Where it happens, an error is printed to Godot's console once, as
+/// `ERROR: <method>: <kind>: <message>` with the Rust source line it was
+/// made at, so programming errors never fail silently. Not printed (unless
+/// [`set_print_all_errors`]`(true)`, `Async.set_print_all_errors(true)`
+/// in scripts): outcomes the caller asked for (`timeout`, `cancelled`, see
+/// [`ErrorKind::is_printed`]) and outcomes a caller handles (marked
+/// [`expected`](Self::expected): a file not found, a peer that closed the
+/// connection, a full service queue). Combinators that pass an item's
+/// failure on (`Async.all`) do not print it again.
+#[derive(Debug, Clone)]
 pub struct AsyncError {
-    /// One of `"panic"`, `"bad_arguments"`, `"failed"`, `"timeout"`,
-    /// `"cancelled"`, `"freed"` (see [`ErrorKind`]).
-    #[property(no_editor)]
-    pub kind: String,
-    /// The name of the async method that failed.
-    #[property(no_editor)]
+    /// What went wrong; scripts read it as a string (`"panic"`,
+    /// `"bad_arguments"`, `"failed"`, `"timeout"`, `"cancelled"`, `"freed"`).
+    pub kind: ErrorKind,
+    /// The name of the method the script called.
     pub method: String,
     /// A human-readable description.
-    #[property(no_editor)]
     pub message: String,
+    expected: bool,
+    location: &'static Location<'static>,
+}
+
+/// Whether every error is printed, expected outcomes included.
+static PRINT_ALL: AtomicBool = AtomicBool::new(false);
+
+/// Prints every [`AsyncError`] from now on, also the outcomes a caller
+/// handles or asked for (`timeout`, `cancelled`, a file not found, a
+/// closed peer, a busy queue), e.g. while debugging; `false` returns to the
+/// default. Scripts call `Async.set_print_all_errors(true)`.
+pub fn set_print_all_errors(on: bool) {
+    PRINT_ALL.store(on, Ordering::Relaxed);
 }
 
 impl AsyncError {
-    /// Creates an error value.
+    /// Creates an error value, made at the caller's source line (which the
+    /// console message shows).
+    #[track_caller]
     pub fn new(kind: ErrorKind, method: &str, message: impl Into<String>) -> Self {
         AsyncError {
-            kind: kind.as_str().to_owned(),
+            kind,
             method: method.to_owned(),
             message: message.into(),
+            expected: false,
+            location: Location::caller(),
         }
     }
 
-    /// Prints the error to Godot's console (unless its kind is one the
-    /// caller asked for, see [`ErrorKind::is_printed`]) and converts it to
-    /// the Variant the method resolves with. Allocates one Godot object.
-    pub fn report(self) -> Variant {
-        if self.error_kind().map_or(true, ErrorKind::is_printed) {
-            crate::log::error(format_args!(
-                "async method `{}` failed ({}): {}",
-                self.method, self.kind, self.message
-            ));
-        }
-        self.into_value()
+    /// Marks the error as an outcome the caller handles (a file not found,
+    /// a closed peer, a full queue): not printed by default.
+    pub fn expected(mut self) -> Self {
+        self.expected = true;
+        self
     }
 
-    /// Converts the error to the Variant a method resolves with, without
-    /// printing it: for errors that were already reported where they
-    /// happened and are only passed on.
-    pub fn into_value(self) -> Variant {
-        Instance::emplace(self).into_shared().owned_to_variant()
-    }
-
-    /// The error held by `value`, when `value` is an `AsyncError` object.
-    /// Costs one script-type check for objects, nothing for other values.
-    pub fn from_value(value: &Variant) -> Option<AsyncError> {
-        if value.get_type() != VariantType::Object {
-            return None;
-        }
-        let instance = Instance::<AsyncError, Shared>::from_variant(value).ok()?;
-        // SAFETY: AsyncError is a Reference; `value` keeps it alive during
-        // the call, and its data is behind a lock.
-        unsafe { instance.assume_safe() }.map(|e, _| e.clone()).ok()
+    /// The same error, named after `method` (the method the script called,
+    /// when the error came from a lower layer).
+    pub fn in_method(mut self, method: &str) -> Self {
+        method.clone_into(&mut self.method);
+        self
     }
 
     /// True when this error's kind is `kind`.
     pub fn is(&self, kind: ErrorKind) -> bool {
-        self.kind == kind.as_str()
+        self.kind == kind
     }
 
-    /// The [`ErrorKind`] named by [`kind`](Self::kind) (`None` only if a
-    /// script overwrote the property with an unknown name).
-    pub fn error_kind(&self) -> Option<ErrorKind> {
-        ErrorKind::ALL.into_iter().find(|k| self.is(*k))
+    /// Whether reporting this error prints it: failures do, outcomes the
+    /// caller asked for or handles do not, everything does after
+    /// [`set_print_all_errors`]`(true)`.
+    pub fn is_printed(&self) -> bool {
+        PRINT_ALL.load(Ordering::Relaxed) || (self.kind.is_printed() && !self.expected)
+    }
+
+    /// The Rust source line the error was made at.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
     }
 }
+
+/// Errors are equal when kind, method and message are; where they were
+/// made does not count.
+impl PartialEq for AsyncError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.method == other.method && self.message == other.message
+    }
+}
+
+impl Eq for AsyncError {}
 
 impl std::fmt::Display for AsyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{} failed ({}): {}",
-            self.method, self.kind, self.message
+            self.method,
+            self.kind.as_str(),
+            self.message
         )
     }
 }
 
 impl std::error::Error for AsyncError {}
-
-#[methods]
-impl AsyncError {
-    /// Always `true`: lets scripts recognise the error value by duck typing.
-    #[method]
-    fn is_error(&self) -> bool {
-        true
-    }
-
-    #[method]
-    fn _to_string(&self) -> String {
-        format!(
-            "AsyncError({}: {}: {})",
-            self.kind, self.method, self.message
-        )
-    }
-}

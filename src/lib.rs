@@ -6,26 +6,28 @@
 //! coroutine:
 //!
 //! ```gdscript
-//! var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
-//! var waited = yield(demo.delay(0.5), "completed")
+//! var game = preload("res://game.gdns").new()       # your class, see below
+//! var level = yield(game.load_level(3), "completed")
+//! yield(Async.sleep(0.5), "completed")                # the Async autoload
 //! ```
 //!
 //! The pieces:
-//! - [`SharedLocalPool`] (module [`executor`]): a thread-local Tokio
+//! - [`SharedLocalPool`] (`src/executor/`): a thread-local Tokio
 //!   `LocalSet` plus a current-thread runtime (IO + time), registered as
-//!   gdnative-async's executor. Pure Rust.
-//! - [`AsyncExecutorDriver`] (module [`driver`]): a `Node` whose presence
-//!   in the scene tree gets the pool pumped once per frame, at the tree's
-//!   `idle_frame` (the hook is in `frame_hook.rs`, the pump loop itself in
-//!   `pump.rs`; pending tasks are dropped at exit by `exit.rs`).
-//! - [`guard`] and [`ScriptAsyncFn`] (module [`method`]): panic-safe async
-//!   methods that always resolve, with an [`AsyncError`] on failure.
+//!   gdnative-async's executor, and the pump loop (`src/executor/pump.rs`).
+//!   Pure Rust.
+//! - [`AsyncExecutorDriver`] (`src/godot/`): a `Node` whose presence in
+//!   the scene tree gets the pool pumped once per frame, at the tree's
+//!   `idle_frame` (`src/godot/lifecycle.rs` owns the frame hook and the
+//!   release of pending tasks at exit).
+//! - [`guard`] and [`ScriptAsyncFn`] (`src/script/`, the GDScript
+//!   surface): panic-safe async methods that always resolve, with an
+//!   [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
 //!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
 //! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
 //!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
 //!   [`AsyncStream`] (Rust streams and channels as Godot signals).
-//! - [`AsyncDemo`]: example methods.
 //!
 //! Only GDScript, no Rust of your own? Use the Godot addon instead (the
 //! release zip, `addons/gdnative_tokio/`): it ships this crate's library.
@@ -41,12 +43,25 @@
 //!
 //! [dependencies]
 //! gdnative = { version = "0.11", features = ["async"] }
-//! gdnative-tokio = { version = "0.1", default-features = false }
+//! # Until the crate is on crates.io: a path to a checkout (or a git
+//! # dependency); then `version = "0.1"`.
+//! gdnative-tokio = { path = "../gdnative-tokio", default-features = false }
+//!
+//! [features]
+//! # Bindings from your engine ($GODOT_BIN) instead of gdnative's Godot
+//! # 3.5.1 ones. Your crate needs the feature itself: gdnative's version
+//! # check is expanded in your crate and reads your crate's features.
+//! custom-godot = ["gdnative/custom-godot", "gdnative-tokio/custom-godot"]
+//!
+//! # Required: with debug assertions, gdnative 0.11 makes Rust abort Godot
+//! # at the first call without arguments; profiles are not inherited from
+//! # dependencies. (`register` prints this advice if it is missing.)
+//! [profile.dev]
+//! debug-assertions = false
 //! ```
 //!
-//! Add `features = ["custom-godot"]` to `gdnative-tokio` to generate the
-//! bindings from your engine (`GODOT_BIN=/path/to/godot`) rather than
-//! using gdnative's Godot 3.5.1 ones.
+//! The repository's `templates/game/` is this crate, ready to copy, with a
+//! Godot project that uses it.
 //!
 //! **2. An async method, and the entry points** (`src/lib.rs`): call
 //! [`register`] from your init callback and [`terminate`] when the library
@@ -59,6 +74,7 @@
 //! use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 //! use gdnative::prelude::*;
 //!
+//! /// A class of the game: `preload("res://game.gdns").new()`.
 //! #[derive(NativeClass)]
 //! #[inherit(Reference)]
 //! struct Game;
@@ -123,58 +139,49 @@
 //!   using its library as is (the addon does). Turn it off when embedding.
 //! - `custom-godot`: bindings generated from the Godot binary in
 //!   `$GODOT_BIN` (gdnative's feature of the same name).
-//! - `embedded-example`: builds `examples/embedded.rs`.
+//! - `test-support`: a few internals for this repository's tests and
+//!   benchmarks (the `testbed/` crate); not part of the API.
 
-mod awaitable;
+#![warn(unreachable_pub, missing_docs)]
+
 mod background;
-mod budget;
-mod demo;
-pub mod driver;
 mod error;
-pub mod executor;
-mod exit;
-mod files;
-mod frame_hook;
-mod log;
-mod main_thread;
-pub mod method;
-mod once;
-mod panic;
-mod pump;
-mod rt;
-mod service;
-mod signal;
-pub mod soak;
-mod stream;
-mod task;
-mod task_fn;
-mod tcp;
-mod toolkit;
-mod weak;
+mod executor;
+mod godot;
+mod io;
+mod script;
 
-#[cfg(feature = "entry-points")]
-mod entry;
-
-pub use background::{
+pub use background::runtime::{
     background_workers, default_background_workers, set_background_workers, shutdown_background,
     spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
 };
-pub use demo::{AsyncDemo, HashService};
-pub use driver::AsyncExecutorDriver;
-pub use error::{AsyncError, ErrorKind};
+pub use background::service::Service;
+pub use error::{set_print_all_errors, AsyncError, ErrorKind};
+pub use executor::panic::{catch_panic, CatchPanic};
+pub use executor::pump::{NextFrame, PumpStats};
+pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
-pub use method::{guard, guard_result, Args, ScriptAsyncFn, MAX_SECONDS};
-pub use rt::{frames, sleep, spawn_local};
-pub use service::Service;
-pub use signal::{signal, Signal};
-pub use stream::{AsyncStream, Step};
-pub use task::{AsyncTask, TaskDone};
-pub use task_fn::{Refusal, ScriptTaskFn, TaskBody};
-pub use tcp::{AsyncTcpListener, AsyncTcpStream};
-pub use toolkit::AsyncToolkit;
+pub use godot::driver::AsyncExecutorDriver;
+pub use godot::main_thread::check_main_thread;
+pub use godot::signal::{signal, Signal};
+pub use io::stream::{AsyncStream, Step};
+pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
+pub use script::args::{Args, MAX_SECONDS};
+pub use script::guard::{guard, guard_result};
+pub use script::method::{
+    MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
+};
+pub use script::task::{AsyncTask, TaskDone};
+pub use script::toolkit::AsyncToolkit;
 
-pub use panic::{catch_panic, install_hook, CatchPanic};
-pub use pump::{NextFrame, PumpStats};
+/// Installs the panic hook that [`register`] installs (panics caught by
+/// [`catch_panic`] are recorded with their location instead of printed),
+/// for tests that run without Godot. Feature `test-support` only.
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub fn install_hook() {
+    executor::panic::install_hook();
+}
 
 /// This thread's [`SharedLocalPool::next_frame`]: completes in the next
 /// pump, i.e. the next frame of the game.
@@ -184,10 +191,18 @@ pub fn next_frame() -> NextFrame<'static> {
 
 use gdnative::prelude::*;
 
+/// The README's Rust blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Registers everything this crate needs with Godot: gdnative-async's
 /// runtime classes, this thread's [`SharedLocalPool`] as the executor, a
 /// panic hook that reports panics in async methods through Godot, and the
-/// classes `AsyncExecutorDriver`, `AsyncError` and `AsyncDemo`.
+/// classes `AsyncExecutorDriver`, `AsyncError`, `AsyncTask`, `AsyncToolkit`
+/// (the `Async` autoload), `AsyncStream`, `AsyncTcpStream` and
+/// `AsyncTcpListener`, plus three hidden helper classes. Nothing else: no
+/// demo or test class.
 ///
 /// From then on the main thread stays in the pool's Tokio runtime context
 /// (see [`SharedLocalPool::enter_for_good`]): `tokio::spawn`,
@@ -197,7 +212,7 @@ use gdnative::prelude::*;
 /// Call it exactly once, from your `godot_nativescript_init!` callback.
 pub fn register(handle: InitHandle) {
     if cfg!(debug_assertions) {
-        log::error(
+        godot::log::error(
             "this library was built with debug assertions on, and gdnative 0.11 makes Rust \
              abort Godot at the first call without arguments (\"unsafe precondition(s) \
              violated: slice::from_raw_parts\"). Add `[profile.dev] debug-assertions = false` \
@@ -205,25 +220,23 @@ pub fn register(handle: InitHandle) {
              dependencies).",
         );
     }
-    main_thread::record();
+    godot::main_thread::record();
     gdnative::tasks::register_runtime(&handle);
     let pool = SharedLocalPool::current();
     pool.enter_for_good();
     gdnative::tasks::set_executor(pool);
-    pool.set_diagnostics(|message| log::error(message));
-    install_hook();
+    godot::lifecycle::register(pool);
+    executor::panic::install_hook();
     handle.add_class::<AsyncExecutorDriver>();
-    handle.add_class::<AsyncError>();
-    handle.add_class::<AsyncDemo>();
+    handle.add_class_as::<script::error::ErrorObject>("AsyncError".into());
     handle.add_class::<AsyncTask>();
     handle.add_class::<AsyncToolkit>();
     handle.add_class::<AsyncTcpStream>();
     handle.add_class::<AsyncStream>();
-    handle.add_class::<HashService>();
     handle.add_class::<AsyncTcpListener>();
-    handle.add_class_as::<signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
-    handle.add_class_as::<weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
-    handle.add_class_as::<frame_hook::FrameHook>("__gdnative_tokio_FrameHook".into());
+    handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
+    handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
+    handle.add_class_as::<godot::lifecycle::FrameHook>("__gdnative_tokio_FrameHook".into());
 }
 
 /// Drops every pending task (releasing the Godot objects they hold) and
@@ -243,14 +256,14 @@ pub fn register(handle: InitHandle) {
 pub fn terminate() {
     let pending = SharedLocalPool::current().live_tasks();
     if pending > 0 {
-        log::warn(format_args!(
+        godot::log::warn(format_args!(
             "{pending} task(s) still pending when the library was unloaded: the Godot \
              objects they hold are freed without their destructors. Keep an \
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
     }
-    if !exit::release_godot_objects() {
-        log::error("terminate() called from inside a pump; tasks were kept");
+    if !godot::lifecycle::release_godot_objects() {
+        godot::log::error("terminate() called from inside a pump; tasks were kept");
     }
     shutdown_background();
 }

@@ -34,6 +34,18 @@ fn summary(output: &str) -> Option<(u32, u32)> {
 fn gdscript_test_suites_pass() {
     let run = run_scene("res://tests/runner.tscn");
     let counts = summary(&run.output);
+    // Printed errors name the Rust line they were made at, not a
+    // placeholder site.
+    assert!(
+        !run.output.contains("gdnative-tokio:0"),
+        "an error printed without its Rust source line:\n{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("src/io/files.rs:"),
+        "the loud read_text error names its line in src/io/files.rs:\n{}",
+        run.output
+    );
     assert!(
         matches!(counts, Some((passed, 0)) if passed >= 52),
         "GDScript tests: {counts:?} (want at least 52 passed, 0 failed)\n{}",

@@ -324,28 +324,6 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
     assert!(again.get(), "tasks spawned after shutdown still run");
 }
 
-#[test]
-fn spawning_without_a_driver_reports_once_until_a_driver_attaches() {
-    thread_local!(static SEEN: Cell<usize> = const { Cell::new(0) });
-    fn sink(msg: &str) {
-        assert!(msg.contains("AsyncExecutorDriver"));
-        SEEN.with(|s| s.set(s.get() + 1));
-    }
-    let pool = pool();
-    pool.set_diagnostics(sink);
-    pool.spawn_local(async {});
-    pool.spawn_local(async {});
-    assert_eq!(SEEN.with(Cell::get), 1);
-    pool.attach_driver();
-    pool.spawn_local(async {});
-    assert_eq!(SEEN.with(Cell::get), 1);
-    pool.detach_driver();
-    pool.spawn_local(async {});
-    assert_eq!(SEEN.with(Cell::get), 2);
-    pool.pump();
-    assert_eq!(pool.live_tasks(), 0);
-}
-
 /// A pool task that wakes itself on every poll and counts its polls.
 fn spinner(pool: &SharedLocalPool) -> Rc<Cell<u64>> {
     let polls = Rc::new(Cell::new(0u64));

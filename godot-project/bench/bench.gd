@@ -4,7 +4,7 @@
 # GDT_BENCH_OUT set it writes the frame-time samples there as CSV.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 
 var demo = AsyncDemo.new()
 var quick = OS.get_environment("GDT_BENCH_QUICK") != ""

@@ -1,7 +1,7 @@
 # The scene change_scene_from_pump.gd changes to: new work completes.
 extends Node
 
-var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
+var demo = preload("res://testbed/async_demo.gdns").new()
 
 
 func _ready():

@@ -8,7 +8,7 @@
 # fixed seed and the call count; the seed is printed for replay.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 const DEFAULT_SEED = 20261124
 const CALLS_PER_FRAME = 40
 const ERROR_FRAMES = 5
@@ -102,7 +102,7 @@ func _ready():
 	# Each declared text may appear on any number of engine error lines
 	# (the harness matches EXPECT-LOG texts as substrings) and must appear
 	# at least once. The crate's own error values:
-	for text in ["failed (bad_arguments)", "failed (panic)", "failed (freed)", "failed (failed)",
+	for text in [": bad_arguments: ", ": panic: ", ": freed: ", ": failed: ",
 			"frame_budget_ms must be a finite number", "no AsyncExecutorDriver is in the scene tree",
 			# gdnative's own argument checks of #[method]s and properties:
 			"excessive argument", "missing non-optional parameter", "cannot convert argument",

@@ -4,7 +4,7 @@
 # harness as its own scene.
 extends Node
 
-var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
+var demo = preload("res://testbed/async_demo.gdns").new()
 var keep = []
 
 

@@ -2,7 +2,7 @@
 # panic, no leaked objects). Run by the Rust harness as its own scene.
 extends Node
 
-var demo = preload("res://addons/gdnative_tokio/async_demo.gdns").new()
+var demo = preload("res://testbed/async_demo.gdns").new()
 signal never
 
 

@@ -2,7 +2,7 @@
 # runner; its `test_*` methods may `yield`.
 extends Node
 
-const AsyncDemo = preload("res://addons/gdnative_tokio/async_demo.gdns")
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
 const AsyncExecutorDriver = preload("res://addons/gdnative_tokio/async_executor_driver.gdns")
 
 var failures = []

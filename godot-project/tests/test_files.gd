@@ -25,14 +25,12 @@ func test_bytes_round_trip_through_user_path():
 
 
 func test_a_missing_file_is_a_failed_error():
-	expect_log("read_text(" + dir + "/missing.txt): not found")
 	var r = yield(Async.read_text(dir + "/missing.txt"), "completed")
 	check(is_async_error(r, "failed") and r.message.ends_with("not found"), "error: %s" % str(r))
 
 
 func test_a_missing_directory_and_bad_text_are_failed_errors():
 	var path = dir + "/no_such_dir/x.txt"
-	expect_log("write_text(" + path + "): not found")
 	var r = yield(Async.write_text(path, "x"), "completed")
 	check(is_async_error(r, "failed"), "writing into a missing directory: %s" % str(r))
 	var binary = dir + "/binary.bin"

@@ -79,9 +79,9 @@ func test_sleep_zero_still_gives_the_frame_back():
 
 
 func test_sleep_bad_arguments():
-	expect_log("async method `sleep` failed (bad_arguments): argument 1 `seconds`: expected a number, got String")
-	expect_log("async method `sleep` failed (bad_arguments): argument 1 `seconds`: must be between 0 and 86400, got -1")
-	expect_log("async method `sleep` failed (bad_arguments): expected 1 argument(s), got 0")
+	expect_log("sleep: bad_arguments: argument 1 `seconds`: expected a number, got String")
+	expect_log("sleep: bad_arguments: argument 1 `seconds`: must be between 0 and 86400, got -1")
+	expect_log("sleep: bad_arguments: expected 1 argument(s), got 0")
 	for task in [Async.sleep("soon"), Async.sleep(-1), Async.sleep()]:
 		var r = yield(task, "completed")
 		check(is_async_error(r, "bad_arguments"), "bad sleep: %s" % str(r))
@@ -99,8 +99,8 @@ func test_frames_resumes_after_n_frames():
 
 
 func test_frames_bad_arguments():
-	expect_log("async method `frames` failed (bad_arguments): argument 1 `n`: must be in 0..=1000000, got -1")
-	expect_log("async method `frames` failed (bad_arguments): argument 1 `n`")
+	expect_log("frames: bad_arguments: argument 1 `n`: must be in 0..=1000000, got -1")
+	expect_log("frames: bad_arguments: argument 1 `n`")
 	check(is_async_error(yield(Async.frames(-1), "completed"), "bad_arguments"), "negative")
 	check(is_async_error(yield(Async.frames("two"), "completed"), "bad_arguments"), "string")
 
@@ -136,8 +136,8 @@ func test_timeout_drops_the_rust_future():
 
 
 func test_timeout_bad_arguments():
-	expect_log("async method `timeout` failed (bad_arguments): argument 1 `awaitable`: expected an awaitable (an object with a `completed` signal), got int")
-	expect_log("async method `timeout` failed (bad_arguments): argument 2 `seconds`: expected a number")
+	expect_log("timeout: bad_arguments: argument 1 `awaitable`: expected an awaitable (an object with a `completed` signal), got int")
+	expect_log("timeout: bad_arguments: argument 2 `seconds`: expected a number")
 	check(is_async_error(yield(Async.timeout(1, 1.0), "completed"), "bad_arguments"), "int")
 	check(is_async_error(yield(Async.timeout(demo.ready(1), "x"), "completed"), "bad_arguments"), "seconds")
 
@@ -168,7 +168,7 @@ func test_all_accepts_already_resolved_rust_states():
 
 
 func test_all_fails_fast_and_cancels_the_rest():
-	expect_log("async method `panic_after` failed (panic): boom at")
+	expect_log("panic_after: panic: boom at")
 	var before = demo.dropped_early()
 	var slow = demo.delay_task(5.0)
 	var t0 = OS.get_ticks_msec()
@@ -182,13 +182,13 @@ func test_all_fails_fast_and_cancels_the_rest():
 
 
 func test_all_bad_inputs():
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: the array is empty")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: expected an Array of awaitables, got String")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 1: expected an awaitable (an object with a `completed` signal), got int")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 0: expected an awaitable (an object with a `completed` signal), got null")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 0: not awaitable: Reference has no signal `completed`")
-	expect_log("async method `all` failed (freed): argument 1 `awaitables`: item 0: the object was freed")
-	expect_log("async method `all` failed (bad_arguments): argument 1 `awaitables`: item 0: this GDScript coroutine already completed")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: the array is empty")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got String")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: item 1: expected an awaitable (an object with a `completed` signal), got int")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: expected an awaitable (an object with a `completed` signal), got null")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: Reference has no signal `completed`")
+	expect_log("all: freed: argument 1 `awaitables`: item 0: the object was freed")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: this GDScript coroutine already completed")
 	var freed = Node.new()
 	freed.free()
 	var done = coro(1, 1)
@@ -208,7 +208,7 @@ func test_all_bad_inputs():
 
 
 func test_all_resolves_with_freed_when_an_awaited_object_is_freed():
-	expect_log("async method `signal` failed (freed): the object was freed before it emitted `completed`")
+	expect_log("signal: freed: the object was freed before it emitted `completed`")
 	var node = Node.new()
 	node.add_user_signal("completed")
 	var task = Async.all([node, Async.sleep(5.0)])
@@ -237,9 +237,9 @@ func test_any_cancels_the_losing_tasks():
 
 
 func test_any_bad_inputs():
-	expect_log("async method `any` failed (bad_arguments): argument 1 `awaitables`: the array is empty")
-	expect_log("async method `any` failed (bad_arguments): argument 1 `awaitables`: expected an Array of awaitables, got null")
-	expect_log("async method `any` failed (freed): argument 1 `awaitables`: item 1: the object was freed")
+	expect_log("any: bad_arguments: argument 1 `awaitables`: the array is empty")
+	expect_log("any: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got null")
+	expect_log("any: freed: argument 1 `awaitables`: item 1: the object was freed")
 	var freed = Node.new()
 	freed.free()
 	check(is_async_error(yield(Async.any([]), "completed"), "bad_arguments"), "empty")
@@ -270,7 +270,7 @@ func test_signal_with_a_timeout():
 
 
 func test_signal_on_an_object_freed_while_waiting():
-	expect_log("async method `signal` failed (freed): the object was freed before it emitted `renamed`")
+	expect_log("signal: freed: the object was freed before it emitted `renamed`")
 	var node = Node.new()
 	var task = Async.signal(node, "renamed")
 	yield(frames(2), "completed")
@@ -280,10 +280,10 @@ func test_signal_on_an_object_freed_while_waiting():
 
 
 func test_signal_bad_arguments():
-	expect_log("async method `signal` failed (bad_arguments): argument 2 `signal`: Node has no signal `nope`")
-	expect_log("async method `signal` failed (freed): argument 1 `object`: the object was freed")
-	expect_log("async method `signal` failed (bad_arguments): argument 1 `object`: expected an object")
-	expect_log("async method `signal` failed (bad_arguments): argument 3 `timeout`: must be between 0 and 86400, got -2")
+	expect_log("signal: bad_arguments: argument 2 `signal`: Node has no signal `nope`")
+	expect_log("signal: freed: argument 1 `object`: the object was freed")
+	expect_log("signal: bad_arguments: argument 1 `object`: expected an object")
+	expect_log("signal: bad_arguments: argument 3 `timeout`: must be between 0 and 86400, got -2")
 	var node = Node.new()
 	var freed = Node.new()
 	freed.free()
@@ -348,9 +348,9 @@ func test_task_wraps_any_awaitable():
 # --- one error convention --------------------------------------------------
 
 func test_every_failure_is_the_same_kind_of_value():
-	expect_log("async method `parse_int` failed (failed): invalid digit found in string")
-	expect_log("async method `panic_after` failed (panic): real panic at")
-	expect_log("async method `signal` failed (freed): the object was freed before it emitted `renamed`")
+	expect_log("parse_int: failed: invalid digit found in string")
+	expect_log("panic_after: panic: real panic at")
+	expect_log("signal: freed: the object was freed before it emitted `renamed`")
 	var node = Node.new()
 	var freed_wait = Async.signal(node, "renamed")
 	var cancelled = demo.delay_task(5.0)
@@ -375,7 +375,7 @@ func test_every_failure_is_the_same_kind_of_value():
 
 
 func test_an_err_from_a_rust_task_is_a_failed_error():
-	expect_log("async method `countdown` failed (failed): cannot count down from -1")
+	expect_log("countdown: failed: cannot count down from -1")
 	var r = yield(demo.countdown(-1), "completed")
 	check(is_async_error(r, "failed"), "Err -> failed: %s" % str(r))
 	if is_async_error(r):

@@ -1,4 +1,5 @@
-# Runs against examples/embedded.rs: a user library that embeds the crate.
+# Runs against the testbed library (testbed/src/lib.rs) loaded a second time
+# through its own .gdnlib: a user library that embeds the crate.
 extends Node
 
 var greeter = preload("res://tests/embedded/greeter.gdns").new()

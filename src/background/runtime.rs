@@ -1,0 +1,254 @@
+//! The background runtime: a multi-thread Tokio runtime, started on first
+//! use, for `Send` futures and blocking work that must stay off the game's
+//! main thread.
+//!
+//! Results come back as futures that the main thread's pool awaits: a task
+//! finishing on a worker wakes its waiter through the pool's `LocalSet`,
+//! which the next pump polls. Godot objects stay on the main thread: the
+//! work must be `Send`, and gdnative's `TRef`, `Instance` borrows and
+//! script-owned objects are not, so the compiler rejects moving them in.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), gdnative_tokio::AsyncError> {
+//! // On the main thread, e.g. in an async method's future:
+//! let bytes = gdnative_tokio::spawn_blocking(|| std::fs::read("save.dat")).await?;
+//! let sum = gdnative_tokio::spawn_background(async { 6 * 7 }).await?;
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::runtime::{Handle, Runtime};
+use tokio::task::JoinHandle;
+
+use crate::error::{AsyncError, ErrorKind};
+
+/// How long [`shutdown_background`] waits for running work before it lets
+/// the worker threads go.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(500);
+
+struct State {
+    /// The running runtime and its worker count.
+    runtime: Option<(Runtime, usize)>,
+    /// The count set by [`set_background_workers`]; `None` = the default.
+    workers: Option<usize>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    runtime: None,
+    workers: None,
+});
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    // A panic while holding the lock cannot leave `State` half-updated.
+    STATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The worker count used when none was set: the machine's cores minus one
+/// (the main thread's), at least 1 and at most 4.
+pub fn default_background_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .clamp(1, 4)
+}
+
+/// The number of worker threads the background runtime has (or will have
+/// when it starts).
+pub fn background_workers() -> usize {
+    state().workers.unwrap_or_else(default_background_workers)
+}
+
+/// Sets the number of worker threads (blocking work has its own threads,
+/// started on demand). Only possible before the runtime starts, i.e. before
+/// the first background spawn.
+///
+/// # Errors
+///
+/// `bad_arguments` for 0 workers or more than 256, and when the runtime is
+/// already running (its size cannot change).
+pub fn set_background_workers(workers: usize) -> Result<(), AsyncError> {
+    if !(1..=256).contains(&workers) {
+        return Err(refusal(format!(
+            "the worker count must be between 1 and 256, got {workers}"
+        )));
+    }
+    configure_workers(Some(workers))
+}
+
+/// The worker count set explicitly, `None` for the default.
+pub(crate) fn configured_workers() -> Option<usize> {
+    state().workers
+}
+
+/// Sets (or, with `None`, resets to the default) the worker count, unless
+/// the runtime is running.
+pub(crate) fn configure_workers(workers: Option<usize>) -> Result<(), AsyncError> {
+    let mut state = state();
+    if let Some((_, running)) = &state.runtime {
+        return Err(refusal(format!(
+            "the background runtime is already running with {running} workers; set the count \
+             before the first background task"
+        )));
+    }
+    state.workers = workers;
+    Ok(())
+}
+
+fn refusal(message: String) -> AsyncError {
+    AsyncError::new(ErrorKind::BadArguments, "set_background_workers", message)
+}
+
+/// A handle to the background runtime, starting it if needed.
+fn handle() -> Result<Handle, AsyncError> {
+    let mut state = state();
+    if let Some((runtime, _)) = &state.runtime {
+        return Ok(runtime.handle().clone());
+    }
+    let workers = state.workers.unwrap_or_else(default_background_workers);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("gdnative-tokio-bg")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            AsyncError::new(
+                ErrorKind::Failed,
+                "spawn_background",
+                format!("could not start the background runtime: {e}"),
+            )
+        })?;
+    let handle = runtime.handle().clone();
+    state.runtime = Some((runtime, workers));
+    Ok(handle)
+}
+
+/// Runs `future` on the background runtime; await the returned
+/// [`Background`] on the main thread for its output.
+///
+/// The output arrives no later than the pump after the future completed.
+/// Dropping the `Background` cancels the future. Costs one Tokio task on
+/// the runtime plus one cross-thread wake.
+pub fn spawn_background<F>(future: F) -> Background<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Background::new(
+        "spawn_background",
+        handle().map(|h| h.spawn(crate::executor::panic::catch_panic(future))),
+        true,
+    )
+}
+
+/// Runs the blocking function `f` on the background runtime's blocking
+/// threads (CPU-heavy work, synchronous file IO); await the returned
+/// [`Background`] on the main thread for its result.
+///
+/// The result arrives no later than the pump after `f` returned. Dropping
+/// the `Background` discards the result; `f` itself cannot be interrupted
+/// once it started. Costs a thread hand-off (threads are reused).
+pub fn spawn_blocking<F, R>(f: F) -> Background<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Background::new(
+        "spawn_blocking",
+        handle().map(|h| h.spawn_blocking(move || crate::executor::panic::catch_recorded(f))),
+        false,
+    )
+}
+
+/// Stops the background runtime: running futures are dropped, blocking work
+/// gets [`SHUTDOWN_TIMEOUT`] to finish before its threads are let go (they
+/// are not joined). Pending [`Background`]s resolve with `cancelled`. The
+/// crate's `terminate()` calls it, so quitting never waits longer than that.
+/// A later background spawn starts a fresh runtime.
+pub fn shutdown_background() {
+    let runtime = state().runtime.take();
+    if let Some((runtime, _)) = runtime {
+        runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    }
+}
+
+/// Work running on the background runtime, awaited on the main thread.
+///
+/// Resolves with the work's output, or an [`AsyncError`]: kind `panic` if it
+/// panicked (with the panic message), `cancelled` if the runtime shut down
+/// first, `failed` if the runtime could not start.
+#[must_use = "dropping a Background cancels its future (blocking work runs on but its result is lost)"]
+pub struct Background<T> {
+    name: &'static str,
+    handle: Option<JoinHandle<Result<T, String>>>,
+    error: Option<AsyncError>,
+    abort_on_drop: bool,
+}
+
+impl<T> Background<T> {
+    fn new(
+        name: &'static str,
+        handle: Result<JoinHandle<Result<T, String>>, AsyncError>,
+        abort_on_drop: bool,
+    ) -> Self {
+        let (handle, error) = match handle {
+            Ok(handle) => (Some(handle), None),
+            Err(error) => (None, Some(error)),
+        };
+        Background {
+            name,
+            handle,
+            error,
+            abort_on_drop,
+        }
+    }
+
+    /// Lets the work run on without anyone awaiting it: dropping a detached
+    /// `Background` does not cancel its future.
+    pub fn detach(mut self) {
+        self.abort_on_drop = false;
+    }
+
+    /// Whether the work has finished (its output is ready to be taken).
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().map_or(true, JoinHandle::is_finished)
+    }
+}
+
+impl<T> Future for Background<T> {
+    type Output = Result<T, AsyncError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let name = self.name;
+        let Some(handle) = self.handle.as_mut() else {
+            let error = self.error.take();
+            return Poll::Ready(Err(error.unwrap_or_else(|| {
+                AsyncError::new(ErrorKind::Failed, name, "polled after completion")
+            })));
+        };
+        let result = std::task::ready!(Pin::new(handle).poll(cx));
+        self.handle = None;
+        Poll::Ready(match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(panic)) => Err(AsyncError::new(ErrorKind::Panic, name, panic)),
+            Err(_) => Err(AsyncError::new(
+                ErrorKind::Cancelled,
+                name,
+                "the background runtime shut down first",
+            )),
+        })
+    }
+}
+
+impl<T> Drop for Background<T> {
+    fn drop(&mut self) {
+        if let (Some(handle), true) = (&self.handle, self.abort_on_drop) {
+            handle.abort();
+        }
+    }
+}

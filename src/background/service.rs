@@ -1,0 +1,138 @@
+//! Request/response services: a Rust service runs on the background
+//! runtime, takes requests from a bounded channel and answers each on a
+//! oneshot channel that the main thread awaits.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), gdnative_tokio::AsyncError> {
+//! use gdnative_tokio::Service;
+//! // Up to 16 requests wait while one is handled; the handler runs on a worker.
+//! let lengths = Service::start("lengths", 16, |text: String| async move { text.len() });
+//! let n = lengths.request("hello".into()).await?;        // waits for room
+//! let m = lengths.try_request("hi".into())?.await?;       // or fails at once when full
+//! # Ok(()) }
+//! ```
+//!
+//! # Backpressure
+//!
+//! The queue holds `capacity` requests besides the one being handled.
+//! When it is full, [`Service::request`] waits (in its task, never blocking
+//! the frame) until there is room, and [`Service::try_request`] fails at
+//! once with an `AsyncError` of kind `failed` whose message contains
+//! `busy`, so a game can drop or retry the request. Requests are handled
+//! one at a time, in order.
+
+use std::future::Future;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{AsyncError, ErrorKind};
+
+type Job<Req, Resp> = (Req, oneshot::Sender<Resp>);
+
+/// A handle to a running service; cheap to clone. The service stops when
+/// the last handle is dropped (after the requests already queued).
+pub struct Service<Req, Resp> {
+    name: &'static str,
+    capacity: usize,
+    requests: mpsc::Sender<Job<Req, Resp>>,
+}
+
+impl<Req, Resp> Clone for Service<Req, Resp> {
+    fn clone(&self) -> Self {
+        Service {
+            name: self.name,
+            capacity: self.capacity,
+            requests: self.requests.clone(),
+        }
+    }
+}
+
+impl<Req, Resp> Service<Req, Resp>
+where
+    Req: Send + 'static,
+    Resp: Send + 'static,
+{
+    /// Starts the service on the background runtime: `handler` answers each
+    /// request, one at a time. `capacity` is the queue size, clamped to
+    /// `1..=`[`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS)
+    /// (Tokio's limit; the queue does not allocate its capacity up front).
+    /// A panic in `handler` fails that request with kind `panic`; the
+    /// service goes on.
+    pub fn start<H, Fut>(name: &'static str, capacity: usize, handler: H) -> Self
+    where
+        H: Fn(Req) -> Fut + Send + 'static,
+        Fut: Future<Output = Resp> + Send + 'static,
+    {
+        let capacity = capacity.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        let (requests, mut queue) = mpsc::channel::<Job<Req, Resp>>(capacity);
+        crate::spawn_background(async move {
+            while let Some((request, reply)) = queue.recv().await {
+                if let Ok(response) = crate::executor::panic::catch_panic(handler(request)).await {
+                    // The requester may have given up (dropped): fine.
+                    let _ = reply.send(response);
+                }
+            }
+        })
+        .detach();
+        Service {
+            name,
+            capacity,
+            requests,
+        }
+    }
+
+    /// Sends `request`, waiting for room in the queue, and resolves with
+    /// the response. Fails with `cancelled` if the service stopped first
+    /// (e.g. the background runtime shut down), `panic` if the handler
+    /// panicked on this request.
+    pub async fn request(&self, request: Req) -> Result<Resp, AsyncError> {
+        let (reply, response) = oneshot::channel();
+        self.requests
+            .send((request, reply))
+            .await
+            .map_err(|_| self.stopped())?;
+        response.await.map_err(|_| self.lost())
+    }
+
+    /// Sends `request` if the queue has room, else fails at once with kind
+    /// `failed` (`busy`); the returned future resolves with the response.
+    pub fn try_request(
+        &self,
+        request: Req,
+    ) -> Result<impl Future<Output = Result<Resp, AsyncError>>, AsyncError> {
+        let (reply, response) = oneshot::channel();
+        match self.requests.try_send((request, reply)) {
+            Ok(()) => {
+                let lost = self.lost();
+                Ok(async move { response.await.map_err(|_| lost) })
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => Err(AsyncError::new(
+                ErrorKind::Failed,
+                self.name,
+                format!("busy: the queue of {} requests is full", self.capacity),
+            )
+            .expected()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(self.stopped()),
+        }
+    }
+
+    /// Requests waiting in the queue right now (not counting the one being
+    /// handled).
+    pub fn queued(&self) -> usize {
+        self.capacity - self.requests.capacity()
+    }
+
+    fn stopped(&self) -> AsyncError {
+        AsyncError::new(ErrorKind::Cancelled, self.name, "the service has stopped")
+    }
+
+    /// The reply channel closed without an answer: the handler panicked on
+    /// this request, or the service stopped.
+    fn lost(&self) -> AsyncError {
+        AsyncError::new(
+            ErrorKind::Panic,
+            self.name,
+            "the service dropped the request (its handler panicked, or it stopped)",
+        )
+    }
+}

@@ -1,0 +1,19 @@
+//! The executor core, pure Rust (no gdnative import): the thread-local
+//! task pool ([`SharedLocalPool`], `pool.rs`), the pump loop that runs it
+//! once per frame (`pump.rs`), the frame budget that caps a pump without
+//! reordering tasks (`budget.rs`), helpers for code on the pool (`rt.rs`:
+//! `spawn_local`, `sleep`, `frames`), panic catching (`panic.rs`) and a
+//! set-once cell shared by callbacks and futures (`once.rs`).
+//!
+//! Tested with plain `cargo test` (tests/pump.rs, tests/panic.rs and the
+//! unit tests here); the Godot layer ([`crate::godot`]) only decides when
+//! to pump.
+
+pub(crate) mod budget;
+pub(crate) mod once;
+pub(crate) mod panic;
+mod pool;
+pub(crate) mod pump;
+pub(crate) mod rt;
+
+pub use pool::*;

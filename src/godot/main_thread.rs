@@ -1,0 +1,43 @@
+//! The main-thread rule: the pool, its tasks and every `AsyncTask` are
+//! thread-local (`Rc`, `RefCell`, a `LocalSet`), so script-facing entry
+//! points that touch them refuse calls from other threads (a GDScript
+//! `Thread`) with a clear error instead of creating a second, never pumped
+//! pool or racing on the main thread's state.
+
+use std::sync::OnceLock;
+use std::thread::{self, ThreadId};
+
+static MAIN: OnceLock<ThreadId> = OnceLock::new();
+
+/// Records the calling thread as the main thread (the one Godot runs the
+/// library's init on). Later calls change nothing.
+pub(crate) fn record() {
+    let _ = MAIN.set(thread::current().id());
+}
+
+/// `Ok` on the main thread (and before [`record`] ran, e.g. in pure Rust
+/// tests); otherwise prints an error naming `method` and returns its text.
+pub(crate) fn check(method: &str) -> Result<(), String> {
+    match MAIN.get() {
+        Some(main) if *main != thread::current().id() => {
+            let message = format!(
+                "`{method}` was called from a thread other than the main thread; \
+                 async methods and tasks only work on the main thread (use \
+                 call_deferred to start them from a Thread)"
+            );
+            crate::godot::log::error(&message);
+            Err(message)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The main-thread rule for a method you register by hand that returns an
+/// [`AsyncTask`](crate::AsyncTask) (the crate's own wrappers apply it
+/// already): `Err` with a printed [`AsyncError`](crate::AsyncError) of kind
+/// `bad_arguments` when called from another thread; return its
+/// `into_value()` to the script.
+pub fn check_main_thread(method: &str) -> Result<(), crate::AsyncError> {
+    check(method)
+        .map_err(|message| crate::AsyncError::new(crate::ErrorKind::BadArguments, method, message))
+}

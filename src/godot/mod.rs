@@ -1,0 +1,20 @@
+//! The Godot layer: what ties the pure-Rust executor to the engine.
+//!
+//! - `driver.rs`: the `AsyncExecutorDriver` node users put in their scene;
+//! - `lifecycle.rs`: the one owner of "who pumps": the frame hook on the
+//!   tree's `idle_frame`, the live drivers and their budgets, and the
+//!   release of every Godot object at exit;
+//! - `weak.rs`, `signal.rs`: weak objects, "freed" notification and
+//!   awaiting a Godot signal from Rust;
+//! - `log.rs`, `main_thread.rs`: console messages and the main-thread rule;
+//! - `entry.rs`: the library's own GDNative entry points (feature
+//!   `entry-points`).
+
+pub(crate) mod driver;
+#[cfg(feature = "entry-points")]
+mod entry;
+pub(crate) mod lifecycle;
+pub(crate) mod log;
+pub(crate) mod main_thread;
+pub(crate) mod signal;
+pub(crate) mod weak;

@@ -1,0 +1,180 @@
+//! Awaiting a Godot signal from Rust, with the object's freeing as an
+//! outcome and clean disconnection when the wait is dropped.
+//!
+//! gdnative-async's `Context::signal` cannot be dropped safely before the
+//! signal fires (the later emission panics on its closed channel), never
+//! notices the object being freed, and needs an async method's context.
+//! [`signal`] has none of these limits.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use gdnative::export::{Method, Varargs};
+use gdnative::prelude::*;
+
+use crate::error::{AsyncError, ErrorKind};
+use crate::executor::once::SetOnce;
+use crate::godot::weak::{FreeWatch, WeakObject};
+
+/// How a wait for a signal ended.
+#[derive(Debug)]
+enum Outcome {
+    Emitted(Vec<Variant>),
+    Freed,
+}
+
+/// The meeting point of the signal callback, the free watch and the
+/// future: the first outcome wins.
+type Slot = SetOnce<Outcome>;
+
+/// Waits for `signal` on `object` and resolves with the signal's arguments,
+/// or with an [`AsyncError`] of kind `freed` if the object is freed first.
+///
+/// Connects at once (so an emission right after this call is not missed)
+/// and keeps only a weak reference to `object`. Dropping the future
+/// disconnects. Costs one small Godot object for the connection and one
+/// metadata entry on `object` to notice its freeing.
+///
+/// # Errors
+///
+/// `bad_arguments` when `object` has no signal `signal` or Godot refuses
+/// the connection. The error is not printed; call
+/// [`AsyncError::report`] to print it.
+///
+/// ```no_run
+/// // The same pattern is used in `AsyncToolkit::signal` (src/toolkit.rs).
+/// # use gdnative::prelude::*;
+/// async fn wait_pressed(button: Ref<Object>) -> Result<(), gdnative_tokio::AsyncError> {
+///     // SAFETY (example): `button` is alive and used on the main thread.
+///     let button = unsafe { button.assume_safe() };
+///     let args = gdnative_tokio::signal(button, "pressed")?.await?;
+///     assert!(args.is_empty());
+///     Ok(())
+/// }
+/// ```
+pub fn signal(object: TRef<'_, Object>, signal: &str) -> Result<Signal, AsyncError> {
+    connect(object, signal, None)
+        .map_err(|message| AsyncError::new(ErrorKind::BadArguments, "signal", message))
+}
+
+/// Like [`signal`], but holds `keep` (the object itself, when it is a
+/// `Reference`) so that it cannot be freed while waited on; then no free
+/// watch is needed.
+pub(crate) fn connect(
+    object: TRef<'_, Object>,
+    signal: &str,
+    keep: Option<Ref<Reference>>,
+) -> Result<Signal, String> {
+    if !object.has_signal(signal) {
+        return Err(format!("{} has no signal `{signal}`", object.get_class()));
+    }
+    let slot = Rc::new(Slot::default());
+    let bridge = Instance::emplace(SignalBridge {
+        slot: Rc::clone(&slot),
+    })
+    .into_shared();
+    // SAFETY: the bridge was just created on this thread and is alive.
+    let target = unsafe { bridge.base().assume_safe() };
+    object
+        .connect(
+            signal,
+            target,
+            "_on_signal",
+            VariantArray::new_shared(),
+            Object::CONNECT_ONESHOT,
+        )
+        .map_err(|e| format!("cannot connect to `{signal}`: {e:?}"))?;
+    let watch = keep.is_none().then(|| {
+        let slot = Rc::clone(&slot);
+        FreeWatch::attach(
+            object,
+            Box::new(move || {
+                slot.set(Outcome::Freed);
+            }),
+        )
+    });
+    Ok(Signal {
+        slot,
+        source: WeakObject::new(object),
+        name: signal.to_owned(),
+        bridge,
+        _watch: watch,
+        _keep: keep,
+    })
+}
+
+/// The future returned by [`signal`]: the signal's arguments, or an
+/// `AsyncError` of kind `freed`.
+#[must_use = "a signal wait does nothing unless awaited"]
+pub struct Signal {
+    slot: Rc<Slot>,
+    source: WeakObject,
+    name: String,
+    bridge: Instance<SignalBridge, Shared>,
+    // Dropped after the disconnection in `Drop` (fields drop after it).
+    _watch: Option<FreeWatch>,
+    _keep: Option<Ref<Reference>>,
+}
+
+impl Future for Signal {
+    type Output = Result<Vec<Variant>, AsyncError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(outcome) = self.slot.take() else {
+            self.slot.register(cx);
+            return Poll::Pending;
+        };
+        Poll::Ready(match outcome {
+            Outcome::Emitted(args) => Ok(args),
+            Outcome::Freed => Err(AsyncError::new(
+                ErrorKind::Freed,
+                "signal",
+                format!("the object was freed before it emitted `{}`", self.name),
+            )),
+        })
+    }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        let Some(source) = self.source.get() else {
+            return;
+        };
+        let target = self.bridge.base();
+        if source.is_connected(&self.name, target.clone(), "_on_signal") {
+            source.disconnect(&self.name, target, "_on_signal");
+        }
+    }
+}
+
+/// The connection target of a [`Signal`] wait (an internal class).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[no_constructor]
+#[register_with(register_bridge)]
+pub(crate) struct SignalBridge {
+    slot: Rc<Slot>,
+}
+
+#[methods]
+impl SignalBridge {}
+
+fn register_bridge(builder: &ClassBuilder<SignalBridge>) {
+    builder.method("_on_signal", OnSignal).done_stateless();
+}
+
+/// `_on_signal(...)`: accepts any number of signal arguments.
+#[derive(Clone, Copy, Default)]
+struct OnSignal;
+
+impl Method<SignalBridge> for OnSignal {
+    fn call(&self, this: TInstance<'_, SignalBridge>, args: Varargs<'_>) -> Variant {
+        let args: Vec<Variant> = args.cloned().collect();
+        if let Ok(slot) = this.map(|bridge, _| Rc::clone(&bridge.slot)) {
+            slot.set(Outcome::Emitted(args));
+        }
+        Variant::nil()
+    }
+}

@@ -1,0 +1,215 @@
+//! What the toolkit's combinators accept: anything that emits `completed`.
+//!
+//! An awaitable is one of:
+//! - an [`AsyncTask`] (waited on directly; if already done, its result);
+//! - a gdnative-async function state returned by a Rust `#[method(async)]`
+//!   or [`ScriptAsyncFn`](crate::ScriptAsyncFn) (if already resolved, its
+//!   value, read back with `resume()`, which returns the value of a
+//!   resolved state and has no effect on a pending one);
+//! - a `GDScriptFunctionState` (a GDScript coroutine) that has not completed
+//!   yet: Godot 3 emits its `completed` exactly once and cannot tell a
+//!   completed state's return value, so completed ones are refused;
+//! - any other object with a `completed` signal.
+//!
+//! The wait connects at once, in the script's call, so a completion right
+//! after the call is not missed.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use gdnative::api::{GDScriptFunctionState, NativeScript};
+use gdnative::prelude::*;
+
+use crate::error::{AsyncError, ErrorKind};
+use crate::godot::signal::{connect, Signal};
+use crate::godot::weak::live_object;
+use crate::script::method::Refusal;
+use crate::script::task::{with_task, AsyncTask};
+
+/// The class name gdnative-async 0.11 registers its function state under
+/// (`register_runtime`'s prefix, which it calls unspecified, plus
+/// `FuncState`). Its `register_runtime_with_prefix`, which would let this
+/// crate choose the name, is not exported in 0.11, so the name is read
+/// here, by [`is_func_state`] only.
+const FUNC_STATE_CLASS: &str = "__GDNATIVE_ASYNC_INTERNAL__FuncState";
+
+/// A value to wait for, checked and connected.
+pub(crate) enum Awaitable {
+    Task(Instance<AsyncTask>),
+    Ready(Variant),
+    Completed(Signal),
+}
+
+/// A boxed wait for one awaitable's value.
+pub(crate) type Wait = Pin<Box<dyn Future<Output = Variant>>>;
+
+impl Awaitable {
+    /// Checks `value` and starts waiting on it. `what` names it in errors
+    /// ("argument 1 `awaitable`", "item 2").
+    pub(crate) fn new(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
+        let weak = live_object(value)
+            .map_err(|e| Refusal {
+                kind: ErrorKind::Freed,
+                message: format!("{what}: {e}"),
+            })?
+            .ok_or_else(|| {
+                format!(
+                    "{what}: expected an awaitable (an object with a `completed` signal), got {}",
+                    describe(value)
+                )
+            })?;
+        if let Ok(task) = Instance::<AsyncTask>::from_variant(value) {
+            return Ok(Awaitable::Task(task));
+        }
+        let Some(object) = weak.get() else {
+            return Err(format!("{what}: the object was freed").into());
+        };
+        let keep = Ref::<Reference>::from_variant(value).ok();
+        if let Some(state) = object.cast::<GDScriptFunctionState>() {
+            if !state.is_valid(false) {
+                return Err(format!(
+                    "{what}: this GDScript coroutine already completed; Godot 3 cannot wait \
+                     on it again (pass the coroutine before it completes)"
+                )
+                .into());
+            }
+            if !state.is_valid(true) {
+                return Err(Refusal {
+                    kind: ErrorKind::Freed,
+                    message: format!("{what}: the object running this coroutine was freed"),
+                });
+            }
+        } else if is_func_state(object) {
+            if let Some(value) = resolved_value(object) {
+                return Ok(Awaitable::Ready(value));
+            }
+        }
+        connect(object, "completed", keep)
+            .map(Awaitable::Completed)
+            .map_err(|e| format!("{what}: not awaitable: {e}").into())
+    }
+
+    /// The task, when this awaitable is an [`AsyncTask`].
+    pub(crate) fn task(&self) -> Option<&Instance<AsyncTask>> {
+        match self {
+            Awaitable::Task(task) => Some(task),
+            _ => None,
+        }
+    }
+
+    /// Waits for the value. A `completed` signal's first argument is the
+    /// value (`null` without arguments); an object freed first gives a
+    /// printed `AsyncError` of kind `freed`.
+    pub(crate) fn wait(self) -> Wait {
+        match self {
+            Awaitable::Task(task) => match with_task(&task, |t| t.wait()) {
+                Some(done) => Box::pin(done),
+                None => Box::pin(std::future::ready(
+                    AsyncError::new(ErrorKind::Failed, "wait", "the task is in use").report(),
+                )),
+            },
+            Awaitable::Ready(value) => Box::pin(std::future::ready(value)),
+            Awaitable::Completed(signal) => Box::pin(async move {
+                match signal.await {
+                    Ok(args) => args.into_iter().next().unwrap_or_default(),
+                    Err(error) => error.report(),
+                }
+            }),
+        }
+    }
+}
+
+/// Checks every element of an Array argument; refuses an empty array.
+pub(crate) fn awaitables(value: &Variant, what: &str) -> Result<Vec<Awaitable>, Refusal> {
+    let array = VariantArray::from_variant(value).map_err(|_| {
+        format!(
+            "{what}: expected an Array of awaitables, got {}",
+            describe(value)
+        )
+    })?;
+    if array.is_empty() {
+        return Err(format!("{what}: the array is empty, so there is nothing to wait for").into());
+    }
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, item)| Awaitable::new(&item, &format!("{what}: item {i}")))
+        .collect()
+}
+
+/// Cancels, when dropped, the [`AsyncTask`]s it holds that are still
+/// running: a combinator owns the tasks it was given.
+#[derive(Default)]
+pub(crate) struct OwnedTasks(Vec<Instance<AsyncTask>>);
+
+impl OwnedTasks {
+    /// Takes ownership of `item`'s task, if it is one.
+    pub(crate) fn own(&mut self, item: &Awaitable) {
+        if let Some(task) = item.task() {
+            self.0.push(task.clone());
+        }
+    }
+}
+
+impl Drop for OwnedTasks {
+    fn drop(&mut self) {
+        for task in self.0.drain(..) {
+            with_task(&task, |t| t.cancel_task());
+        }
+    }
+}
+
+/// "int 3", "String", "null": for error messages.
+fn describe(value: &Variant) -> String {
+    match value.get_type() {
+        VariantType::Nil => "null".to_owned(),
+        VariantType::Object => "an object".to_owned(),
+        other => crate::script::args::script_type(other).to_owned(),
+    }
+}
+
+/// Whether `object` is a gdnative-async function state (what a Rust
+/// `#[method(async)]` or [`ScriptAsyncFn`](crate::ScriptAsyncFn) returns):
+/// its script class is [`FUNC_STATE_CLASS`], and it has the shape this
+/// crate relies on (a `completed` signal, a `resume` method). The one place
+/// that depends on gdnative-async's internal name: if a gdnative-async
+/// release renamed the class, resolved states would be waited on like any
+/// object and never resume, and the GDScript test
+/// `test_all_accepts_already_resolved_rust_states` (`test_toolkit.gd`,
+/// run by `gdscript_test_suites_pass`) fails.
+fn is_func_state(object: TRef<'_, Object>) -> bool {
+    let Some(script) = object.get_script() else {
+        return false;
+    };
+    // SAFETY: the script is a resource kept alive by `object`, used on the
+    // main thread during this call.
+    let script = unsafe { script.assume_safe() };
+    script
+        .cast::<NativeScript>()
+        .is_some_and(|s| s.class_name().to_string() == FUNC_STATE_CLASS)
+        && object.has_signal("completed")
+        && object.has_method("resume")
+}
+
+/// The value of a resolved gdnative-async function state; `None` while it
+/// is pending. Its `resume()` returns the state itself while pending and
+/// the value once resolved.
+fn resolved_value(state: TRef<'_, Object>) -> Option<Variant> {
+    // A state waiting for a manual `resume` must not be resumed here.
+    // SAFETY: `is_valid` and `resume` are the state's own methods, called
+    // with valid arguments on the main thread; `state` is alive.
+    let resumable = unsafe { state.call("is_valid", &[]) };
+    if resumable.try_to::<bool>().unwrap_or(true) {
+        return None;
+    }
+    // SAFETY: as above.
+    let value = unsafe { state.call("resume", &[]) };
+    let same = Option::<Ref<Object>>::from_variant(&value)
+        .ok()
+        .flatten()
+        // SAFETY: only the instance id is read, on the main thread, from an
+        // object that passed Godot's validity check.
+        .and_then(|o| unsafe { o.assume_safe_if_sane() }.map(|o| o.get_instance_id()))
+        == Some(state.get_instance_id());
+    (!same).then_some(value)
+}

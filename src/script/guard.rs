@@ -1,0 +1,105 @@
+//! Panic-safe async methods: [`guard`] and [`guard_result`] turn a future
+//! into one that always resolves, with its value or an [`AsyncError`].
+
+use std::future::Future;
+
+use futures::future::FutureExt;
+use gdnative::prelude::*;
+
+use crate::error::{AsyncError, ErrorKind};
+use crate::executor::panic::catch_panic;
+
+/// Makes an async method's future panic-safe: a panic is printed to Godot's
+/// console with the method name and the future resolves with an
+/// [`AsyncError`] of kind `"panic"`, so the GDScript `yield` on it resumes.
+///
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::greet` (src/demo.rs).
+/// # use gdnative::prelude::*;
+/// # use std::future::Future;
+/// #[derive(NativeClass)]
+/// #[inherit(Reference)]
+/// #[no_constructor]
+/// struct Loader;
+///
+/// #[methods]
+/// impl Loader {
+///     #[method(async)]
+///     fn load(&self, path: String) -> impl Future<Output = Variant> + 'static {
+///         gdnative_tokio::guard("load", async move { path.len() as i64 })
+///     }
+/// }
+/// ```
+pub fn guard<F>(method: &'static str, future: F) -> impl Future<Output = Variant> + 'static
+where
+    F: Future + 'static,
+    F::Output: ToVariant,
+{
+    guard_map(method, future, |value| value.to_variant())
+}
+
+/// Like [`guard`], for a future returning `Result`: `Ok(value)` resolves
+/// with `value`, `Err(e)` prints and resolves with an [`AsyncError`] of
+/// kind `"failed"` whose message is `e`'s `Display` (an `Err` that is
+/// itself an [`AsyncError`], e.g. from [`spawn_blocking`](crate::spawn_blocking),
+/// keeps its kind), and a panic resolves with kind `"panic"`. This is the whole mapping from Rust errors to the
+/// error convention: write the body with `?` and wrap it.
+///
+/// ```no_run
+/// // The same pattern is used in `AsyncDemo::parse_int` (src/demo.rs).
+/// # use gdnative::prelude::*;
+/// # use std::future::Future;
+/// #[derive(NativeClass)]
+/// #[inherit(Reference)]
+/// #[no_constructor]
+/// struct Config;
+///
+/// #[methods]
+/// impl Config {
+///     #[method(async)]
+///     fn read_port(&self, text: String) -> impl Future<Output = Variant> + 'static {
+///         gdnative_tokio::guard_result("read_port", async move {
+///             gdnative_tokio::next_frame().await;
+///             text.trim().parse::<u16>() // Err(ParseIntError) -> kind "failed"
+///         })
+///     }
+/// }
+/// ```
+pub fn guard_result<F, T, E>(
+    method: &'static str,
+    future: F,
+) -> impl Future<Output = Variant> + 'static
+where
+    F: Future<Output = Result<T, E>> + 'static,
+    T: ToVariant,
+    E: std::fmt::Display + 'static,
+{
+    guard_map(method, future, move |result| match result {
+        Ok(value) => value.to_variant(),
+        Err(e) => {
+            // An `AsyncError` (e.g. from a background task) keeps its kind
+            // and message; anything else is `failed` with its Display.
+            let (kind, message) = match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
+                Some(error) => (error.kind, error.message.clone()),
+                None => (ErrorKind::Failed, e.to_string()),
+            };
+            AsyncError::new(kind, method, message).report()
+        }
+    })
+}
+
+/// `future` with panics caught, its output converted by `convert`.
+fn guard_map<F, C>(
+    method: &'static str,
+    future: F,
+    convert: C,
+) -> impl Future<Output = Variant> + 'static
+where
+    F: Future + 'static,
+    C: FnOnce(F::Output) -> Variant + 'static,
+{
+    catch_panic(future).map(move |result| match result {
+        Ok(value) => convert(value),
+        Err(message) => AsyncError::new(ErrorKind::Panic, method, message).report(),
+    })
+}

@@ -1,0 +1,222 @@
+//! Methods registered by hand that check their own arguments with
+//! [`Args`]: one design, two results.
+//!
+//! A body is a plain function that checks the arguments and returns the
+//! future to run, or a [`Refusal`] (the one refusal type: `?` on an
+//! [`Args`] check gives one of kind `bad_arguments`). The wrapper decides
+//! what the script gets back:
+//!
+//! - [`ScriptAsyncFn`]: gdnative-async's function state, as from
+//!   `#[method(async)]` (body: [`ScriptBody`]);
+//! - [`ScriptTaskFn`]: an [`AsyncTask`], cancellable (body: [`TaskBody`]).
+//!
+//! Both refuse calls from threads other than the main one the same way
+//! ([`MainThreadOnly`]), both always resolve (a refused call resolves with
+//! the printed [`AsyncError`], a panic with kind `panic`), and
+//! [`script_methods!`](crate::script_methods) registers either.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::Either;
+use gdnative::export::{Method, NativeClass, Varargs};
+use gdnative::prelude::*;
+use gdnative::tasks::{AsyncMethod, Context, Spawner};
+
+use crate::error::{AsyncError, ErrorKind};
+use crate::script::args::Args;
+use crate::script::guard::guard;
+use crate::script::task::AsyncTask;
+
+/// Why a method body refused to start: the error kind and message the
+/// call resolves with. A `String` converts to kind `bad_arguments`, so `?`
+/// works on [`Args`]' checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The error kind (usually `BadArguments`; `Freed` for freed objects).
+    pub kind: ErrorKind,
+    /// What was wrong, for the script author.
+    pub message: String,
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal {
+            kind: ErrorKind::BadArguments,
+            message,
+        }
+    }
+}
+
+impl Refusal {
+    /// The printed error value a refused call `method` resolves with.
+    fn report(self, method: &str) -> Variant {
+        AsyncError::new(self.kind, method, self.message).report()
+    }
+}
+
+/// The signature of a [`ScriptAsyncFn`] body: check the arguments and
+/// return the future, or refuse.
+pub type ScriptBody<Fut> = fn(Arc<Context>, Args) -> Result<Fut, Refusal>;
+
+/// The signature of a [`ScriptTaskFn`] body: check the arguments and
+/// return the future, or refuse.
+pub type TaskBody<Fut> = fn(Args) -> Result<Fut, Refusal>;
+
+/// An async method registered by hand whose call returns gdnative-async's
+/// function state (`yield(obj.method(...), "completed")`).
+///
+/// A refused call resolves with an [`AsyncError`] (printed); a panic in the
+/// future resolves with kind `panic`.
+pub struct ScriptAsyncFn<Fut> {
+    name: &'static str,
+    body: ScriptBody<Fut>,
+}
+
+impl<Fut> ScriptAsyncFn<Fut> {
+    /// Wraps `body` as the async method `name`.
+    pub fn new(name: &'static str, body: ScriptBody<Fut>) -> Self {
+        ScriptAsyncFn { name, body }
+    }
+
+    /// The `Method` to pass to `ClassBuilder::method`.
+    pub fn into_method(self) -> MainThreadOnly<gdnative::tasks::Async<Self>> {
+        MainThreadOnly {
+            name: self.name,
+            method: gdnative::tasks::Async::new(self),
+        }
+    }
+}
+
+impl<C, Fut> AsyncMethod<C> for ScriptAsyncFn<Fut>
+where
+    C: NativeClass,
+    Fut: Future + 'static,
+    Fut::Output: ToVariant,
+{
+    fn spawn_with(&self, spawner: Spawner<'_, C>) {
+        let (name, body) = (self.name, self.body);
+        spawner.spawn(move |ctx, _this, args: Varargs<'_>| {
+            match body(ctx, Args::from_varargs(args)) {
+                Ok(future) => Either::Left(guard(name, future)),
+                Err(refusal) => Either::Right(std::future::ready(refusal.report(name))),
+            }
+        });
+    }
+}
+
+/// A method registered by hand whose call returns an [`AsyncTask`]
+/// (cancellable, yieldable).
+///
+/// The call always returns a task: a refused call returns a task already
+/// resolved with the printed `AsyncError`, which still emits `completed`
+/// in the next pump, so `yield(obj.method(...), "completed")` never hangs.
+///
+/// ```no_run
+/// use gdnative::prelude::*;
+/// use gdnative_tokio::{Args, Refusal};
+///
+/// #[derive(NativeClass)]
+/// #[inherit(Reference)]
+/// #[register_with(register)]
+/// struct Timers;
+///
+/// #[methods]
+/// impl Timers {
+///     fn new(_base: &Reference) -> Self {
+///         Timers
+///     }
+/// }
+///
+/// fn wait(args: Args) -> Result<impl std::future::Future<Output = f64>, Refusal> {
+///     args.expect_count(1, 1)?;
+///     let duration = args.seconds(0, "seconds")?;
+///     Ok(async move {
+///         gdnative_tokio::sleep(duration).await;
+///         duration.as_secs_f64()
+///     })
+/// }
+///
+/// fn register(builder: &ClassBuilder<Timers>) {
+///     gdnative_tokio::script_methods!(builder, ScriptTaskFn; wait);
+/// }
+/// ```
+pub struct ScriptTaskFn<Fut> {
+    name: &'static str,
+    body: TaskBody<Fut>,
+}
+
+impl<Fut> ScriptTaskFn<Fut> {
+    /// Wraps `body` as the method `name`.
+    pub fn new(name: &'static str, body: TaskBody<Fut>) -> Self {
+        ScriptTaskFn { name, body }
+    }
+
+    /// The `Method` to pass to `ClassBuilder::method`. Calls from another
+    /// thread return the error value itself, not a task: a task lives on
+    /// the main thread's pool.
+    pub fn into_method(self) -> MainThreadOnly<Self> {
+        MainThreadOnly {
+            name: self.name,
+            method: self,
+        }
+    }
+}
+
+impl<C, Fut> Method<C> for ScriptTaskFn<Fut>
+where
+    C: NativeClass,
+    Fut: Future + 'static,
+    Fut::Output: ToVariant,
+{
+    fn call(&self, _this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
+        let task = match (self.body)(Args::from_varargs(args)) {
+            Ok(future) => AsyncTask::spawn(self.name, future),
+            Err(Refusal { kind, message }) => AsyncTask::failed(self.name, kind, message),
+        };
+        task.owned_to_variant()
+    }
+}
+
+/// A script method that refuses calls from threads other than the main one
+/// with an [`AsyncError`] value of kind `bad_arguments` (printed), made by
+/// [`ScriptAsyncFn::into_method`] and [`ScriptTaskFn::into_method`].
+pub struct MainThreadOnly<M> {
+    name: &'static str,
+    method: M,
+}
+
+impl<C: NativeClass, M: Method<C>> Method<C> for MainThreadOnly<M> {
+    fn call(&self, this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
+        match crate::godot::main_thread::check(self.name) {
+            Ok(()) => self.method.call(this, args),
+            Err(message) => {
+                AsyncError::new(ErrorKind::BadArguments, self.name, message).into_value()
+            }
+        }
+    }
+
+    fn site() -> Option<gdnative::log::Site<'static>> {
+        M::site()
+    }
+}
+
+/// Registers free functions as methods of the class being built, each
+/// named after its function, with the wrapper `ScriptAsyncFn` (bodies of
+/// type [`ScriptBody`]) or `ScriptTaskFn` (bodies of type [`TaskBody`]):
+///
+/// ```ignore
+/// gdnative_tokio::script_methods!(builder, ScriptAsyncFn; delay, ready);
+/// gdnative_tokio::script_methods!(builder, ScriptTaskFn; sleep, frames);
+/// ```
+#[macro_export]
+macro_rules! script_methods {
+    ($builder:expr, $wrapper:ident; $($name:ident),* $(,)?) => {
+        $($builder
+            .method(
+                stringify!($name),
+                $crate::$wrapper::new(stringify!($name), $name).into_method(),
+            )
+            .done();)*
+    };
+}

@@ -1,0 +1,23 @@
+//! The GDScript surface: everything a game script calls.
+//!
+//! - `args.rs`: argument checking ([`Args`](crate::Args)), the one place
+//!   that words "argument N `name`: ..." messages;
+//! - `guard.rs`: panic-safe async methods ([`guard`](crate::guard));
+//! - `method.rs`: the hand-registered method wrappers, their one refusal
+//!   type ([`Refusal`](crate::Refusal)) and macro
+//!   ([`script_methods!`](crate::script_methods));
+//! - `task.rs`: [`AsyncTask`](crate::AsyncTask), the cancellable handle;
+//! - `toolkit.rs`: the `Async` autoload ([`AsyncToolkit`](crate::AsyncToolkit));
+//! - `awaitable.rs`: what the toolkit's combinators accept;
+//! - `error.rs`: the [`AsyncError`](crate::AsyncError) value failures
+//!   resolve with.
+//!
+//! The GDScript tests of this surface are in `godot-project/tests/`.
+
+pub(crate) mod args;
+pub(crate) mod awaitable;
+pub(crate) mod error;
+pub(crate) mod guard;
+pub(crate) mod method;
+pub(crate) mod task;
+pub(crate) mod toolkit;

@@ -1,0 +1,275 @@
+//! `AsyncToolkit`, the `Async` autoload: sleep, frames, timeout, all, any,
+//! signal and task for game scripts.
+//!
+//! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
+//! `completed` signal, or `cancel()` it. Failures resolve with an
+//! [`AsyncError`] value (see the README's error convention).
+//!
+//! ```gdscript
+//! yield(Async.sleep(0.5), "completed")
+//! yield(Async.frames(3), "completed")
+//! var r = yield(Async.timeout(demo.delay(10), 1.0), "completed")   # AsyncError kind "timeout"
+//! var values = yield(Async.all([demo.delay(0.1), my_coroutine()]), "completed")
+//! var first = yield(Async.any([Async.sleep(1), Async.signal($Button, "pressed")]), "completed")
+//! var args = yield(Async.signal($Door, "opened", 5.0), "completed")
+//! ```
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use gdnative::prelude::*;
+
+use crate::error::{AsyncError, ErrorKind};
+use crate::godot::weak::live_object;
+use crate::script::args::Args;
+use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
+use crate::script::method::Refusal;
+
+/// The `Async` autoload. Register
+/// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
+/// `Async` (Project Settings > AutoLoad). It holds no state and does not
+/// pump: an [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) must be in
+/// the tree for its tasks to run.
+///
+/// Combinators own the [`AsyncTask`](crate::AsyncTask)s they are given: when `timeout` gives
+/// up, when `any` has a winner, when `all` fails, or when the combinator's
+/// own task is cancelled, the given tasks still running are cancelled
+/// (their Rust futures dropped). Function states of Rust async methods and
+/// GDScript coroutines cannot be cancelled from outside: only the wait on
+/// them is dropped.
+#[derive(NativeClass)]
+#[inherit(Node)]
+#[register_with(register)]
+pub struct AsyncToolkit;
+
+#[methods]
+impl AsyncToolkit {
+    fn new(_base: &Node) -> Self {
+        AsyncToolkit
+    }
+
+    /// `is_error(value, kind = "") -> bool`: whether `value` is an
+    /// `AsyncError` (of `kind`, when given): `if Async.is_error(r):`,
+    /// `if Async.is_error(r, "timeout"):`. Any value is accepted.
+    #[method]
+    fn is_error(&self, value: Variant, #[opt] kind: Option<GodotString>) -> bool {
+        AsyncError::from_value(&value).is_some_and(|error| {
+            kind.map_or(true, |kind| {
+                kind.is_empty() || error.kind.as_str() == kind.to_string()
+            })
+        })
+    }
+
+    /// `set_print_all_errors(on: bool)`: print every error from now on,
+    /// also the outcomes scripts handle (see [`crate::set_print_all_errors`]).
+    #[method]
+    fn set_print_all_errors(&self, on: bool) {
+        crate::set_print_all_errors(on);
+    }
+}
+
+/// Every method of the `Async` class, in one list: time and combinators
+/// (here), files and TCP (their bodies are in `src/io/`).
+fn register(builder: &ClassBuilder<AsyncToolkit>) {
+    use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
+    use crate::io::tcp::{tcp_connect, tcp_listen};
+    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task,
+        read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
+}
+
+/// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
+const MAX_FRAMES: i64 = 1_000_000;
+
+/// `sleep(seconds) -> float`: a Tokio timer; resolves with the seconds
+/// actually waited since the call, in the first frame at or after the
+/// deadline (call + `seconds`, also when called from `_process`, `_ready` or
+/// an input handler), never in the frame it started.
+fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    // The deadline counts from the call (see `crate::sleep`).
+    let start = Instant::now();
+    let sleeping = crate::sleep(duration);
+    Ok(async move {
+        sleeping.await;
+        start.elapsed().as_secs_f64()
+    })
+}
+
+/// `frames(n) -> int`: resolves after `n` frames (pumps), with `n`.
+fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let n = args.int_in(0, "n", 0..=MAX_FRAMES)?;
+    Ok(async move {
+        crate::frames(n.unsigned_abs()).await;
+        n
+    })
+}
+
+/// `timeout(awaitable, seconds)`: the awaitable's value, or an `AsyncError`
+/// of kind `timeout` (not printed) once `seconds` have passed since the
+/// call. A timed-out `AsyncTask` is cancelled.
+fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 2)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
+    let duration = args.seconds(1, "seconds")?;
+    let (wait, owned) = one(item);
+    let limit = Limit::from_now(duration);
+    Ok(async move {
+        let _owned = owned;
+        with_timeout("timeout", Some(limit), wait)
+            .await
+            .unwrap_or_else(AsyncError::report)
+    })
+}
+
+/// `all(awaitables: Array) -> Array`: every value, in input order. The
+/// first item resolving with an `AsyncError` resolves `all` at once with an
+/// `AsyncError` of the same kind (method `all`, message naming the item;
+/// not printed again) and cancels the tasks still running.
+fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    let (waits, owned) = list_argument(&args)?;
+    Ok(async move {
+        let _owned = owned;
+        let checked = waits.into_iter().enumerate().map(|(i, wait)| async move {
+            let value = wait.await;
+            match AsyncError::from_value(&value) {
+                Some(error) => Err((i, error)),
+                None => Ok(value),
+            }
+        });
+        match futures::future::try_join_all(checked).await {
+            Ok(values) => values.to_variant(),
+            Err((i, error)) => {
+                AsyncError::new(error.kind, "all", format!("item {i} failed: {error}")).into_value()
+            }
+        }
+    })
+}
+
+/// `any(awaitables: Array) -> Dictionary`: `{"index": i, "value": v}` of
+/// the first item to finish (its value may be an `AsyncError`); the tasks
+/// that lost are cancelled.
+fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    let (waits, owned) = list_argument(&args)?;
+    Ok(async move {
+        let _owned = owned;
+        let (value, index, losers) = futures::future::select_all(waits).await;
+        drop(losers);
+        let result = Dictionary::new();
+        result.insert("index", index);
+        result.insert("value", value);
+        result.owned_to_variant()
+    })
+}
+
+/// `signal(object, name, timeout = null) -> Array`: the arguments of the
+/// next emission; an `AsyncError` of kind `freed` if the object is freed
+/// first, or `timeout` when the optional time limit passes.
+fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 3)?;
+    let weak = live_object(args.raw(0, "object")?)
+        .map_err(|e| Refusal {
+            kind: ErrorKind::Freed,
+            message: Args::invalid(0, "object", e),
+        })?
+        .ok_or_else(|| Args::invalid(0, "object", "expected an object"))?;
+    let name: String = args.get(1, "signal")?;
+    let limit = match args.raw(2, "timeout") {
+        Ok(value) if !value.is_nil() => Some(Limit::from_now(args.seconds(2, "timeout")?)),
+        _ => None,
+    };
+    let object = weak
+        .get()
+        .ok_or_else(|| Args::invalid(0, "object", "the object was freed"))?;
+    let wait = crate::godot::signal::connect(object, &name, None)
+        .map_err(|e| Args::invalid(1, "signal", e))?;
+    Ok(async move {
+        match with_timeout("signal", limit, wait).await {
+            Ok(Ok(args)) => args.to_variant(),
+            Ok(Err(error)) | Err(error) => error.report(),
+        }
+    })
+}
+
+/// `task(awaitable) -> AsyncTask`: a cancellable handle for any awaitable;
+/// cancelling it cancels the awaitable if that is a task.
+fn task(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(1, 1)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
+    let (wait, owned) = one(item);
+    Ok(async move {
+        let _owned = owned;
+        wait.await
+    })
+}
+
+/// The one argument of `all`/`any`: an Array of awaitables, as waits plus
+/// the guard that cancels their tasks.
+fn list_argument(args: &Args) -> Result<(Vec<Wait>, OwnedTasks), Refusal> {
+    args.expect_count(1, 1)?;
+    let items = awaitables(args.raw(0, "awaitables")?, &Args::argument(0, "awaitables"))?;
+    Ok(split(items))
+}
+
+/// The waits of `items`, and the guard that cancels their tasks.
+fn split(items: Vec<Awaitable>) -> (Vec<Wait>, OwnedTasks) {
+    let mut owned = OwnedTasks::default();
+    let waits = items
+        .into_iter()
+        .map(|item| {
+            owned.own(&item);
+            item.wait()
+        })
+        .collect();
+    (waits, owned)
+}
+
+/// [`split`] for one item.
+fn one(item: Awaitable) -> (Wait, OwnedTasks) {
+    let mut owned = OwnedTasks::default();
+    owned.own(&item);
+    (item.wait(), owned)
+}
+
+/// A time limit whose deadline counts from the call that set it, not from
+/// the first poll of the future it limits.
+struct Limit {
+    /// `None`: beyond what `Instant` represents, never reached.
+    deadline: Option<Instant>,
+    length: Duration,
+}
+
+impl Limit {
+    fn from_now(length: Duration) -> Self {
+        Limit {
+            deadline: Instant::now().checked_add(length),
+            length,
+        }
+    }
+}
+
+/// `future`'s output, or a `timeout` error for `method` once `limit`
+/// passed (no limit: never).
+async fn with_timeout<F: Future>(
+    method: &str,
+    limit: Option<Limit>,
+    future: F,
+) -> Result<F::Output, AsyncError> {
+    let Some(Limit {
+        deadline: Some(deadline),
+        length,
+    }) = limit
+    else {
+        return Ok(future.await);
+    };
+    tokio::time::timeout_at(deadline.into(), future)
+        .await
+        .map_err(|_| {
+            AsyncError::new(
+                ErrorKind::Timeout,
+                method,
+                format!("no result within {} s", length.as_secs_f64()),
+            )
+        })
+}

@@ -1,0 +1,634 @@
+//! `AsyncDemo`: example async methods a game script would call.
+//!
+//! ```gdscript
+//! var demo = preload("res://testbed/async_demo.gdns").new()
+//! var waited = yield(demo.delay(0.25), "completed")        # float seconds
+//! var total = yield(demo.sum_in_steps(100000, 1000), "completed")
+//! var args = yield(demo.wait_signal(some_node, "my_signal"), "completed")
+//! ```
+
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use gdnative::prelude::*;
+use gdnative::tasks::Context;
+
+use gdnative_tokio::{
+    guard, guard_result, script_methods, Args, AsyncError, AsyncStream, AsyncTask, Refusal,
+};
+
+/// Example async methods, exported to GDScript. Each resolves with its
+/// result, or with an [`AsyncError`](gdnative_tokio::AsyncError) on bad arguments or
+/// a panic.
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[register_with(register)]
+pub struct AsyncDemo;
+
+fn register(builder: &ClassBuilder<AsyncDemo>) {
+    script_methods!(builder, ScriptAsyncFn; delay, ready, sum_in_steps, wait_signal, fan_out, spin,
+        background_spin, panic_after, soak_wave);
+    script_methods!(builder, ScriptTaskFn; delay_task);
+}
+
+/// Most tasks one `soak_wave` accepts.
+const MAX_SOAK_WAVE: i64 = 1_000_000;
+
+/// `soak_wave(n: int) -> Dictionary`: spawns `n` Rust tasks (some
+/// panicking, some cancelled, some timing out; see
+/// [`soak::wave`](crate::soak::wave)), awaits them all and resolves with
+/// `{completed, panicked, cancelled, timed_out}`.
+fn soak_wave(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Dictionary>, Refusal> {
+    args.expect_count(1, 1)?;
+    let n = args.int_in(0, "n", 0..=MAX_SOAK_WAVE)? as usize;
+    Ok(async move {
+        let counts = crate::soak::wave(n).await;
+        let dict = Dictionary::new();
+        dict.insert("completed", counts.completed);
+        dict.insert("panicked", counts.panicked);
+        dict.insert("cancelled", counts.cancelled);
+        dict.insert("timed_out", counts.timed_out);
+        dict.into_shared()
+    })
+}
+
+/// `delay(seconds: float) -> float`: waits on a Tokio timer and resolves
+/// with the seconds actually waited.
+fn delay(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let start = Instant::now();
+        tokio::time::sleep(duration).await;
+        start.elapsed().as_secs_f64()
+    })
+}
+
+/// `ready(value) -> value`: resolves with its argument in the next pump.
+fn ready(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(1, 1)?;
+    let value = args.raw(0, "value")?.clone();
+    Ok(std::future::ready(value))
+}
+
+/// `sum_in_steps(n: int, per_frame: int) -> int`: sums `1..=n`, yielding to
+/// the game after every `per_frame` numbers, so a long computation spreads
+/// over frames instead of stalling one.
+fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
+    args.expect_count(2, 2)?;
+    let n = args.int_in(0, "n", 0..=1_000_000_000)?;
+    let per_frame = args.int_in(1, "per_frame", 1..=i64::MAX)?;
+    Ok(async move {
+        let mut sum = 0i64;
+        for i in 1..=n {
+            sum = sum.wrapping_add(i);
+            if i % per_frame == 0 {
+                gdnative_tokio::next_frame().await;
+            }
+        }
+        sum
+    })
+}
+
+/// `wait_signal(object: Object, signal: String) -> Array`: resolves with the
+/// arguments of the next emission of `signal` on `object`, or an
+/// `AsyncError` of kind `freed` if the object is freed first.
+///
+/// Uses the crate's own [`signal`](gdnative_tokio::signal) wait, not gdnative-async's
+/// `Context::signal`: that one keeps a pool of bridge objects until the
+/// library is unloaded, when Godot frees them without running their
+/// destructors (valgrind reports their Rust data as definitely lost).
+fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 2)?;
+    let object: Ref<Object> = args.get(0, "object")?;
+    let signal: String = args.get(1, "signal")?;
+    // SAFETY: the object came from a script call on this thread; the sanity
+    // check rejects freed objects, and the reference is only used here.
+    let object = unsafe { object.assume_safe_if_sane() }
+        .ok_or_else(|| Args::invalid(0, "object", "the object was freed"))?;
+    if !object.has_signal(signal.as_str()) {
+        let detail = format_args!("{} has no signal `{signal}`", object.get_class());
+        return Err(Args::invalid(1, "signal", detail).into());
+    }
+    let wait = gdnative_tokio::signal(object, &signal).map_err(|e| e.message)?;
+    Ok(async move {
+        match wait.await {
+            Ok(values) => values.to_variant(),
+            Err(error) => {
+                let error = AsyncError::new(error.kind, "wait_signal", error.message);
+                error.report()
+            }
+        }
+    })
+}
+
+/// Most tasks `fan_out` accepts.
+const MAX_FAN_OUT: i64 = 1_000_000;
+
+/// `fan_out(n: int, join_set: bool = false) -> int`: see
+/// [`AsyncDemo::fan_out_join`]; resolves with `0 + 1 + ... + (n - 1)`.
+fn fan_out(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
+    args.expect_count(1, 2)?;
+    let n: i64 = args.get(0, "n")?;
+    let join_set: bool = if args.len() > 1 {
+        args.get(1, "join_set")?
+    } else {
+        false
+    };
+    let n = usize::try_from(n)
+        .ok()
+        .filter(|n| *n as i64 <= MAX_FAN_OUT)
+        .ok_or_else(|| {
+            Args::invalid(
+                0,
+                "n",
+                format_args!("must be in 0..={MAX_FAN_OUT}, got {n}"),
+            )
+        })?;
+    Ok(AsyncDemo::fan_out_join(n, join_set))
+}
+
+/// `spin(seconds: float) -> int`: a task that is always ready (it wakes
+/// itself on every poll) for `seconds`, then resolves with its poll count.
+/// Shows that such a task does not hold the frame.
+fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let until = Instant::now() + args.seconds(0, "seconds")?;
+    let mut polls = 0i64;
+    Ok(std::future::poll_fn(move |cx| {
+        polls += 1;
+        if Instant::now() >= until {
+            return std::task::Poll::Ready(polls);
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }))
+}
+
+/// `background_spin(seconds: float) -> int`: burns a core for `seconds` on
+/// the background runtime's blocking threads (via
+/// [`spawn_blocking`](gdnative_tokio::spawn_blocking)) and resolves with the number
+/// of loop rounds, while the game's frames keep coming.
+fn background_spin(
+    _ctx: Arc<Context>,
+    args: Args,
+) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let work = gdnative_tokio::spawn_blocking(move || {
+            let start = Instant::now();
+            let mut rounds = 0i64;
+            while start.elapsed() < duration {
+                rounds = std::hint::black_box(rounds + 1);
+            }
+            rounds
+        });
+        match work.await {
+            Ok(rounds) => rounds.to_variant(),
+            Err(error) => error.in_method("background_spin").report(),
+        }
+    })
+}
+
+/// The example service's handle as a Godot object (from
+/// `AsyncDemo.hash_service`): `request(text)` waits for room in the queue,
+/// `try_request(text)` fails at once with a `busy` error when it is full;
+/// both return an [`AsyncTask`] resolving with the hash (a hex String).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+#[no_constructor]
+pub struct HashService {
+    service: gdnative_tokio::Service<String, String>,
+}
+
+#[methods]
+impl HashService {
+    /// `request(text: String) -> AsyncTask`. A `text` that is not a String
+    /// gives a task that resolves with `bad_arguments` (still awaitable).
+    #[method]
+    fn request(&self, text: Variant) -> Instance<AsyncTask> {
+        let text = match request_text("request", text) {
+            Ok(text) => text,
+            Err(refused) => return refused,
+        };
+        let service = self.service.clone();
+        AsyncTask::spawn_result("request", async move { service.request(text).await })
+    }
+
+    /// `try_request(text: String) -> AsyncTask`: resolves with kind
+    /// `failed` ("busy") at once when the queue is full.
+    #[method]
+    fn try_request(&self, text: Variant) -> Instance<AsyncTask> {
+        let text = match request_text("try_request", text) {
+            Ok(text) => text,
+            Err(refused) => return refused,
+        };
+        match self.service.try_request(text) {
+            Ok(response) => AsyncTask::spawn_result("try_request", response),
+            Err(busy) => AsyncTask::resolved("try_request", busy.in_method("try_request").report()),
+        }
+    }
+
+    /// `queued() -> int`: requests waiting (not counting the one handled).
+    #[method]
+    fn queued(&self) -> i64 {
+        self.service.queued() as i64
+    }
+}
+
+/// A request's `text` argument, or the already-resolved task a script gets
+/// for anything but a String.
+fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<AsyncTask>> {
+    Args::new(vec![text])
+        .get::<String>(0, "text")
+        .map_err(|message| {
+            AsyncTask::failed(method, gdnative_tokio::ErrorKind::BadArguments, message)
+        })
+}
+
+static JOBS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a `background_job` future dropped before it finished.
+struct JobProbe {
+    finished: bool,
+}
+
+impl Drop for JobProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            JOBS_DROPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+fn bad_arguments(method: &str, message: &str) -> Variant {
+    AsyncError::new(gdnative_tokio::ErrorKind::BadArguments, method, message).report()
+}
+
+/// A step of `hash_job`: progress, then the checksum.
+enum HashProgress {
+    Step(f64),
+    Done(u64),
+}
+
+impl ToVariant for HashProgress {
+    fn to_variant(&self) -> Variant {
+        match self {
+            HashProgress::Step(done) => done.to_variant(),
+            HashProgress::Done(hash) => format!("{hash:016x}").to_variant(),
+        }
+    }
+}
+
+/// The blocking body of `hash_job`: FNV-1a over `megabytes` MiB of
+/// xorshift data, in 64 chunks. Stops when the receiver is gone.
+fn hash_chunks(megabytes: usize, tx: &tokio::sync::mpsc::Sender<HashProgress>) {
+    const CHUNKS: usize = 64;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let per_chunk = megabytes * (1 << 20) / CHUNKS;
+    for chunk in 0..CHUNKS {
+        for _ in 0..per_chunk {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            hash = (hash ^ (state & 0xff)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let done = (chunk + 1) as f64 / CHUNKS as f64;
+        if tx.blocking_send(HashProgress::Step(done)).is_err() {
+            return;
+        }
+    }
+    let _ = tx.blocking_send(HashProgress::Done(hash));
+}
+
+/// `panic_after(seconds: float, message: String)`: panics after the delay.
+/// Demonstrates that a panicking future still resumes its `yield` (with an
+/// `AsyncError` of kind `panic`) and leaves the game running.
+fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 2)?;
+    let duration = args.seconds(0, "seconds")?;
+    let message: String = args.get(1, "message")?;
+    Ok(async move {
+        tokio::time::sleep(duration).await;
+        panic!("{message}");
+        #[allow(unreachable_code)]
+        Variant::nil()
+    })
+}
+
+thread_local! {
+    static DROPPED_EARLY: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Counts, when dropped, futures that did not run to completion.
+struct DropProbe {
+    finished: bool,
+}
+
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        if !self.finished {
+            DROPPED_EARLY.with(|n| n.set(n.get() + 1));
+        }
+    }
+}
+
+/// `delay_task(seconds: float) -> AsyncTask`: like `delay`, but returns a
+/// cancellable [`AsyncTask`](gdnative_tokio::AsyncTask) handle (the pattern for
+/// your own cancellable methods, see [`ScriptTaskFn`]). Its future counts
+/// itself in `dropped_early()` when it is dropped before it finished
+/// (cancelled, timed out), so scripts can observe that the Rust future is
+/// really gone.
+fn delay_task(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 1)?;
+    let duration = args.seconds(0, "seconds")?;
+    Ok(async move {
+        let mut probe = DropProbe { finished: false };
+        let start = Instant::now();
+        gdnative_tokio::sleep(duration).await;
+        probe.finished = true;
+        start.elapsed().as_secs_f64()
+    })
+}
+
+impl AsyncDemo {
+    /// Fan-out/join, the load test of the pump: spawns `n` tasks with
+    /// `tokio::task::spawn_local` (or into a `tokio::task::JoinSet`), each
+    /// waking itself once and returning its index, then awaits them all and
+    /// returns the sum of the indices. Must run on the pool (in a task).
+    pub async fn fan_out_join(n: usize, join_set: bool) -> i64 {
+        async fn task(i: usize) -> i64 {
+            tokio::task::yield_now().await;
+            i as i64
+        }
+        let mut sum = 0i64;
+        if join_set {
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..n {
+                set.spawn_local(task(i));
+            }
+            while let Some(result) = set.join_next().await {
+                sum += result.unwrap_or(0);
+            }
+        } else {
+            let handles: Vec<_> = (0..n).map(|i| tokio::task::spawn_local(task(i))).collect();
+            for handle in handles {
+                sum += handle.await.unwrap_or(0);
+            }
+        }
+        sum
+    }
+}
+
+thread_local! {
+    /// The task `runtime_spawn` started last.
+    static RUNTIME_TASK: std::cell::RefCell<Option<tokio::task::JoinHandle<i64>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[methods]
+impl AsyncDemo {
+    fn new(_base: &Reference) -> Self {
+        AsyncDemo
+    }
+
+    /// `greet(name: String) -> String`, written with gdnative's
+    /// `#[method(async)]` and [`guard`]: the pattern for your own methods.
+    /// `countdown(n: int) -> AsyncTask`: counts down one frame per step
+    /// and resolves with `"liftoff"`; a negative `n` is an `Err` from Rust,
+    /// which resolves the task with an `AsyncError` of kind `failed`.
+    /// Written with [`AsyncTask::spawn_result`]:
+    /// the pattern for a plain `#[method]` returning a cancellable task.
+    #[method]
+    fn countdown(&self, n: i64) -> Variant {
+        if let Err(error) = gdnative_tokio::check_main_thread("countdown") {
+            return error.into_value();
+        }
+        AsyncTask::spawn_result("countdown", async move {
+            if n < 0 {
+                return Err(format!("cannot count down from {n}"));
+            }
+            gdnative_tokio::frames(n.unsigned_abs()).await;
+            Ok("liftoff")
+        })
+        .owned_to_variant()
+    }
+
+    /// `resident_kib() -> int`: this process's resident memory in KiB
+    /// (`VmRSS`) after returning freed heap memory to the OS (see
+    /// [`soak::trim_heap`](crate::soak::trim_heap)), or -1 where it cannot
+    /// be read.
+    #[method]
+    fn resident_kib(&self) -> i64 {
+        crate::soak::trim_heap();
+        crate::soak::resident_kib()
+            .and_then(|kib| i64::try_from(kib).ok())
+            .unwrap_or(-1)
+    }
+
+    /// `dropped_early() -> int`: how many `delay_task` futures were
+    /// dropped before they finished.
+    #[method]
+    fn dropped_early(&self) -> i64 {
+        DROPPED_EARLY.with(Cell::get)
+    }
+
+    /// `ticker(count: int, interval: float) -> AsyncStream`: emits `item(i)`
+    /// for i in 0..count, one every `interval` seconds, then `finished`.
+    #[method]
+    fn ticker(&self, count: Variant, interval: Variant) -> Variant {
+        let args = Args::new(vec![count, interval]);
+        let checked = args
+            .int_in(0, "count", 0..=1_000_000)
+            .and_then(|count| Ok((count, args.seconds(1, "interval")?)));
+        let (count, interval) = match checked {
+            Ok(checked) => checked,
+            Err(message) => return bad_arguments("ticker", &message),
+        };
+        let ticks = futures::stream::unfold(0, move |i| async move {
+            if i >= count {
+                return None;
+            }
+            gdnative_tokio::sleep(interval).await;
+            Some((i, i + 1))
+        });
+        AsyncStream::spawn(ticks).owned_to_variant()
+    }
+
+    /// `hash_job(megabytes: int) -> AsyncStream`: hashes `megabytes` MiB of
+    /// generated data on a background thread, emitting its progress (floats
+    /// up to 1.0) and finally the checksum (a hex String). Closing the
+    /// stream stops the job. The demo's progress bar.
+    #[method]
+    fn hash_job(&self, megabytes: Variant) -> Variant {
+        let megabytes = match Args::new(vec![megabytes]).int_in(0, "megabytes", 1..=4096) {
+            Ok(megabytes) => megabytes,
+            Err(message) => return bad_arguments("hash_job", &message),
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        drop(gdnative_tokio::spawn_blocking(move || {
+            hash_chunks(megabytes as usize, &tx)
+        }));
+        AsyncStream::from_receiver(rx).owned_to_variant()
+    }
+
+    /// `channel_stream(kind: String, n: int) -> AsyncStream`: a Tokio
+    /// `"broadcast"` (capacity 4) or `"watch"` channel as a stream; `n`
+    /// values 0..n are sent at once, then the sender is dropped. Shows lag
+    /// (`lagged` signal) and watch's latest-value semantics.
+    #[method]
+    fn channel_stream(&self, kind: String, n: i64) -> Variant {
+        let n = n.clamp(0, 1_000_000);
+        match kind.as_str() {
+            "broadcast" => {
+                let (tx, rx) = tokio::sync::broadcast::channel(4);
+                let stream = AsyncStream::from_broadcast(rx);
+                (0..n).for_each(|i| {
+                    let _ = tx.send(i);
+                });
+                stream.owned_to_variant()
+            }
+            "watch" => {
+                let (tx, rx) = tokio::sync::watch::channel(0);
+                let stream = AsyncStream::from_watch(rx);
+                (0..n).for_each(|i| {
+                    let _ = tx.send(i);
+                });
+                stream.owned_to_variant()
+            }
+            _ => bad_arguments(
+                "channel_stream",
+                &Args::invalid(0, "kind", "expected \"broadcast\" or \"watch\""),
+            ),
+        }
+    }
+
+    /// `background_job(seconds: float, outcome: String) -> AsyncTask`: a
+    /// future on the background runtime that sleeps `seconds`, then
+    /// returns `"done"` (`outcome` "ok"), fails with a Rust error ("fail")
+    /// or panics ("panic"). Cancelling the task cancels the background
+    /// future; `background_jobs_dropped()` counts those dropped unfinished.
+    #[method]
+    fn background_job(&self, seconds: Variant, outcome: String) -> Instance<AsyncTask> {
+        let duration = match Args::new(vec![seconds]).seconds(0, "seconds") {
+            Ok(duration) => duration,
+            Err(message) => {
+                return AsyncTask::failed(
+                    "background_job",
+                    gdnative_tokio::ErrorKind::BadArguments,
+                    message,
+                )
+            }
+        };
+        AsyncTask::spawn_result("background_job", async move {
+            let job = gdnative_tokio::spawn_background(async move {
+                let mut probe = JobProbe { finished: false };
+                tokio::time::sleep(duration).await;
+                probe.finished = true;
+                match outcome.as_str() {
+                    "ok" => Ok("done"),
+                    "panic" => panic!("background job panicked on purpose"),
+                    other => Err(format!("background job failed on purpose ({other})")),
+                }
+            });
+            match job.await? {
+                Ok(value) => Ok(value),
+                Err(message) => Err(AsyncError::new(
+                    gdnative_tokio::ErrorKind::Failed,
+                    "background_job",
+                    message,
+                )),
+            }
+        })
+    }
+
+    /// `background_jobs_dropped() -> int`: background futures of
+    /// `background_job` dropped before they finished (cancelled).
+    #[method]
+    fn background_jobs_dropped(&self) -> i64 {
+        JOBS_DROPPED.load(std::sync::atomic::Ordering::SeqCst) as i64
+    }
+
+    /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
+    /// example request/response service (see [`Service`](gdnative_tokio::Service)):
+    /// it hashes each request's text on the background runtime, taking
+    /// `delay` seconds per request, with a queue of `capacity`.
+    #[method]
+    fn hash_service(&self, capacity: Variant, delay: Variant) -> Variant {
+        let args = Args::new(vec![capacity, delay]);
+        let checked = args
+            .int_in(0, "capacity", 1..=1_000_000)
+            .and_then(|capacity| Ok((capacity as usize, args.seconds(1, "delay")?)));
+        let (capacity, delay) = match checked {
+            Ok(checked) => checked,
+            Err(message) => return bad_arguments("hash_service", &message),
+        };
+        let service = gdnative_tokio::Service::start(
+            "hash_service",
+            capacity,
+            move |text: String| async move {
+                tokio::time::sleep(delay).await;
+                let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                format!("{hash:016x}")
+            },
+        );
+        HashService { service }.emplace().owned_to_variant()
+    }
+
+    /// `parse_int(text: String) -> int`, written with [`guard_result`]: an
+    /// `Err` from Rust resolves with an `AsyncError` of kind `failed`
+    /// carrying the error's message; no other error handling code.
+    #[method(async)]
+    fn parse_int(&self, text: String) -> impl Future<Output = Variant> + 'static {
+        guard_result("parse_int", async move {
+            gdnative_tokio::next_frame().await;
+            text.trim().parse::<i64>()
+        })
+    }
+
+    /// `runtime_spawn(value: int) -> bool`: a plain (not async) method that
+    /// calls `tokio::spawn` with a task sleeping 1 ms and returning `value`,
+    /// as game code may do from `_ready`: this works on the main thread once
+    /// the crate is registered. The handle waits for
+    /// [`runtime_result`](Self::runtime_result). `false` (and nothing
+    /// spawned) on a thread outside any Tokio runtime's context.
+    #[method]
+    fn runtime_spawn(&self, value: i64) -> bool {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return false;
+        }
+        let handle = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            value
+        });
+        RUNTIME_TASK.with(|slot| slot.borrow_mut().replace(handle));
+        true
+    }
+
+    /// `runtime_result() -> int`: the value of the task the last
+    /// `runtime_spawn` started; an `AsyncError` if there is none.
+    #[method(async)]
+    fn runtime_result(&self) -> impl Future<Output = Variant> + 'static {
+        let handle = RUNTIME_TASK.with(|slot| slot.borrow_mut().take());
+        guard_result("runtime_result", async move {
+            match handle {
+                Some(handle) => handle.await.map_err(|e| e.to_string()),
+                None => Err("no runtime_spawn call to wait for".to_owned()),
+            }
+        })
+    }
+
+    #[method(async)]
+    fn greet(&self, name: String) -> impl Future<Output = Variant> + 'static {
+        guard("greet", async move {
+            tokio::task::yield_now().await;
+            format!("hello, {name}")
+        })
+    }
+}

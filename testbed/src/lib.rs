@@ -1,0 +1,93 @@
+//! The testbed: gdnative-tokio embedded in a GDNative library of its own,
+//! as a game would do it, plus what only the demo, the tests and the
+//! benchmarks need. Not published.
+//!
+//! - [`AsyncDemo`] and [`HashService`] (`demo.rs`): the demo scene's and the
+//!   GDScript tests' classes, with the crate's method patterns;
+//! - [`soak`]: the soak test's task waves and memory reading;
+//! - `Greeter`: the smallest embedding (one `#[method(async)]`), loaded by
+//!   the `embedded_library_works` Godot test;
+//! - `Game`: the crate documentation's example class (`res://game.gdns`),
+//!   so the GDScript of that walkthrough runs as written (tests/snippets.rs).
+//!
+//! The embedding itself: depend on the crate with `default-features =
+//! false` (no entry points of its own), call `register` from your init and
+//! `terminate` from `godot_nativescript_terminate`. The demo project
+//! (`godot-project/`) loads this library in place of the addon's, so one
+//! library (one task pool) serves the addon's classes and these.
+
+use std::future::Future;
+
+use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
+use gdnative::prelude::*;
+
+mod demo;
+pub mod soak;
+
+pub use demo::{AsyncDemo, HashService};
+
+/// A class of "your" library with an async method on the shared pool.
+#[derive(NativeClass)]
+#[inherit(Reference)]
+struct Greeter;
+
+#[methods]
+impl Greeter {
+    fn new(_base: &Reference) -> Self {
+        Greeter
+    }
+
+    #[method(async)]
+    fn greet(&self, name: String) -> impl Future<Output = Variant> + 'static {
+        gdnative_tokio::guard("greet", async move {
+            gdnative_tokio::next_frame().await;
+            format!("embedded hello, {name}")
+        })
+    }
+}
+
+/// The crate documentation's `Game`: `load_level(n)` -> "level n" after a
+/// Tokio timer of 0.1 s.
+#[derive(NativeClass)]
+#[inherit(Reference)]
+struct Game;
+
+#[methods]
+impl Game {
+    fn new(_base: &Reference) -> Self {
+        Game
+    }
+
+    #[method(async)]
+    fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
+        gdnative_tokio::guard("load_level", async move {
+            gdnative_tokio::sleep(std::time::Duration::from_millis(100)).await;
+            format!("level {number}")
+        })
+    }
+}
+
+fn init(handle: InitHandle) {
+    gdnative_tokio::register(handle);
+    handle.add_class::<Game>();
+    handle.add_class::<AsyncDemo>();
+    handle.add_class::<HashService>();
+    handle.add_class::<Greeter>();
+}
+
+godot_gdnative_init!();
+godot_nativescript_init!(init);
+godot_gdnative_terminate!();
+
+/// Drops pending tasks before Godot frees the classes' data at exit.
+///
+/// # Safety
+///
+/// Called by Godot only, once, on the main thread.
+#[no_mangle]
+pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
+    // A panic must not unwind into the engine.
+    if std::panic::catch_unwind(gdnative_tokio::terminate).is_err() {
+        eprintln!("gdnative-tokio-testbed: terminate panicked");
+    }
+}
