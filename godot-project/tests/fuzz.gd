@@ -17,7 +17,8 @@ const ERROR_FRAMES = 5
 const ARITY = {
 	"delay": [1, 1], "ready": [1, 1], "sum_in_steps": [2, 2], "wait_signal": [2, 2],
 	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
-	"sleep": [1, 1], "frames": [1, 1], "timeout": [2, 2], "all": [1, 1], "any": [1, 1],
+	"sleep": [1, 1], "sleep_game": [1, 2], "frames": [1, 1], "timeout": [2, 2],
+	"timeout_game": [2, 3], "all": [1, 1], "any": [1, 1],
 	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1],
 }
 # Methods whose valid ranges allow work that would outlive the run (hours of
@@ -25,7 +26,7 @@ const ARITY = {
 # these bounds are replaced by small ones (wrong types, NaN, negatives stay).
 const HEAVY = ["background_spin", "background_job", "hash_job", "ticker", "channel_stream",
 	"hash_service", "sum_in_steps", "spin", "fan_out", "soak_wave", "frames", "delay",
-	"delay_task", "sleep", "panic_after", "timeout", "signal"]
+	"delay_task", "sleep", "sleep_game", "panic_after", "timeout", "timeout_game", "signal"]
 # Methods whose first argument must not be a random path or host name: a
 # String there is replaced by a safe one (no files written into the
 # project, no DNS lookups).
@@ -43,7 +44,7 @@ const METHODS = {
 		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
 		"soak_wave", "resident_kib", "background_spin", "background_job",
 		"background_jobs_dropped", "channel_stream", "hash_job", "hash_service", "ticker"],
-	"Async": ["sleep", "frames", "timeout", "all", "any", "signal", "task", "read_text",
+	"Async": ["sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
 		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
 	"AsyncTcpStream": ["write", "read_line", "read_bytes", "close", "is_open", "peer"],

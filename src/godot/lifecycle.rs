@@ -303,6 +303,27 @@ pub(crate) fn release_godot_objects() -> bool {
     dropped
 }
 
+/// Advances the [`GameClock`](crate::GameClock) by this frame's idle delta
+/// (Godot scaled it by `Engine.time_scale` already), the pausable clock
+/// only while the tree is not paused. Costs two object lookups.
+fn advance_game_clock() {
+    let Some(tree_id) = STATE.with(|s| s.borrow().hook.as_ref().map(|(id, _)| *id)) else {
+        return;
+    };
+    // SAFETY: called on the main thread from the tree's own `idle_frame`:
+    // the lookup fails for a freed tree, and the reference is used at once.
+    let Some(tree) = (unsafe { TRef::<SceneTree>::try_from_instance_id(tree_id) }) else {
+        return;
+    };
+    let Some(root) = tree.root() else {
+        return;
+    };
+    // SAFETY: the root of a live tree is alive for the duration of the call.
+    let delta = unsafe { root.assume_safe() }.get_process_delta_time();
+    let delta = Duration::try_from_secs_f64(delta).unwrap_or_default();
+    crate::GameClock::current().advance(delta, tree.is_paused());
+}
+
 /// The hidden object connected to `idle_frame`.
 #[derive(NativeClass)]
 #[inherit(Reference)]
@@ -316,6 +337,7 @@ impl FrameHook {
     #[method]
     fn _on_idle_frame(&self) {
         if let Some(budget) = pumping() {
+            advance_game_clock();
             SharedLocalPool::current().pump_with_budget(budget);
         }
     }

@@ -1,5 +1,6 @@
-//! `AsyncToolkit`, the `Async` autoload: sleep, frames, timeout, all, any,
-//! signal and task for game scripts.
+//! `AsyncToolkit`, the `Async` autoload: sleep (wall clock), sleep_game and
+//! timeout_game (game time), frames, timeout, all, any, signal and task for
+//! game scripts.
 //!
 //! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
 //! `completed` signal, or `cancel()` it. Failures resolve with an
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
+use crate::executor::game_clock::GameTime;
 use crate::godot::weak::live_object;
 use crate::script::args::Args;
 use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
@@ -73,8 +75,8 @@ impl AsyncToolkit {
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
     use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
     use crate::io::tcp::{tcp_connect, tcp_listen};
-    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task,
-        read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
+    crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
+        timeout_game, all, any, signal, task, read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
@@ -91,6 +93,54 @@ fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
         crate::sleep(duration).await;
         start.elapsed().as_secs_f64()
     })
+}
+
+/// `sleep_game(seconds, pause = false) -> float`: waits `seconds` of game
+/// time (scaled by `Engine.time_scale`; stopped while the tree is paused
+/// unless `pause` is `true` or a Node whose pause mode is process), and
+/// resolves with the game time waited, in the first frame that reached the
+/// deadline (see [`crate::sleep_game`]).
+fn sleep_game(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 2)?;
+    let duration = args.seconds(0, "seconds")?;
+    let mode = pause_argument(&args, 1)?;
+    let clock = crate::GameClock::current();
+    let start = clock.now(mode);
+    let sleep = crate::sleep_game(duration, mode);
+    Ok(async move {
+        sleep.await;
+        clock.now(mode).saturating_sub(start).as_secs_f64()
+    })
+}
+
+/// The optional `pause` argument of the game-time functions: `null` or
+/// `false` for the pausable clock, `true` for the one that runs while
+/// paused, or a Node whose effective pause mode decides.
+fn pause_argument(args: &Args, index: usize) -> Result<GameTime, Refusal> {
+    let Ok(value) = args.raw(index, "pause") else {
+        return Ok(GameTime::Pausable);
+    };
+    match value.get_type() {
+        VariantType::Nil => Ok(GameTime::Pausable),
+        VariantType::Bool => Ok(if value.try_to::<bool>().unwrap_or(false) {
+            GameTime::Always
+        } else {
+            GameTime::Pausable
+        }),
+        _ => {
+            let weak = live_object(value)
+                .map_err(|e| Refusal {
+                    kind: ErrorKind::Freed,
+                    message: Args::invalid(index, "pause", e),
+                })?
+                .ok_or_else(|| Args::invalid(index, "pause", "expected a bool or a Node"))?;
+            let node = weak
+                .get()
+                .and_then(|o| o.cast::<Node>())
+                .ok_or_else(|| Args::invalid(index, "pause", "expected a bool or a Node"))?;
+            Ok(crate::godot::pause::game_time_of(node))
+        }
+    }
 }
 
 /// `frames(n) -> int`: resolves after `n` frames (pumps), with `n`.
@@ -112,7 +162,24 @@ fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let (wait, owned) = one(item);
     Ok(async move {
         let _owned = owned;
-        with_timeout("timeout", Some(duration), wait)
+        with_timeout("timeout", Some(Limit::Wall(duration)), wait)
+            .await
+            .unwrap_or_else(AsyncError::report)
+    })
+}
+
+/// `timeout_game(awaitable, seconds, pause = false)`: [`timeout`] with a
+/// limit in game time (see `sleep_game`), fixed at the call.
+fn timeout_game(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 3)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
+    let duration = args.seconds(1, "seconds")?;
+    let mode = pause_argument(&args, 2)?;
+    let limit = Limit::Game(duration, crate::sleep_game(duration, mode));
+    let (wait, owned) = one(item);
+    Ok(async move {
+        let _owned = owned;
+        with_timeout("timeout_game", Some(limit), wait)
             .await
             .unwrap_or_else(AsyncError::report)
     })
@@ -180,7 +247,7 @@ fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let wait = crate::godot::signal::connect(object, &name, None)
         .map_err(|e| Args::invalid(1, "signal", e))?;
     Ok(async move {
-        match with_timeout("signal", limit, wait).await {
+        match with_timeout("signal", limit.map(Limit::Wall), wait).await {
             Ok(Ok(args)) => args.to_variant(),
             Ok(Err(error)) | Err(error) => error.report(),
         }
@@ -227,21 +294,37 @@ fn one(item: Awaitable) -> (Wait, OwnedTasks) {
     (item.wait(), owned)
 }
 
+/// A time limit: wall-clock, or a game-time sleep started at the call.
+enum Limit {
+    Wall(Duration),
+    Game(Duration, crate::SleepGame),
+}
+
 /// `future`'s output, or a `timeout` error for `method` once `limit`
 /// passed (no limit: never).
 async fn with_timeout<F: Future>(
     method: &str,
-    limit: Option<Duration>,
+    limit: Option<Limit>,
     future: F,
 ) -> Result<F::Output, AsyncError> {
-    let Some(limit) = limit else {
-        return Ok(future.await);
-    };
-    tokio::time::timeout(limit, future).await.map_err(|_| {
+    let timed_out = |limit: Duration| {
         AsyncError::new(
             ErrorKind::Timeout,
             method,
             format!("no result within {} s", limit.as_secs_f64()),
         )
-    })
+    };
+    match limit {
+        None => Ok(future.await),
+        Some(Limit::Wall(limit)) => tokio::time::timeout(limit, future)
+            .await
+            .map_err(|_| timed_out(limit)),
+        Some(Limit::Game(limit, sleep)) => {
+            let future = std::pin::pin!(future);
+            match futures::future::select(future, sleep).await {
+                futures::future::Either::Left((value, _)) => Ok(value),
+                futures::future::Either::Right(_) => Err(timed_out(limit)),
+            }
+        }
+    }
 }
