@@ -120,8 +120,8 @@
 //! addon's `.gdns` files, autoload and editor plugin then use the classes
 //! your library registered through [`register`]. Make a `game.gdns`
 //! (`class_name = "Game"`, same `.gdnlib`), enable the plugin (Project
-//! Settings > Plugins; it adds the `Async` autoload) and add an
-//! `AsyncExecutorDriver` node to the main scene.
+//! Settings > Plugins; it adds the `Async` autoload, which runs the tasks
+//! while no `AsyncExecutorDriver` node is in the tree).
 //!
 //! **4. GDScript**:
 //!

@@ -97,6 +97,17 @@ fn quitting_with_pending_tasks_is_clean() {
     );
 }
 
+/// One step to start: a scene without a driver, in a project with the
+/// `Async` autoload only, runs tasks (the autoload pumps); no "no driver"
+/// error (`assert_clean`).
+#[test]
+fn the_async_autoload_alone_runs_tasks() {
+    assert_scene_prints(
+        "res://tests/autoload_only.tscn",
+        &["autoload only: tasks ran True"],
+    );
+}
+
 /// `get_tree().quit()` from a coroutine resumed inside the pump, with more
 /// work started after it.
 #[test]

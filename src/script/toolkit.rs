@@ -22,6 +22,8 @@ use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::executor::game_clock::GameTime;
+use crate::godot::driver::{budget_from_script, Millis};
+use crate::godot::lifecycle;
 use crate::godot::weak::live_object;
 use crate::script::args::Args;
 use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
@@ -29,9 +31,15 @@ use crate::script::method::Refusal;
 
 /// The `Async` autoload. Register
 /// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
-/// `Async` (Project Settings > AutoLoad). It holds no state and does not
-/// pump: an [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) must be in
-/// the tree for its tasks to run.
+/// `Async` (Project Settings > AutoLoad; the editor plugin does it).
+///
+/// While it is in the tree and no
+/// [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) is, it pumps the
+/// pool once per frame itself, so enabling the plugin is enough for tasks
+/// to run. A driver in the tree takes over (its `frame_budget_ms`
+/// applies); there is still exactly one pump per frame. Properties:
+/// `auto_pump` (default `true`; `false`: only drivers pump) and
+/// `frame_budget_ms` (the budget of its own pumps, as on the driver).
 ///
 /// Combinators own the [`AsyncTask`](crate::AsyncTask)s they are given: when `timeout` gives
 /// up, when `any` has a winner, when `all` fails, or when the combinator's
@@ -42,12 +50,34 @@ use crate::script::method::Refusal;
 #[derive(NativeClass)]
 #[inherit(Node)]
 #[register_with(register)]
-pub struct AsyncToolkit;
+pub struct AsyncToolkit {
+    /// The node's instance id; its pumping state is in the lifecycle
+    /// module, as a fallback driver's.
+    id: i64,
+}
+
+impl Drop for AsyncToolkit {
+    fn drop(&mut self) {
+        lifecycle::driver_dropped(self.id);
+    }
+}
 
 #[methods]
 impl AsyncToolkit {
-    fn new(_base: &Node) -> Self {
-        AsyncToolkit
+    fn new(base: &Node) -> Self {
+        let id = base.get_instance_id();
+        lifecycle::fallback_created(id);
+        AsyncToolkit { id }
+    }
+
+    #[method]
+    fn _enter_tree(&self, #[base] base: &Node) {
+        lifecycle::driver_entered(base);
+    }
+
+    #[method]
+    fn _exit_tree(&self) {
+        lifecycle::driver_exited(self.id);
     }
 
     /// `is_error(value, kind = "") -> bool`: whether `value` is an
@@ -73,6 +103,23 @@ impl AsyncToolkit {
 /// Every method of the `Async` class, in one list: time and combinators
 /// (here), files and TCP (their bodies are in `src/io/`).
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
+    builder
+        .property::<bool>("auto_pump")
+        .with_default(true)
+        .with_getter(|this: &AsyncToolkit, _| lifecycle::auto_pump(this.id))
+        .with_shr_setter(|this: &AsyncToolkit, _, on: bool| lifecycle::set_auto_pump(this.id, on))
+        .done();
+    builder
+        .property::<Millis>("frame_budget_ms")
+        .with_default(Millis::Number(0.0))
+        .with_getter(|this: &AsyncToolkit, _| {
+            let budget = lifecycle::budget(this.id);
+            Millis::Number(budget.map_or(0.0, |b| b.as_secs_f64() * 1000.0))
+        })
+        .with_shr_setter(|this: &AsyncToolkit, _, ms: Millis| {
+            lifecycle::set_budget(this.id, budget_from_script("Async", ms));
+        })
+        .done();
     use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
     use crate::io::tcp::{tcp_connect, tcp_listen};
     crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
