@@ -172,6 +172,7 @@ pub use script::guard::{guard, guard_result};
 pub use script::method::{
     MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
 };
+pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;
 

@@ -239,7 +239,8 @@ fn embedded_library_works() {
 fn background_demo_runs() {
     let run = run_scene("res://background_demo.tscn");
     assert!(
-        run.output.contains("hash_job done: checksum "),
+        run.output.contains("hash_task done: checksum ")
+            && run.output.contains("(last progress 1)"),
         "{}",
         run.output
     );
