@@ -160,6 +160,9 @@ pub use error::{set_print_all_errors, AsyncError, ErrorKind};
 pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
+pub use executor::registry::{
+    set_task_tracking, spawn_named, task_tracking, tasks, TaskInfo, TaskState, Tracked,
+};
 pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
 pub use godot::driver::AsyncExecutorDriver;

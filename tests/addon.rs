@@ -33,6 +33,8 @@ const ZIP_FILES: &[&str] = &[
     "addons/gdnative_tokio/plugin.cfg",
     "addons/gdnative_tokio/plugin.gd",
     "addons/gdnative_tokio/async_executor_driver.svg",
+    "addons/gdnative_tokio/task_overlay.tscn",
+    "addons/gdnative_tokio/task_overlay.gd",
     "addons/gdnative_tokio/LICENSE",
     "addons/gdnative_tokio/README.md",
     "addons/gdnative_tokio/bin/libgdnative_tokio.so",

@@ -108,6 +108,16 @@ fn the_async_autoload_alone_runs_tasks() {
     );
 }
 
+/// The task view demo (the README's screenshot) runs headless and lists
+/// its tasks.
+#[test]
+fn task_view_demo_runs() {
+    assert_scene_prints(
+        "res://task_view_demo.tscn",
+        &["task view: 31 live tasks: name, age, polls, state"],
+    );
+}
+
 /// `get_tree().quit()` from a coroutine resumed inside the pump, with more
 /// work started after it.
 #[test]

@@ -24,7 +24,7 @@ const ARITY = {
 # Methods whose valid ranges allow work that would outlive the run (hours of
 # spinning, gigabytes of hashing, a million stream items): numbers above
 # these bounds are replaced by small ones (wrong types, NaN, negatives stay).
-const HEAVY = ["background_spin", "background_job", "hash_job", "hash_task", "ticker", "channel_stream",
+const HEAVY = ["background_spin", "background_job", "hash_job", "hash_task", "labelled", "ticker", "channel_stream",
 	"hash_service", "sum_in_steps", "spin", "fan_out", "soak_wave", "frames", "delay",
 	"delay_task", "sleep", "sleep_game", "panic_after", "timeout", "timeout_game", "signal"]
 # Methods whose first argument must not be a random path or host name: a
@@ -43,8 +43,8 @@ const METHODS = {
 	"AsyncDemo": ["delay", "ready", "sum_in_steps", "wait_signal", "fan_out", "spin",
 		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
 		"soak_wave", "resident_kib", "background_spin", "background_job",
-		"background_jobs_dropped", "channel_stream", "hash_job", "hash_task", "hash_service", "ticker"],
-	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
+		"background_jobs_dropped", "channel_stream", "hash_job", "hash_task", "labelled", "hash_service", "ticker"],
+	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
 		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
 	"AsyncTcpStream": ["write", "read_line", "read_bytes", "close", "is_open", "peer"],
@@ -61,7 +61,7 @@ const METHODS = {
 	"SignalBridge": ["_on_signal"],
 }
 const PROPERTIES = {
-	"Async": ["frame_budget_ms", "auto_pump"],
+	"Async": ["frame_budget_ms", "auto_pump", "track_tasks"],
 	"AsyncExecutorDriver": ["frame_budget_ms"],
 	"AsyncTask": ["result", "progress"],
 	"AsyncError": ["kind", "method", "message"],

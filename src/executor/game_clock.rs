@@ -222,6 +222,7 @@ impl Future for SleepGame {
                 self.slot = Some(slot);
             }
         }
+        crate::executor::registry::note("game timer");
         Poll::Pending
     }
 }

@@ -3,7 +3,8 @@
 //! once per frame (`pump.rs`), the frame budget that caps a pump without
 //! reordering tasks (`budget.rs`), helpers for code on the pool (`rt.rs`:
 //! `spawn_local`, `sleep`, `frames`), the game clocks that
-//! game-time sleeps follow (`game_clock.rs`), panic catching (`panic.rs`) and a
+//! game-time sleeps follow (`game_clock.rs`), the live task view's
+//! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
 //! set-once cell shared by callbacks and futures (`once.rs`).
 //!
 //! Tested with plain `cargo test` (tests/pump.rs, tests/panic.rs and the
@@ -16,6 +17,7 @@ pub(crate) mod once;
 pub(crate) mod panic;
 mod pool;
 pub(crate) mod pump;
+pub(crate) mod registry;
 pub(crate) mod rt;
 
 pub use pool::*;

@@ -372,6 +372,7 @@ impl Future for TaskDone {
             return Poll::Ready(result);
         }
         self.state.result.register(cx);
+        crate::executor::registry::note("task");
         Poll::Pending
     }
 }

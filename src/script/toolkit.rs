@@ -22,6 +22,7 @@ use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::executor::game_clock::GameTime;
+use crate::executor::registry::{noted, TaskInfo};
 use crate::godot::driver::{budget_from_script, Millis};
 use crate::godot::lifecycle;
 use crate::godot::weak::live_object;
@@ -92,6 +93,26 @@ impl AsyncToolkit {
         })
     }
 
+    /// `tasks() -> Array`: the live tasks of the pool that carry a name
+    /// (every async method and toolkit call, Rust tasks spawned with
+    /// [`spawn_named`](crate::spawn_named)), oldest first, each a
+    /// Dictionary `{"id": int, "name": String, "age": float (seconds),
+    /// "polls": int, "state": String}` (`new`, `running`, `waiting`, or
+    /// `waiting on timer`, `game timer`, `frames`, `signal`, `task`,
+    /// `background job`). Empty off the main thread (with an error).
+    /// Costs one Dictionary per task: call it a few times a second, not
+    /// per frame with thousands of tasks.
+    #[method]
+    fn tasks(&self) -> VariantArray {
+        let list = VariantArray::new();
+        if crate::godot::main_thread::check("Async.tasks").is_ok() {
+            for task in crate::tasks() {
+                list.push(task_dictionary(&task));
+            }
+        }
+        list.into_shared()
+    }
+
     /// `set_print_all_errors(on: bool)`: print every error from now on,
     /// also the outcomes scripts handle (see [`crate::set_print_all_errors`]).
     #[method]
@@ -103,6 +124,12 @@ impl AsyncToolkit {
 /// Every method of the `Async` class, in one list: time and combinators
 /// (here), files and TCP (their bodies are in `src/io/`).
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
+    builder
+        .property::<bool>("track_tasks")
+        .with_default(true)
+        .with_getter(|_: &AsyncToolkit, _| crate::task_tracking())
+        .with_shr_setter(|_: &AsyncToolkit, _, on: bool| crate::set_task_tracking(on))
+        .done();
     builder
         .property::<bool>("auto_pump")
         .with_default(true)
@@ -137,7 +164,7 @@ fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     let duration = args.seconds(0, "seconds")?;
     Ok(async move {
         let start = Instant::now();
-        crate::sleep(duration).await;
+        noted("timer", crate::sleep(duration)).await;
         start.elapsed().as_secs_f64()
     })
 }
@@ -158,6 +185,17 @@ fn sleep_game(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
         sleep.await;
         clock.now(mode).saturating_sub(start).as_secs_f64()
     })
+}
+
+/// One row of `Async.tasks()`.
+fn task_dictionary(task: &TaskInfo) -> Variant {
+    let row = Dictionary::new();
+    row.insert("id", task.id);
+    row.insert("name", task.name.as_ref());
+    row.insert("age", task.age.as_secs_f64());
+    row.insert("polls", task.polls);
+    row.insert("state", task.state.to_string());
+    row.owned_to_variant()
 }
 
 /// The optional `pause` argument of the game-time functions: `null` or
@@ -195,7 +233,7 @@ fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 1)?;
     let n = args.int_in(0, "n", 0..=MAX_FRAMES)?;
     Ok(async move {
-        crate::frames(n.unsigned_abs()).await;
+        noted("frames", crate::frames(n.unsigned_abs())).await;
         n
     })
 }
@@ -363,7 +401,7 @@ async fn with_timeout<F: Future>(
     };
     match limit {
         None => Ok(future.await),
-        Some(Limit::Wall(limit)) => tokio::time::timeout(limit, future)
+        Some(Limit::Wall(limit)) => noted("timer", tokio::time::timeout(limit, future))
             .await
             .map_err(|_| timed_out(limit)),
         Some(Limit::Game(limit, sleep)) => {

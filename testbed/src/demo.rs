@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
@@ -448,6 +448,19 @@ impl AsyncDemo {
     #[method]
     fn dropped_early(&self) -> i64 {
         DROPPED_EARLY.with(Cell::get)
+    }
+
+    /// `labelled(label: String, seconds: float)`: starts a Rust task that
+    /// sleeps `seconds` (0 to a day; anything else: 0), listed in the live
+    /// task view as `label` (`gdnative_tokio::spawn_named`). Returns
+    /// nothing: the task view's example.
+    #[method]
+    fn labelled(&self, label: String, seconds: f64) {
+        let duration = Duration::try_from_secs_f64(seconds.min(86_400.0)).unwrap_or_default();
+        drop(gdnative_tokio::spawn_named(
+            label,
+            gdnative_tokio::sleep(duration),
+        ));
     }
 
     /// `ticker(count: int, interval: float) -> AsyncStream`: emits `item(i)`
