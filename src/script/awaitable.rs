@@ -30,7 +30,7 @@ use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::godot::signal::{connect, Signal};
-use crate::godot::weak::live_object;
+use crate::godot::weak::{live_object, WeakObject};
 use crate::script::method::Refusal;
 use crate::script::task::{with_task, AsyncTask};
 
@@ -60,17 +60,12 @@ impl Awaitable {
         if value.get_type() == VariantType::VariantArray {
             return pair(value, what);
         }
-        let weak = live_object(value)
-            .map_err(|e| Refusal {
-                kind: ErrorKind::Freed,
-                message: format!("{what}: {e}"),
-            })?
-            .ok_or_else(|| {
-                format!(
-                    "{what}: expected an awaitable (an object with a `completed` signal), got {}",
-                    describe(value)
-                )
-            })?;
+        let weak = live_argument(value, what)?.ok_or_else(|| {
+            format!(
+                "{what}: expected an awaitable (an object with a `completed` signal), got {}",
+                describe(value)
+            )
+        })?;
         if let Ok(task) = Instance::<AsyncTask>::from_variant(value) {
             return Ok(Awaitable::Task(task));
         }
@@ -160,17 +155,12 @@ fn pair(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
         return Err(shape().into());
     }
     let target = array.get(0);
-    let weak = live_object(&target)
-        .map_err(|e| Refusal {
-            kind: ErrorKind::Freed,
-            message: format!("{what}: {e}"),
-        })?
-        .ok_or_else(|| {
-            format!(
-                "{what}: expected [object, \"signal\"], got {} first",
-                describe(&target)
-            )
-        })?;
+    let weak = live_argument(&target, what)?.ok_or_else(|| {
+        format!(
+            "{what}: expected [object, \"signal\"], got {} first",
+            describe(&target)
+        )
+    })?;
     let name = String::from_variant(&array.get(1)).map_err(|_| {
         format!(
             "{what}: expected [object, \"signal\"], got {} second",
@@ -184,6 +174,15 @@ fn pair(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
     connect(object, &name, keep)
         .map(Awaitable::Emitted)
         .map_err(|e| format!("{what}: {e}").into())
+}
+
+/// [`live_object`] for an argument named `what`: a freed object is a
+/// refusal of kind `freed`.
+pub(crate) fn live_argument(value: &Variant, what: &str) -> Result<Option<WeakObject>, Refusal> {
+    live_object(value).map_err(|e| Refusal {
+        kind: ErrorKind::Freed,
+        message: format!("{what}: {e}"),
+    })
 }
 
 /// Checks every element of an Array argument; refuses an empty array.

@@ -25,9 +25,8 @@ use crate::executor::game_clock::GameTime;
 use crate::executor::registry::{noted, TaskInfo};
 use crate::godot::driver::{budget_from_script, Millis};
 use crate::godot::lifecycle;
-use crate::godot::weak::live_object;
 use crate::script::args::Args;
-use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
+use crate::script::awaitable::{awaitables, live_argument, Awaitable, OwnedTasks, Wait};
 use crate::script::method::Refusal;
 
 /// The `Async` autoload. Register
@@ -213,11 +212,7 @@ fn pause_argument(args: &Args, index: usize) -> Result<GameTime, Refusal> {
             GameTime::Pausable
         }),
         _ => {
-            let weak = live_object(value)
-                .map_err(|e| Refusal {
-                    kind: ErrorKind::Freed,
-                    message: Args::invalid(index, "pause", e),
-                })?
+            let weak = live_argument(value, &Args::argument(index, "pause"))?
                 .ok_or_else(|| Args::invalid(index, "pause", "expected a bool or a Node"))?;
             let node = weak
                 .get()
@@ -315,11 +310,7 @@ fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// first, or `timeout` when the optional time limit passes.
 fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 3)?;
-    let weak = live_object(args.raw(0, "object")?)
-        .map_err(|e| Refusal {
-            kind: ErrorKind::Freed,
-            message: Args::invalid(0, "object", e),
-        })?
+    let weak = live_argument(args.raw(0, "object")?, &Args::argument(0, "object"))?
         .ok_or_else(|| Args::invalid(0, "object", "expected an object"))?;
     let name: String = args.get(1, "signal")?;
     let limit = match args.raw(2, "timeout") {
