@@ -25,6 +25,10 @@
 //!   [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
 //!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
+//! - [`sleep_game`] and [`GameClock`]: game time (paused with the tree,
+//!   scaled by `Engine.time_scale`) beside the wall-clock [`sleep`];
+//!   [`Progress`] for tasks that report progress; [`tasks`] and
+//!   [`spawn_named`]: the live task view.
 //! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
 //!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
 //!   [`AsyncStream`] (Rust streams and channels as Godot signals).

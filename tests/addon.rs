@@ -234,6 +234,7 @@ fn editor_plugin_adds_and_removes_the_autoload() {
         "EDITOR-CHECK before: plugin=False autoload=none saved=none".to_owned(),
         format!("EDITOR-CHECK enabled: plugin=True autoload={toolkit} saved={toolkit}"),
         "EDITOR-CHECK driver icon imported: True".to_owned(),
+        "EDITOR-CHECK task overlay loads: True".to_owned(),
         "EDITOR-CHECK disabled: plugin=False autoload=none saved=none".to_owned(),
         "EDITOR-CHECK done".to_owned(),
     ] {

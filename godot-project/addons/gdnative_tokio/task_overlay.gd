@@ -1,7 +1,8 @@
 # The live task view: a panel listing the pool's live named tasks
 # (Async.tasks(): every async method and toolkit call, Rust tasks spawned
 # with spawn_named) with their age, polls and what they wait on. Drop
-# task_overlay.tscn into a scene (needs the Async autoload); `toggle_key`
+# task_overlay.tscn into a scene (it reads the Async autoload, looked up at
+# run time so that the script also loads where there is none); `toggle_key`
 # (F3) shows and hides it. While visible it refreshes every
 # `refresh_interval` seconds of real time, also while the tree is paused.
 extends PanelContainer
@@ -36,7 +37,12 @@ func _process(_delta):
 # Reads Async.tasks() and rebuilds the list now.
 func refresh():
 	_last_refresh = OS.get_ticks_msec()
-	var tasks = Async.tasks()
+	var toolkit = get_node_or_null("/root/Async")
+	if toolkit == null:
+		_title.text = "no Async autoload: enable the gdnative-tokio plugin"
+		_list.clear()
+		return
+	var tasks = toolkit.tasks()
 	var shown = min(tasks.size(), max_rows)
 	_title.text = "%d live tasks%s: name, age, polls, state" % [tasks.size(),
 		"" if shown == tasks.size() else " (first %d)" % shown]
