@@ -20,10 +20,14 @@ func _ready():
 	fill.bg_color = Color(0.35, 0.75, 0.45)
 	$Box/Progress.add_stylebox_override("fg", fill)
 	$Box/Title.text = "Hashing %d MiB on a background thread (gdnative-tokio)" % megabytes
-	var job = demo.hash_job(megabytes)
-	job.connect("item", self, "_on_item")
-	job.connect("finished", self, "_on_finished")
+	var job = demo.hash_task(megabytes)    # an AsyncTask with progress
+	job.connect("progress", self, "_on_progress")
 	frames_at_start = frames
+	var checksum = yield(job, "completed")
+	$Box/Status.text = "done: checksum %s" % checksum
+	print("hash_task done: checksum %s after %d frames (last progress %s)" % [checksum, frames - frames_at_start, job.progress])
+	if headless or OS.get_environment("GDT_QUIT_WHEN_DONE") != "":
+		get_tree().quit(0)
 
 
 func _process(_delta):
@@ -31,11 +35,7 @@ func _process(_delta):
 	$Box/Frames.text = "frames while working: %d" % (frames - frames_at_start)
 
 
-func _on_item(value):
-	if typeof(value) == TYPE_STRING:
-		$Box/Status.text = "done: checksum %s" % value
-		print("hash_job done: checksum %s after %d frames" % [value, frames - frames_at_start])
-		return
+func _on_progress(value):
 	$Box/Progress.value = value
 	if screenshot != "" and value >= 0.5:
 		screenshot = _save_screenshot(screenshot)
@@ -49,7 +49,3 @@ func _save_screenshot(path):
 	get_tree().quit(0 if err == OK else 1)
 	return ""
 
-
-func _on_finished():
-	if headless or OS.get_environment("GDT_QUIT_WHEN_DONE") != "":
-		get_tree().quit(0)

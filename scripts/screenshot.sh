@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs the background-job demo in the windowed engine (godot3-runner) under
-# a virtual X server and saves a screenshot, halfway through the job, to
-# docs/background-demo.png. Installs godot3-runner and xvfb when root.
+# Runs the background-job demo and the task view demo in the windowed
+# engine (godot3-runner; GDT_RUNNER=godot3 takes the editor binary, which
+# runs games too) under a virtual X server and saves screenshots to
+# docs/background-demo.png (halfway through the job) and docs/task-view.png.
+# Installs godot3-runner and xvfb when root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/setup.sh"
+runner=${GDT_RUNNER:-godot3-runner}
 missing=()
-command -v godot3-runner >/dev/null 2>&1 || missing+=(godot3-runner)
+command -v "$runner" >/dev/null 2>&1 || missing+=(godot3-runner)
 command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb xauth)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -18,12 +21,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 wrapper=$(mktemp)
 trap 'rm -f "$wrapper"' EXIT
-cat > "$wrapper" <<'WRAP'
+cat > "$wrapper" <<WRAP
 #!/usr/bin/env bash
-exec xvfb-run -a -s "-screen 0 1024x600x24" godot3-runner --resolution 1024x600 "$@"
+exec xvfb-run -a -s "-screen 0 1024x600x24" $runner --resolution 1024x600 "\$@"
 WRAP
 chmod +x "$wrapper"
 mkdir -p "$root/docs"
 GDT_SCREENSHOT="$root/docs/background-demo.png" GODOT_RUN="$wrapper" \
     bash "$root/scripts/godot.sh" res://background_demo.tscn
 echo "wrote docs/background-demo.png"
+GDT_SCREENSHOT="$root/docs/task-view.png" GODOT_RUN="$wrapper" \
+    bash "$root/scripts/godot.sh" res://task_view_demo.tscn
+echo "wrote docs/task-view.png"

@@ -25,6 +25,10 @@
 //!   [`AsyncError`] on failure.
 //! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
 //!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
+//! - [`sleep_game`] and [`GameClock`]: game time (paused with the tree,
+//!   scaled by `Engine.time_scale`) beside the wall-clock [`sleep`];
+//!   [`Progress`] for tasks that report progress; [`tasks`] and
+//!   [`spawn_named`]: the live task view.
 //! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
 //!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
 //!   [`AsyncStream`] (Rust streams and channels as Godot signals).
@@ -120,8 +124,8 @@
 //! addon's `.gdns` files, autoload and editor plugin then use the classes
 //! your library registered through [`register`]. Make a `game.gdns`
 //! (`class_name = "Game"`, same `.gdnlib`), enable the plugin (Project
-//! Settings > Plugins; it adds the `Async` autoload) and add an
-//! `AsyncExecutorDriver` node to the main scene.
+//! Settings > Plugins; it adds the `Async` autoload, which runs the tasks
+//! while no `AsyncExecutorDriver` node is in the tree).
 //!
 //! **4. GDScript**:
 //!
@@ -157,8 +161,12 @@ pub use background::runtime::{
 };
 pub use background::service::Service;
 pub use error::{set_print_all_errors, AsyncError, ErrorKind};
+pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
+pub use executor::registry::{
+    set_task_tracking, spawn_named, task_tracking, tasks, TaskInfo, TaskState, Tracked,
+};
 pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
 pub use godot::driver::AsyncExecutorDriver;
@@ -171,6 +179,7 @@ pub use script::guard::{guard, guard_result};
 pub use script::method::{
     MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
 };
+pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;
 

@@ -33,6 +33,8 @@ const ZIP_FILES: &[&str] = &[
     "addons/gdnative_tokio/plugin.cfg",
     "addons/gdnative_tokio/plugin.gd",
     "addons/gdnative_tokio/async_executor_driver.svg",
+    "addons/gdnative_tokio/task_overlay.tscn",
+    "addons/gdnative_tokio/task_overlay.gd",
     "addons/gdnative_tokio/LICENSE",
     "addons/gdnative_tokio/README.md",
     "addons/gdnative_tokio/bin/libgdnative_tokio.so",
@@ -232,6 +234,7 @@ fn editor_plugin_adds_and_removes_the_autoload() {
         "EDITOR-CHECK before: plugin=False autoload=none saved=none".to_owned(),
         format!("EDITOR-CHECK enabled: plugin=True autoload={toolkit} saved={toolkit}"),
         "EDITOR-CHECK driver icon imported: True".to_owned(),
+        "EDITOR-CHECK task overlay loads: True".to_owned(),
         "EDITOR-CHECK disabled: plugin=False autoload=none saved=none".to_owned(),
         "EDITOR-CHECK done".to_owned(),
     ] {

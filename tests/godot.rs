@@ -97,6 +97,27 @@ fn quitting_with_pending_tasks_is_clean() {
     );
 }
 
+/// One step to start: a scene without a driver, in a project with the
+/// `Async` autoload only, runs tasks (the autoload pumps); no "no driver"
+/// error (`assert_clean`).
+#[test]
+fn the_async_autoload_alone_runs_tasks() {
+    assert_scene_prints(
+        "res://tests/autoload_only.tscn",
+        &["autoload only: tasks ran True"],
+    );
+}
+
+/// The task view demo (the README's screenshot) runs headless and lists
+/// its tasks.
+#[test]
+fn task_view_demo_runs() {
+    assert_scene_prints(
+        "res://task_view_demo.tscn",
+        &["task view: 31 live tasks: name, age, polls, state"],
+    );
+}
+
 /// `get_tree().quit()` from a coroutine resumed inside the pump, with more
 /// work started after it.
 #[test]
@@ -228,7 +249,8 @@ fn embedded_library_works() {
 fn background_demo_runs() {
     let run = run_scene("res://background_demo.tscn");
     assert!(
-        run.output.contains("hash_job done: checksum "),
+        run.output.contains("hash_task done: checksum ")
+            && run.output.contains("(last progress 1)"),
         "{}",
         run.output
     );

@@ -71,3 +71,51 @@ func test_background_job_refuses_bad_seconds():
 	expect_log("argument 1 `seconds`: expected a number, got")
 	r = yield(Async.task(demo.background_job("soon", "ok")), "completed")
 	check(is_async_error(r, "bad_arguments"), "seconds not a number: %s" % str(r))
+
+
+# --- progress: AsyncTask.progress(value) from a blocking worker ------------
+
+func test_a_task_reports_progress_before_it_completes():
+	var task = demo.hash_task(4)
+	var seen = {"values": [], "completed_after": -1}
+	task.connect("progress", self, "_on_progress", [seen])
+	task.connect("completed", self, "_on_progress_done", [seen])
+	check_eq(task.progress, null, "no progress before the first report")
+	var checksum = yield(task, "completed")
+	check(typeof(checksum) == TYPE_STRING and checksum.length() == 16, "checksum: %s" % str(checksum))
+	var values = seen.values
+	check(values.size() >= 1, "progress was emitted")
+	check_eq(seen.completed_after, values.size(), "completed came after every progress")
+	var sorted = true
+	for i in range(1, values.size()):
+		sorted = sorted and values[i] >= values[i - 1]
+	check(sorted, "progress only grows: %s" % str(values))
+	if values.size() > 0:
+		check_eq(values[-1], 1.0, "the last value (1.0) is emitted before completed")
+	check_eq(task.progress, 1.0, "the property keeps the last value")
+	check_eq(Async.sleep(0.01).progress, null, "a task without progress reports null")
+
+
+func _on_progress(value, seen):
+	seen.values.append(value)
+
+
+func _on_progress_done(_value, seen):
+	seen.completed_after = seen.values.size()
+
+
+func test_cancelling_a_task_with_progress_stops_its_reports():
+	var task = demo.hash_task(4096)
+	var seen = {"values": [], "completed_after": -1}
+	task.connect("progress", self, "_on_progress", [seen])
+	for _i in range(200):
+		if seen.values.size() > 0:
+			break
+		yield(get_tree(), "idle_frame")
+	check(seen.values.size() > 0, "progress arrived")
+	check(task.cancel(), "cancelled while running")
+	var n = seen.values.size()
+	var r = yield(task, "completed")
+	yield(frames(5), "completed")
+	check(is_async_error(r, "cancelled"), "cancelled: %s" % str(r))
+	check_eq(seen.values.size(), n, "no progress after cancel")

@@ -44,9 +44,11 @@ func main_driver():
 var _detached_main = null
 
 
-# Takes the runner's driver out of the tree (tasks stop running) until
+# Takes the runner's driver out of the tree and switches the `Async`
+# autoload's own pumping off (tasks stop running) until
 # `reattach_main_driver()`.
 func detach_main_driver():
+	Async.auto_pump = false
 	_detached_main = main_driver()
 	_detached_main.get_parent().remove_child(_detached_main)
 
@@ -54,6 +56,7 @@ func detach_main_driver():
 func reattach_main_driver():
 	get_tree().root.get_node("Runner").add_child(_detached_main)
 	_detached_main = null
+	Async.auto_pump = true
 
 
 # Adds a fresh driver under this suite and returns it.

@@ -103,3 +103,46 @@ func test_a_disconnected_frame_hook_is_reconnected_when_a_driver_enters():
 	yield(frames(3), "completed")
 	check(main_driver().pump_count() > p0, "pumping again once a driver entered the tree")
 	check_eq(yield(demo.ready("back"), "completed"), "back", "async work runs again")
+
+
+# --- one step to start: the Async autoload pumps while no driver does -------
+
+func test_the_async_autoload_pumps_when_no_driver_is_in_the_tree():
+	var driver = main_driver()
+	driver.get_parent().remove_child(driver)
+	var p0 = driver.pump_count()
+	var f0 = Engine.get_idle_frames()
+	var r = yield(Async.timeout(demo.delay(0.02), 2.0), "completed")
+	yield(frames(5), "completed")
+	var pumps = driver.pump_count() - p0
+	var frames = Engine.get_idle_frames() - f0
+	get_tree().root.get_node("Runner").add_child(driver)
+	check(typeof(r) == TYPE_REAL, "a delay ran with only the autoload: %s" % str(r))
+	check_eq(pumps, frames, "one pump per frame from the autoload")
+	p0 = driver.pump_count()
+	f0 = Engine.get_idle_frames()
+	yield(frames(5), "completed")
+	check_eq(driver.pump_count() - p0, Engine.get_idle_frames() - f0,
+		"still one pump per frame with the driver back beside the autoload")
+
+
+func test_the_autoload_budget_and_auto_pump():
+	expect_log("Async.frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got \"x\" (not a number)")
+	check_eq(Async.auto_pump, true, "auto_pump is on by default")
+	Async.frame_budget_ms = 2.5
+	check_eq(Async.frame_budget_ms, 2.5, "the autoload's budget is settable")
+	Async.set("frame_budget_ms", "x")
+	check_eq(Async.frame_budget_ms, 0.0, "a bad budget is reported and unset")
+	var driver = main_driver()
+	driver.get_parent().remove_child(driver)
+	Async.frame_budget_ms = 1.0
+	var box = watch(demo.sum_in_steps(100, 10))
+	yield(until_done(box, 60), "completed")
+	check_eq(box.value, 5050, "tasks run under the autoload's budget")
+	Async.frame_budget_ms = 0
+	Async.auto_pump = false
+	var p0 = driver.pump_count()
+	yield(frames(3), "completed")
+	check_eq(driver.pump_count(), p0, "auto_pump = false: no pumps without a driver")
+	Async.auto_pump = true
+	get_tree().root.get_node("Runner").add_child(driver)

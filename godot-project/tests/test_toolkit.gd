@@ -445,3 +445,61 @@ func test_sleep_called_from_process_resolves_in_the_first_frame_at_or_after_its_
 		check(e["done_frame"] >= 0, "a sleep of %s s resolved" % e["d"])
 		if first >= 0 and e["done_frame"] >= 0:
 			check(e["done_frame"] <= first, "sleep(%s) resolved in frame %d, but frame %d started after its deadline" % [e["d"], e["done_frame"], first])
+
+
+# --- Godot's own awaitables: SceneTreeTimers and [object, "signal"] --------
+
+func test_combinators_accept_scene_tree_timers():
+	check_pick(yield(Async.any([Async.sleep(5.0), get_tree().create_timer(0.05)]), "completed"),
+		1, null, "any with a timer")
+	check_eq(yield(Async.task(get_tree().create_timer(0.01)), "completed"), null, "task(timer)")
+	var r = yield(Async.timeout(get_tree().create_timer(5.0), 0.05), "completed")
+	check(is_async_error(r, "timeout"), "timeout(timer): %s" % str(r))
+
+
+func test_combinators_accept_object_signal_pairs():
+	var task = Async.all([get_tree().create_timer(0.01), [self, "ping"]])
+	yield(frames(3), "completed")
+	emit_signal("ping", 1, "two")
+	var r = yield(task, "completed")
+	check(r is Array and r.size() == 2 and r[0] == null and str(r[1]) == str([1, "two"]),
+		"all([timer, pair]) -> [null, [1, two]], got %s" % str(r))
+	var node = Node.new()
+	node.add_user_signal("opened")
+	add_child(node)
+	r = yield(Async.timeout([node, "opened"], 0.05), "completed")
+	check(is_async_error(r, "timeout"), "timeout(pair): %s" % str(r))
+	check_eq(node.get_signal_connection_list("opened").size(), 0, "the timed-out wait disconnected")
+	var pending = Async.task([node, "opened"])
+	yield(frames(1), "completed")
+	check_eq(node.get_signal_connection_list("opened").size(), 1, "connected while waited on")
+	pending.cancel()
+	check_eq(node.get_signal_connection_list("opened").size(), 0, "a cancelled wait disconnects")
+	node.queue_free()
+
+
+func test_a_pair_whose_object_is_freed_resolves_with_freed():
+	expect_log("signal: freed: the object was freed before it emitted `opened`")
+	var node = Node.new()
+	node.add_user_signal("opened")
+	var task = Async.any([[node, "opened"], Async.sleep(5.0)])
+	yield(frames(2), "completed")
+	node.free()
+	var r = yield(task, "completed")
+	check(r is Dictionary and r.get("index") == 0 and is_async_error(r.get("value"), "freed"),
+		"freed: %s" % str(r))
+
+
+func test_bad_pairs():
+	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got int first")
+	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got an Array of 1 item(s)")
+	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got int second")
+	expect_log("task: bad_arguments: argument 1 `awaitable`: Node has no signal `nope`")
+	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: Node has no signal `completed` (for another signal pass [object, \"signal\"])")
+	var node = Node.new()
+	add_child(node)
+	for task in [Async.task([1, "x"]), Async.task([node]), Async.task([node, 3]),
+			Async.task([node, "nope"]), Async.all([node])]:
+		var r = yield(task, "completed")
+		check(is_async_error(r, "bad_arguments"), "bad pair: %s" % str(r))
+	node.queue_free()

@@ -231,7 +231,10 @@ impl<T> Future for Background<T> {
                 AsyncError::new(ErrorKind::Failed, name, "polled after completion")
             })));
         };
-        let result = std::task::ready!(Pin::new(handle).poll(cx));
+        let Poll::Ready(result) = Pin::new(handle).poll(cx) else {
+            crate::executor::registry::note("background job");
+            return Poll::Pending;
+        };
         self.handle = None;
         Poll::Ready(match result {
             Ok(Ok(value)) => Ok(value),

@@ -2,7 +2,9 @@
 //! task pool ([`SharedLocalPool`], `pool.rs`), the pump loop that runs it
 //! once per frame (`pump.rs`), the frame budget that caps a pump without
 //! reordering tasks (`budget.rs`), helpers for code on the pool (`rt.rs`:
-//! `spawn_local`, `sleep`, `frames`), panic catching (`panic.rs`) and a
+//! `spawn_local`, `sleep`, `frames`), the game clocks that
+//! game-time sleeps follow (`game_clock.rs`), the live task view's
+//! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
 //! set-once cell shared by callbacks and futures (`once.rs`).
 //!
 //! Tested with plain `cargo test` (tests/pump.rs, tests/panic.rs and the
@@ -10,10 +12,12 @@
 //! to pump.
 
 pub(crate) mod budget;
+pub(crate) mod game_clock;
 pub(crate) mod once;
 pub(crate) mod panic;
 mod pool;
 pub(crate) mod pump;
+pub(crate) mod registry;
 pub(crate) mod rt;
 
 pub use pool::*;

@@ -162,17 +162,7 @@ impl AsyncExecutorDriver {
     /// The script-facing setter: `0` removes the cap; anything but a finite
     /// number >= 0 is reported and removes it too.
     fn set_frame_budget_ms(&self, ms: Millis) {
-        let budget = match &ms {
-            Millis::Number(n) => Duration::try_from_secs_f64(n / 1000.0).ok(),
-            Millis::Other(_) => None,
-        };
-        if budget.is_none() {
-            crate::godot::log::error(format_args!(
-                "AsyncExecutorDriver.frame_budget_ms must be a finite number of \
-                 milliseconds >= 0 (0 = no budget), got {ms}; the budget is now unset"
-            ));
-        }
-        self.set_frame_budget(budget);
+        self.set_frame_budget(budget_from_script("AsyncExecutorDriver", ms));
     }
 
     #[method]
@@ -246,10 +236,26 @@ fn set_background_workers_from_script(n: i64) {
     }
 }
 
+/// A `frame_budget_ms` value a script set on `class`: `None` for `0`, and
+/// for anything but a finite number >= 0, which is reported.
+pub(crate) fn budget_from_script(class: &str, ms: Millis) -> Option<Duration> {
+    let budget = match &ms {
+        Millis::Number(n) => Duration::try_from_secs_f64(n / 1000.0).ok(),
+        Millis::Other(_) => None,
+    };
+    if budget.is_none() {
+        crate::godot::log::error(format_args!(
+            "{class}.frame_budget_ms must be a finite number of \
+             milliseconds >= 0 (0 = no budget), got {ms}; the budget is now unset"
+        ));
+    }
+    budget.filter(|b| !b.is_zero())
+}
+
 /// A property value in milliseconds as a script may pass it: any number
 /// (int or float, as for Godot's own float properties), or something else,
 /// which the setter reports instead of gdnative's generic type error.
-enum Millis {
+pub(crate) enum Millis {
     Number(f64),
     Other(String),
 }

@@ -19,6 +19,12 @@
 //! tree is paused). Drivers only decide whether it pumps (at least one in
 //! the tree) and with which frame budget (the oldest driver's).
 //!
+//! The `Async` autoload ([`AsyncToolkit`](crate::AsyncToolkit)) is a
+//! *fallback* driver: while no real driver is in the tree it pumps, with
+//! its own `frame_budget_ms`, so enabling the plugin is enough for tasks to
+//! run. A real driver in the tree takes over (its budget applies); still
+//! one hook, so still exactly one pump per frame.
+//!
 //! # At exit
 //!
 //! Tasks still pending when the game quits hold Godot objects: the state
@@ -52,16 +58,39 @@ use crate::godot::weak::FreeWatch;
 /// The message printed when a task is spawned while no driver is in the
 /// tree (once per period without a driver).
 pub(crate) const NO_DRIVER: &str = "an async task was started, but no AsyncExecutorDriver \
-     is in the scene tree, so it will not run until one is. Add an AsyncExecutorDriver node \
-     (res://addons/gdnative_tokio/async_executor_driver.gdns) to your main scene, or register it as an \
-     autoload in Project Settings > AutoLoad.";
+     is in the scene tree, so it will not run until one is. Enable the gdnative-tokio plugin \
+     (its Async autoload pumps while no driver does, unless its auto_pump is off), or add an \
+     AsyncExecutorDriver node (res://addons/gdnative_tokio/async_executor_driver.gdns) to your \
+     main scene.";
 
 /// A live driver: its node's instance id, its frame budget, and whether it
 /// is between `_enter_tree` and `_exit_tree` (for the "no driver" warning).
+/// A *fallback* is the `Async` autoload: it pumps only while no real driver
+/// is in the tree, and only while its `auto_pump` is on.
 struct Driver {
     id: i64,
     budget: Option<Duration>,
     entered: bool,
+    fallback: bool,
+    auto_pump: bool,
+}
+
+impl Driver {
+    fn new(id: i64, fallback: bool) -> Self {
+        Driver {
+            id,
+            budget: None,
+            entered: false,
+            fallback,
+            auto_pump: true,
+        }
+    }
+
+    /// Whether this driver may pump at all (a fallback with `auto_pump`
+    /// off may not).
+    fn may_pump(&self) -> bool {
+        !self.fallback || self.auto_pump
+    }
 }
 
 /// Everything this thread knows about drivers and the engine's lifetime.
@@ -83,10 +112,14 @@ impl State {
         self.drivers.iter_mut().find(|d| d.id == id)
     }
 
+    fn driver_is_fallback(&self, id: i64) -> bool {
+        self.drivers.iter().any(|d| d.id == id && d.fallback)
+    }
+
     /// Whether a task spawned now must print the "no driver" warning:
     /// true for the first spawn after the last driver left.
     fn should_warn_on_spawn(&mut self) -> bool {
-        !self.drivers.iter().any(|d| d.entered)
+        !self.drivers.iter().any(|d| d.entered && d.may_pump())
             && !std::mem::replace(&mut self.warned_no_driver, true)
     }
 
@@ -112,12 +145,27 @@ const METHOD: &str = "_on_idle_frame";
 
 /// Starts tracking the driver node `id` (from its constructor).
 pub(crate) fn driver_created(id: i64) {
+    STATE.with(|s| s.borrow_mut().drivers.push(Driver::new(id, false)));
+}
+
+/// Starts tracking the `Async` autoload `id` as a fallback driver: it pumps
+/// only while no real driver is in the tree (from its constructor; its
+/// tree entry, exit and drop are reported like a driver's).
+pub(crate) fn fallback_created(id: i64) {
+    STATE.with(|s| s.borrow_mut().drivers.push(Driver::new(id, true)));
+}
+
+/// Whether fallback `id` pumps when no driver does (default true).
+pub(crate) fn auto_pump(id: i64) -> bool {
+    STATE.with(|s| s.borrow_mut().driver(id).is_some_and(|d| d.auto_pump))
+}
+
+/// Switches fallback `id`'s pumping on or off.
+pub(crate) fn set_auto_pump(id: i64, on: bool) {
     STATE.with(|s| {
-        s.borrow_mut().drivers.push(Driver {
-            id,
-            budget: None,
-            entered: false,
-        })
+        if let Some(d) = s.borrow_mut().driver(id) {
+            d.auto_pump = on;
+        }
     });
 }
 
@@ -145,10 +193,13 @@ pub(crate) fn driver_entered(base: &Node) {
         watch_root(tree);
     }
     let other = STATE.with(|s| {
-        s.borrow()
-            .drivers
+        let s = s.borrow();
+        if s.driver_is_fallback(id) {
+            return None;
+        }
+        s.drivers
             .iter()
-            .filter(|d| d.id != id)
+            .filter(|d| d.id != id && !d.fallback)
             .find_map(|d| in_tree(d.id))
             .map(|node| node.get_path().to_string())
     });
@@ -207,16 +258,22 @@ fn in_tree(id: i64) -> Option<TRef<'static, Node>> {
 }
 
 /// `Some(budget)` of the oldest driver that is in the scene tree (the pool
-/// is pumped with it), `None` when no driver is. Read from the tree every
-/// frame, so no script calling `_enter_tree()`/`_exit_tree()` by hand can
-/// stop or start the pump. Costs one object lookup per live driver.
+/// is pumped with it), else of the oldest fallback (`Async` autoload) in
+/// the tree with `auto_pump` on; `None` when there is neither. Read from
+/// the tree every frame, so no script calling `_enter_tree()`/`_exit_tree()`
+/// by hand can stop or start the pump. Costs one object lookup per live
+/// driver.
 fn pumping() -> Option<Option<Duration>> {
     STATE.with(|s| {
-        s.borrow()
-            .drivers
-            .iter()
-            .find(|d| in_tree(d.id).is_some())
-            .map(|d| d.budget)
+        let s = s.borrow();
+        let in_tree_of = |fallback: bool| {
+            s.drivers
+                .iter()
+                .filter(|d| d.fallback == fallback && d.may_pump())
+                .find(|d| in_tree(d.id).is_some())
+                .map(|d| d.budget)
+        };
+        in_tree_of(false).or_else(|| in_tree_of(true))
     })
 }
 
@@ -303,6 +360,27 @@ pub(crate) fn release_godot_objects() -> bool {
     dropped
 }
 
+/// Advances the [`GameClock`](crate::GameClock) by this frame's idle delta
+/// (Godot scaled it by `Engine.time_scale` already), the pausable clock
+/// only while the tree is not paused. Costs two object lookups.
+fn advance_game_clock() {
+    let Some(tree_id) = STATE.with(|s| s.borrow().hook.as_ref().map(|(id, _)| *id)) else {
+        return;
+    };
+    // SAFETY: called on the main thread from the tree's own `idle_frame`:
+    // the lookup fails for a freed tree, and the reference is used at once.
+    let Some(tree) = (unsafe { TRef::<SceneTree>::try_from_instance_id(tree_id) }) else {
+        return;
+    };
+    let Some(root) = tree.root() else {
+        return;
+    };
+    // SAFETY: the root of a live tree is alive for the duration of the call.
+    let delta = unsafe { root.assume_safe() }.get_process_delta_time();
+    let delta = Duration::try_from_secs_f64(delta).unwrap_or_default();
+    crate::GameClock::current().advance(delta, tree.is_paused());
+}
+
 /// The hidden object connected to `idle_frame`.
 #[derive(NativeClass)]
 #[inherit(Reference)]
@@ -316,6 +394,7 @@ impl FrameHook {
     #[method]
     fn _on_idle_frame(&self) {
         if let Some(budget) = pumping() {
+            advance_game_clock();
             SharedLocalPool::current().pump_with_budget(budget);
         }
     }
@@ -326,11 +405,7 @@ mod tests {
     use super::*;
 
     fn driver(id: i64) -> Driver {
-        Driver {
-            id,
-            budget: None,
-            entered: false,
-        }
+        Driver::new(id, false)
     }
 
     /// The warning rule of the pool's former driver count: once per period

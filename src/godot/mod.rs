@@ -6,6 +6,7 @@
 //!   release of every Godot object at exit;
 //! - `weak.rs`, `signal.rs`: weak objects, "freed" notification and
 //!   awaiting a Godot signal from Rust;
+//! - `pause.rs`: which game clock a node's pause mode follows;
 //! - `log.rs`, `main_thread.rs`: console messages and the main-thread rule;
 //! - `entry.rs`: the library's own GDNative entry points (feature
 //!   `entry-points`).
@@ -16,5 +17,6 @@ mod entry;
 pub(crate) mod lifecycle;
 pub(crate) mod log;
 pub(crate) mod main_thread;
+pub(crate) mod pause;
 pub(crate) mod signal;
 pub(crate) mod weak;

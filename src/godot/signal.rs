@@ -124,6 +124,7 @@ impl Future for Signal {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(outcome) = self.slot.take() else {
             self.slot.register(cx);
+            crate::executor::registry::note("signal");
             return Poll::Pending;
         };
         Poll::Ready(match outcome {

@@ -9,7 +9,15 @@
 //! - a `GDScriptFunctionState` (a GDScript coroutine) that has not completed
 //!   yet: Godot 3 emits its `completed` exactly once and cannot tell a
 //!   completed state's return value, so completed ones are refused;
+//! - a `SceneTreeTimer` (its `timeout` signal; value `null`);
+//! - an `[object, "signal"]` pair: the next emission of that signal, whose
+//!   value is the Array of its arguments, as from `Async.signal`;
 //! - any other object with a `completed` signal.
+//!
+//! A Node (or other non-`Reference` object) freed while waited on resolves
+//! the wait with an `AsyncError` of kind `freed`; a `Reference` is kept
+//! alive while waited on. Dropping the wait (a cancelled combinator, a
+//! lost `any`) disconnects it.
 //!
 //! The wait connects at once, in the script's call, so a completion right
 //! after the call is not missed.
@@ -17,12 +25,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use gdnative::api::{GDScriptFunctionState, NativeScript};
+use gdnative::api::{GDScriptFunctionState, NativeScript, SceneTreeTimer};
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::godot::signal::{connect, Signal};
-use crate::godot::weak::live_object;
+use crate::godot::weak::{live_object, WeakObject};
 use crate::script::method::Refusal;
 use crate::script::task::{with_task, AsyncTask};
 
@@ -38,6 +46,8 @@ pub(crate) enum Awaitable {
     Task(Instance<AsyncTask>),
     Ready(Variant),
     Completed(Signal),
+    /// An `[object, "signal"]` pair: resolves with the arguments.
+    Emitted(Signal),
 }
 
 /// A boxed wait for one awaitable's value.
@@ -47,17 +57,15 @@ impl Awaitable {
     /// Checks `value` and starts waiting on it. `what` names it in errors
     /// ("argument 1 `awaitable`", "item 2").
     pub(crate) fn new(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
-        let weak = live_object(value)
-            .map_err(|e| Refusal {
-                kind: ErrorKind::Freed,
-                message: format!("{what}: {e}"),
-            })?
-            .ok_or_else(|| {
-                format!(
-                    "{what}: expected an awaitable (an object with a `completed` signal), got {}",
-                    describe(value)
-                )
-            })?;
+        if value.get_type() == VariantType::VariantArray {
+            return pair(value, what);
+        }
+        let weak = live_argument(value, what)?.ok_or_else(|| {
+            format!(
+                "{what}: expected an awaitable (an object with a `completed` signal), got {}",
+                describe(value)
+            )
+        })?;
         if let Ok(task) = Instance::<AsyncTask>::from_variant(value) {
             return Ok(Awaitable::Task(task));
         }
@@ -84,9 +92,17 @@ impl Awaitable {
                 return Ok(Awaitable::Ready(value));
             }
         }
-        connect(object, "completed", keep)
+        let signal = if object.cast::<SceneTreeTimer>().is_some() {
+            "timeout"
+        } else {
+            "completed"
+        };
+        connect(object, signal, keep)
             .map(Awaitable::Completed)
-            .map_err(|e| format!("{what}: not awaitable: {e}").into())
+            .map_err(|e| {
+                format!("{what}: not awaitable: {e} (for another signal pass [object, \"signal\"])")
+                    .into()
+            })
     }
 
     /// The task, when this awaitable is an [`AsyncTask`].
@@ -115,8 +131,58 @@ impl Awaitable {
                     Err(error) => error.report(),
                 }
             }),
+            Awaitable::Emitted(signal) => Box::pin(async move {
+                match signal.await {
+                    Ok(args) => args.to_variant(),
+                    Err(error) => error.report(),
+                }
+            }),
         }
     }
+}
+
+/// An `[object, "signal"]` pair, connected. Checked like `Async.signal`'s
+/// arguments: a live object, and a signal it has.
+fn pair(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
+    let shape = || {
+        format!(
+            "{what}: expected [object, \"signal\"], got an Array of {} item(s)",
+            VariantArray::from_variant(value).map_or(0, |a| a.len())
+        )
+    };
+    let array = VariantArray::from_variant(value).map_err(|_| shape())?;
+    if array.len() != 2 {
+        return Err(shape().into());
+    }
+    let target = array.get(0);
+    let weak = live_argument(&target, what)?.ok_or_else(|| {
+        format!(
+            "{what}: expected [object, \"signal\"], got {} first",
+            describe(&target)
+        )
+    })?;
+    let name = String::from_variant(&array.get(1)).map_err(|_| {
+        format!(
+            "{what}: expected [object, \"signal\"], got {} second",
+            describe(&array.get(1))
+        )
+    })?;
+    let object = weak
+        .get()
+        .ok_or_else(|| format!("{what}: the object was freed"))?;
+    let keep = Ref::<Reference>::from_variant(&target).ok();
+    connect(object, &name, keep)
+        .map(Awaitable::Emitted)
+        .map_err(|e| format!("{what}: {e}").into())
+}
+
+/// [`live_object`] for an argument named `what`: a freed object is a
+/// refusal of kind `freed`.
+pub(crate) fn live_argument(value: &Variant, what: &str) -> Result<Option<WeakObject>, Refusal> {
+    live_object(value).map_err(|e| Refusal {
+        kind: ErrorKind::Freed,
+        message: format!("{what}: {e}"),
+    })
 }
 
 /// Checks every element of an Array argument; refuses an empty array.

@@ -8,6 +8,7 @@ use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::executor::panic::catch_panic;
+use crate::executor::registry::Tracked;
 
 /// Makes an async method's future panic-safe: a panic is printed to Godot's
 /// console with the method name and the future resolves with an
@@ -88,7 +89,8 @@ where
     })
 }
 
-/// `future` with panics caught, its output converted by `convert`.
+/// `future` with panics caught, its output converted by `convert`, listed
+/// in the live task view as `method` while alive.
 fn guard_map<F, C>(
     method: &'static str,
     future: F,
@@ -98,8 +100,9 @@ where
     F: Future + 'static,
     C: FnOnce(F::Output) -> Variant + 'static,
 {
-    catch_panic(future).map(move |result| match result {
+    let guarded = catch_panic(future).map(move |result| match result {
         Ok(value) => convert(value),
         Err(message) => AsyncError::new(ErrorKind::Panic, method, message).report(),
-    })
+    });
+    Tracked::new(method, guarded)
 }

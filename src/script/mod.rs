@@ -7,6 +7,7 @@
 //!   type ([`Refusal`](crate::Refusal)) and macro
 //!   ([`script_methods!`](crate::script_methods));
 //! - `task.rs`: [`AsyncTask`](crate::AsyncTask), the cancellable handle;
+//! - `progress.rs`: [`Progress`](crate::Progress), how work reports progress to its task;
 //! - `toolkit.rs`: the `Async` autoload ([`AsyncToolkit`](crate::AsyncToolkit));
 //! - `awaitable.rs`: what the toolkit's combinators accept;
 //! - `error.rs`: the [`AsyncError`](crate::AsyncError) value failures
@@ -19,5 +20,6 @@ pub(crate) mod awaitable;
 pub(crate) mod error;
 pub(crate) mod guard;
 pub(crate) mod method;
+pub(crate) mod progress;
 pub(crate) mod task;
 pub(crate) mod toolkit;

@@ -8,7 +8,7 @@
 //! print(task.is_done(), task.is_cancelled(), task.result)
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -20,6 +20,7 @@ use crate::error::{AsyncError, ErrorKind};
 use crate::executor::once::SetOnce;
 use crate::executor::SharedLocalPool;
 use crate::script::guard::{guard, guard_result};
+use crate::script::progress::Progress;
 
 type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 
@@ -37,7 +38,10 @@ type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 ///   next pump, so `task.cancel(); yield(task, "completed")` resumes.
 ///   Returns false when the task was already done;
 /// - `is_done()`, `is_cancelled()`, and the read-only property `result`
-///   (`null` until done).
+///   (`null` until done);
+/// - signal `progress(value)` and the read-only property `progress` (the
+///   last value, `null` before any), for tasks started with
+///   [`spawn_with_progress`](Self::spawn_with_progress): see [`Progress`].
 ///
 /// The task keeps running when scripts drop the handle; it holds itself
 /// alive until `completed` was emitted. Costs one Godot object and one
@@ -57,6 +61,9 @@ struct TaskState {
     work: RefCell<Option<BoxedWork>>,
     /// Wakes the runner and every [`TaskDone`] when set.
     result: SetOnce<Outcome>,
+    /// What the work reports, and the last value emitted.
+    progress: Option<Progress>,
+    last_progress: Cell<Option<f64>>,
 }
 
 impl TaskState {
@@ -132,6 +139,31 @@ impl AsyncTask {
         Self::start(name, Box::pin(guard(name, future)))
     }
 
+    /// Like [`spawn`](Self::spawn), for work that reports its progress:
+    /// `body` gets the task's [`Progress`] handle (`Send`: clone it into
+    /// background or blocking jobs) and returns the future.
+    ///
+    /// ```no_run
+    /// use gdnative_tokio::AsyncTask;
+    ///
+    /// let task = AsyncTask::spawn_with_progress("load", |progress| async move {
+    ///     let sum = gdnative_tokio::spawn_blocking(move || {
+    ///         (1..=100u64).inspect(|i| progress.set(*i as f64 / 100.0)).sum::<u64>()
+    ///     });
+    ///     sum.await.map_or(-1, |s| s as i64)
+    /// });
+    /// ```
+    pub fn spawn_with_progress<B, F>(name: &'static str, body: B) -> Instance<AsyncTask>
+    where
+        B: FnOnce(Progress) -> F,
+        F: Future + 'static,
+        F::Output: ToVariant,
+    {
+        let progress = Progress::new();
+        let work = Box::pin(guard(name, body(progress.clone())));
+        Self::start_full(name, Some(work), None, Some(progress))
+    }
+
     /// Like [`spawn`](Self::spawn) for a future returning `Result`: `Err(e)`
     /// resolves the task with an `AsyncError` of kind `failed` whose
     /// message is `e`'s `Display` (printed, see
@@ -172,10 +204,21 @@ impl AsyncTask {
         work: Option<BoxedWork>,
         result: Option<Outcome>,
     ) -> Instance<AsyncTask> {
+        Self::start_full(name, work, result, None)
+    }
+
+    fn start_full(
+        name: &'static str,
+        work: Option<BoxedWork>,
+        result: Option<Outcome>,
+        progress: Option<Progress>,
+    ) -> Instance<AsyncTask> {
         let state = Rc::new(TaskState {
             name,
             work: RefCell::new(work),
             result: SetOnce::new(result),
+            progress,
+            last_progress: Cell::new(None),
         });
         let task = Instance::emplace(AsyncTask {
             state: Rc::clone(&state),
@@ -265,6 +308,19 @@ fn register_task(builder: &ClassBuilder<AsyncTask>) {
         .with_param_untyped("value")
         .done();
     builder
+        .signal("progress")
+        .with_param("value", VariantType::F64)
+        .done();
+    builder
+        .property::<AnyValue>("progress")
+        .with_getter(|task: &AsyncTask, _| {
+            let on_main = crate::godot::main_thread::check("AsyncTask.progress").is_ok();
+            let last = task.state.last_progress.get().filter(|_| on_main);
+            AnyValue(last.map_or_else(Variant::nil, |v| v.to_variant()))
+        })
+        .with_usage(gdnative::export::PropertyUsage::NOEDITOR)
+        .done();
+    builder
         .property::<AnyValue>("result")
         .with_getter(|task: &AsyncTask, _| {
             let on_main = crate::godot::main_thread::check("AsyncTask.result").is_ok();
@@ -316,6 +372,7 @@ impl Future for TaskDone {
             return Poll::Ready(result);
         }
         self.state.result.register(cx);
+        crate::executor::registry::note("task");
         Poll::Pending
     }
 }
@@ -333,11 +390,14 @@ impl Future for Runner {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let state = Rc::clone(&self.state);
         if !state.result.is_set() {
+            self.emit_progress(cx);
             let work = state.work.borrow_mut().take();
             if let Some(mut work) = work {
                 match work.as_mut().poll(cx) {
                     Poll::Ready(value) => {
                         drop(work);
+                        // The last value set before the end, before `completed`.
+                        self.emit_progress(cx);
                         state.result.set(Outcome::Value(value));
                     }
                     Poll::Pending if state.result.is_set() => drop(work),
@@ -357,6 +417,23 @@ impl Future for Runner {
             task.base().emit_signal("completed", &[value]);
         }
         Poll::Ready(())
+    }
+}
+
+impl Runner {
+    /// Emits `progress(value)` if the work set a value since the last
+    /// poll, and registers for the next one.
+    fn emit_progress(&self, cx: &Context<'_>) {
+        let Some(value) = self.state.progress.as_ref().and_then(|p| p.take(cx)) else {
+            return;
+        };
+        self.state.last_progress.set(Some(value));
+        if let Some(task) = &self.task {
+            // SAFETY: the task object was created on this thread (the pool
+            // is thread-local) and `task` keeps it alive.
+            let task = unsafe { task.assume_safe() };
+            task.base().emit_signal("progress", &[value.to_variant()]);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! `AsyncToolkit`, the `Async` autoload: sleep, frames, timeout, all, any,
-//! signal and task for game scripts.
+//! `AsyncToolkit`, the `Async` autoload: sleep (wall clock), sleep_game and
+//! timeout_game (game time), frames, timeout, all, any, signal and task for
+//! game scripts.
 //!
 //! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
 //! `completed` signal, or `cancel()` it. Failures resolve with an
@@ -20,16 +21,25 @@ use std::time::{Duration, Instant};
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
-use crate::godot::weak::live_object;
+use crate::executor::game_clock::GameTime;
+use crate::executor::registry::{noted, TaskInfo};
+use crate::godot::driver::{budget_from_script, Millis};
+use crate::godot::lifecycle;
 use crate::script::args::Args;
-use crate::script::awaitable::{awaitables, Awaitable, OwnedTasks, Wait};
+use crate::script::awaitable::{awaitables, live_argument, Awaitable, OwnedTasks, Wait};
 use crate::script::method::Refusal;
 
 /// The `Async` autoload. Register
 /// `res://addons/gdnative_tokio/async_toolkit.gdns` as an autoload named
-/// `Async` (Project Settings > AutoLoad). It holds no state and does not
-/// pump: an [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) must be in
-/// the tree for its tasks to run.
+/// `Async` (Project Settings > AutoLoad; the editor plugin does it).
+///
+/// While it is in the tree and no
+/// [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) is, it pumps the
+/// pool once per frame itself, so enabling the plugin is enough for tasks
+/// to run. A driver in the tree takes over (its `frame_budget_ms`
+/// applies); there is still exactly one pump per frame. Properties:
+/// `auto_pump` (default `true`; `false`: only drivers pump) and
+/// `frame_budget_ms` (the budget of its own pumps, as on the driver).
 ///
 /// Combinators own the [`AsyncTask`](crate::AsyncTask)s they are given: when `timeout` gives
 /// up, when `any` has a winner, when `all` fails, or when the combinator's
@@ -40,12 +50,34 @@ use crate::script::method::Refusal;
 #[derive(NativeClass)]
 #[inherit(Node)]
 #[register_with(register)]
-pub struct AsyncToolkit;
+pub struct AsyncToolkit {
+    /// The node's instance id; its pumping state is in the lifecycle
+    /// module, as a fallback driver's.
+    id: i64,
+}
+
+impl Drop for AsyncToolkit {
+    fn drop(&mut self) {
+        lifecycle::driver_dropped(self.id);
+    }
+}
 
 #[methods]
 impl AsyncToolkit {
-    fn new(_base: &Node) -> Self {
-        AsyncToolkit
+    fn new(base: &Node) -> Self {
+        let id = base.get_instance_id();
+        lifecycle::fallback_created(id);
+        AsyncToolkit { id }
+    }
+
+    #[method]
+    fn _enter_tree(&self, #[base] base: &Node) {
+        lifecycle::driver_entered(base);
+    }
+
+    #[method]
+    fn _exit_tree(&self) {
+        lifecycle::driver_exited(self.id);
     }
 
     /// `is_error(value, kind = "") -> bool`: whether `value` is an
@@ -60,6 +92,26 @@ impl AsyncToolkit {
         })
     }
 
+    /// `tasks() -> Array`: the live tasks of the pool that carry a name
+    /// (every async method and toolkit call, Rust tasks spawned with
+    /// [`spawn_named`](crate::spawn_named)), oldest first, each a
+    /// Dictionary `{"id": int, "name": String, "age": float (seconds),
+    /// "polls": int, "state": String}` (`new`, `running`, `waiting`, or
+    /// `waiting on timer`, `game timer`, `frames`, `signal`, `task`,
+    /// `background job`). Empty off the main thread (with an error).
+    /// Costs one Dictionary per task: call it a few times a second, not
+    /// per frame with thousands of tasks.
+    #[method]
+    fn tasks(&self) -> VariantArray {
+        let list = VariantArray::new();
+        if crate::godot::main_thread::check("Async.tasks").is_ok() {
+            for task in crate::tasks() {
+                list.push(task_dictionary(&task));
+            }
+        }
+        list.into_shared()
+    }
+
     /// `set_print_all_errors(on: bool)`: print every error from now on,
     /// also the outcomes scripts handle (see [`crate::set_print_all_errors`]).
     #[method]
@@ -71,10 +123,33 @@ impl AsyncToolkit {
 /// Every method of the `Async` class, in one list: time and combinators
 /// (here), files and TCP (their bodies are in `src/io/`).
 fn register(builder: &ClassBuilder<AsyncToolkit>) {
+    builder
+        .property::<bool>("track_tasks")
+        .with_default(true)
+        .with_getter(|_: &AsyncToolkit, _| crate::task_tracking())
+        .with_shr_setter(|_: &AsyncToolkit, _, on: bool| crate::set_task_tracking(on))
+        .done();
+    builder
+        .property::<bool>("auto_pump")
+        .with_default(true)
+        .with_getter(|this: &AsyncToolkit, _| lifecycle::auto_pump(this.id))
+        .with_shr_setter(|this: &AsyncToolkit, _, on: bool| lifecycle::set_auto_pump(this.id, on))
+        .done();
+    builder
+        .property::<Millis>("frame_budget_ms")
+        .with_default(Millis::Number(0.0))
+        .with_getter(|this: &AsyncToolkit, _| {
+            let budget = lifecycle::budget(this.id);
+            Millis::Number(budget.map_or(0.0, |b| b.as_secs_f64() * 1000.0))
+        })
+        .with_shr_setter(|this: &AsyncToolkit, _, ms: Millis| {
+            lifecycle::set_budget(this.id, budget_from_script("Async", ms));
+        })
+        .done();
     use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
     use crate::io::tcp::{tcp_connect, tcp_listen};
-    crate::script_methods!(builder, ScriptTaskFn; sleep, frames, timeout, all, any, signal, task,
-        read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
+    crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
+        timeout_game, all, any, signal, task, read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
@@ -91,9 +166,64 @@ fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     let start = Instant::now();
     let sleeping = crate::sleep(duration);
     Ok(async move {
-        sleeping.await;
+        noted("timer", sleeping).await;
         start.elapsed().as_secs_f64()
     })
+}
+
+/// `sleep_game(seconds, pause = false) -> float`: waits `seconds` of game
+/// time (scaled by `Engine.time_scale`; stopped while the tree is paused
+/// unless `pause` is `true` or a Node whose pause mode is process), and
+/// resolves with the game time waited, in the first frame that reached the
+/// deadline (see [`crate::sleep_game`]).
+fn sleep_game(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
+    args.expect_count(1, 2)?;
+    let duration = args.seconds(0, "seconds")?;
+    let mode = pause_argument(&args, 1)?;
+    let clock = crate::GameClock::current();
+    let start = clock.now(mode);
+    let sleep = crate::sleep_game(duration, mode);
+    Ok(async move {
+        sleep.await;
+        clock.now(mode).saturating_sub(start).as_secs_f64()
+    })
+}
+
+/// One row of `Async.tasks()`.
+fn task_dictionary(task: &TaskInfo) -> Variant {
+    let row = Dictionary::new();
+    row.insert("id", task.id);
+    row.insert("name", task.name.as_ref());
+    row.insert("age", task.age.as_secs_f64());
+    row.insert("polls", task.polls);
+    row.insert("state", task.state.to_string());
+    row.owned_to_variant()
+}
+
+/// The optional `pause` argument of the game-time functions: `null` or
+/// `false` for the pausable clock, `true` for the one that runs while
+/// paused, or a Node whose effective pause mode decides.
+fn pause_argument(args: &Args, index: usize) -> Result<GameTime, Refusal> {
+    let Ok(value) = args.raw(index, "pause") else {
+        return Ok(GameTime::Pausable);
+    };
+    match value.get_type() {
+        VariantType::Nil => Ok(GameTime::Pausable),
+        VariantType::Bool => Ok(if value.try_to::<bool>().unwrap_or(false) {
+            GameTime::Always
+        } else {
+            GameTime::Pausable
+        }),
+        _ => {
+            let weak = live_argument(value, &Args::argument(index, "pause"))?
+                .ok_or_else(|| Args::invalid(index, "pause", "expected a bool or a Node"))?;
+            let node = weak
+                .get()
+                .and_then(|o| o.cast::<Node>())
+                .ok_or_else(|| Args::invalid(index, "pause", "expected a bool or a Node"))?;
+            Ok(crate::godot::pause::game_time_of(node))
+        }
+    }
 }
 
 /// `frames(n) -> int`: resolves after `n` frames (pumps), with `n`.
@@ -101,7 +231,7 @@ fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 1)?;
     let n = args.int_in(0, "n", 0..=MAX_FRAMES)?;
     Ok(async move {
-        crate::frames(n.unsigned_abs()).await;
+        noted("frames", crate::frames(n.unsigned_abs())).await;
         n
     })
 }
@@ -118,6 +248,23 @@ fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     Ok(async move {
         let _owned = owned;
         with_timeout("timeout", Some(limit), wait)
+            .await
+            .unwrap_or_else(AsyncError::report)
+    })
+}
+
+/// `timeout_game(awaitable, seconds, pause = false)`: [`timeout`] with a
+/// limit in game time (see `sleep_game`), fixed at the call.
+fn timeout_game(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
+    args.expect_count(2, 3)?;
+    let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
+    let duration = args.seconds(1, "seconds")?;
+    let mode = pause_argument(&args, 2)?;
+    let limit = Limit::Game(duration, crate::sleep_game(duration, mode));
+    let (wait, owned) = one(item);
+    Ok(async move {
+        let _owned = owned;
+        with_timeout("timeout_game", Some(limit), wait)
             .await
             .unwrap_or_else(AsyncError::report)
     })
@@ -168,11 +315,7 @@ fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 /// first, or `timeout` when the optional time limit passes.
 fn signal(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 3)?;
-    let weak = live_object(args.raw(0, "object")?)
-        .map_err(|e| Refusal {
-            kind: ErrorKind::Freed,
-            message: Args::invalid(0, "object", e),
-        })?
+    let weak = live_argument(args.raw(0, "object")?, &Args::argument(0, "object"))?
         .ok_or_else(|| Args::invalid(0, "object", "expected an object"))?;
     let name: String = args.get(1, "signal")?;
     let limit = match args.raw(2, "timeout") {
@@ -232,20 +375,18 @@ fn one(item: Awaitable) -> (Wait, OwnedTasks) {
     (item.wait(), owned)
 }
 
-/// A time limit whose deadline counts from the call that set it, not from
-/// the first poll of the future it limits.
-struct Limit {
-    /// `None`: beyond what `Instant` represents, never reached.
-    deadline: Option<Instant>,
-    length: Duration,
+/// A time limit, fixed at the call that set it (not at the first poll of
+/// the future it limits): wall clock, or a game-time sleep started then.
+enum Limit {
+    /// The deadline (`None`: beyond what `Instant` represents, never
+    /// reached) and the length.
+    Wall(Option<Instant>, Duration),
+    Game(Duration, crate::SleepGame),
 }
 
 impl Limit {
     fn from_now(length: Duration) -> Self {
-        Limit {
-            deadline: Instant::now().checked_add(length),
-            length,
-        }
+        Limit::Wall(Instant::now().checked_add(length), length)
     }
 }
 
@@ -256,20 +397,26 @@ async fn with_timeout<F: Future>(
     limit: Option<Limit>,
     future: F,
 ) -> Result<F::Output, AsyncError> {
-    let Some(Limit {
-        deadline: Some(deadline),
-        length,
-    }) = limit
-    else {
-        return Ok(future.await);
+    let timed_out = |limit: Duration| {
+        AsyncError::new(
+            ErrorKind::Timeout,
+            method,
+            format!("no result within {} s", limit.as_secs_f64()),
+        )
     };
-    tokio::time::timeout_at(deadline.into(), future)
-        .await
-        .map_err(|_| {
-            AsyncError::new(
-                ErrorKind::Timeout,
-                method,
-                format!("no result within {} s", length.as_secs_f64()),
-            )
-        })
+    match limit {
+        None | Some(Limit::Wall(None, _)) => Ok(future.await),
+        Some(Limit::Wall(Some(deadline), limit)) => {
+            noted("timer", tokio::time::timeout_at(deadline.into(), future))
+                .await
+                .map_err(|_| timed_out(limit))
+        }
+        Some(Limit::Game(limit, sleep)) => {
+            let future = std::pin::pin!(future);
+            match futures::future::select(future, sleep).await {
+                futures::future::Either::Left((value, _)) => Ok(value),
+                futures::future::Either::Right(_) => Err(timed_out(limit)),
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 use gdnative::tasks::Context;
@@ -283,9 +283,20 @@ impl ToVariant for HashProgress {
     }
 }
 
-/// The blocking body of `hash_job`: FNV-1a over `megabytes` MiB of
-/// xorshift data, in 64 chunks. Stops when the receiver is gone.
+/// The blocking body of `hash_job`: [`hash_reporting`] into a channel;
+/// stops when the receiver is gone.
 fn hash_chunks(megabytes: usize, tx: &tokio::sync::mpsc::Sender<HashProgress>) {
+    if let Some(hash) = hash_reporting(megabytes, |done| {
+        tx.blocking_send(HashProgress::Step(done)).is_ok()
+    }) {
+        let _ = tx.blocking_send(HashProgress::Done(hash));
+    }
+}
+
+/// FNV-1a over `megabytes` MiB of xorshift data, in 64 chunks, calling
+/// `report` with the fraction done after each; `None` when `report`
+/// returned false (stop).
+fn hash_reporting(megabytes: usize, mut report: impl FnMut(f64) -> bool) -> Option<u64> {
     const CHUNKS: usize = 64;
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
@@ -297,12 +308,11 @@ fn hash_chunks(megabytes: usize, tx: &tokio::sync::mpsc::Sender<HashProgress>) {
             state ^= state << 17;
             hash = (hash ^ (state & 0xff)).wrapping_mul(0x0100_0000_01b3);
         }
-        let done = (chunk + 1) as f64 / CHUNKS as f64;
-        if tx.blocking_send(HashProgress::Step(done)).is_err() {
-            return;
+        if !report((chunk + 1) as f64 / CHUNKS as f64) {
+            return None;
         }
     }
-    let _ = tx.blocking_send(HashProgress::Done(hash));
+    Some(hash)
 }
 
 /// `panic_after(seconds: float, message: String)`: panics after the delay.
@@ -318,6 +328,15 @@ fn panic_after(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Va
         #[allow(unreachable_code)]
         Variant::nil()
     })
+}
+
+/// Tells a blocking job to stop when its task is dropped (cancelled).
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 thread_local! {
@@ -437,6 +456,19 @@ impl AsyncDemo {
         DROPPED_EARLY.with(Cell::get)
     }
 
+    /// `labelled(label: String, seconds: float)`: starts a Rust task that
+    /// sleeps `seconds` (0 to a day; anything else: 0), listed in the live
+    /// task view as `label` (`gdnative_tokio::spawn_named`). Returns
+    /// nothing: the task view's example.
+    #[method]
+    fn labelled(&self, label: String, seconds: f64) {
+        let duration = Duration::try_from_secs_f64(seconds.min(86_400.0)).unwrap_or_default();
+        drop(gdnative_tokio::spawn_named(
+            label,
+            gdnative_tokio::sleep(duration),
+        ));
+    }
+
     /// `ticker(count: int, interval: float) -> AsyncStream`: emits `item(i)`
     /// for i in 0..count, one every `interval` seconds, then `finished`.
     #[method]
@@ -474,6 +506,36 @@ impl AsyncDemo {
             hash_chunks(megabytes as usize, &tx)
         }));
         AsyncStream::from_receiver(rx).owned_to_variant()
+    }
+
+    /// `hash_task(megabytes: int) -> AsyncTask`: `hash_job` as one task: its
+    /// `progress(value)` signal reports the fraction done (from the
+    /// blocking worker, through a `Progress` handle), `completed` gives the
+    /// checksum (a hex String). Cancelling it stops the job at its next
+    /// chunk. The demo's progress bar.
+    #[method]
+    fn hash_task(&self, megabytes: Variant) -> Variant {
+        let megabytes = match Args::new(vec![megabytes]).int_in(0, "megabytes", 1..=4096) {
+            Ok(megabytes) => megabytes as usize,
+            Err(message) => return bad_arguments("hash_task", &message),
+        };
+        AsyncTask::spawn_with_progress("hash_task", move |progress| async move {
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let _stop_on_drop = StopOnDrop(stop.clone());
+            let hash = gdnative_tokio::spawn_blocking(move || {
+                hash_reporting(megabytes, |done| {
+                    progress.set(done);
+                    !stop.load(std::sync::atomic::Ordering::Relaxed)
+                })
+            })
+            .await;
+            match hash {
+                Ok(Some(hash)) => format!("{hash:016x}").to_variant(),
+                Ok(None) => Variant::nil(),
+                Err(error) => error.report(),
+            }
+        })
+        .owned_to_variant()
     }
 
     /// `channel_stream(kind: String, n: int) -> AsyncStream`: a Tokio

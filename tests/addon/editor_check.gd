@@ -2,15 +2,17 @@
 # as res://addons/gdt_editor_check/plugin.gd): once the editor has scanned
 # the project, it enables the gdnative_tokio plugin, checks that the `Async`
 # autoload was added (in memory and in the saved project.godot) and that
-# the driver's icon was imported, disables the plugin, checks that the
-# autoload is gone, prints one `EDITOR-CHECK` line per step and quits the
-# editor.
+# the driver's icon was imported and the task overlay scene loads (its
+# script parses in a project whose autoload is not registered), disables
+# the plugin, checks that the autoload is gone, prints one `EDITOR-CHECK`
+# line per step and quits the editor.
 tool
 extends EditorPlugin
 
 const ADDON = "gdnative_tokio"
 const SETTING = "autoload/Async"
 const ICON = "res://addons/gdnative_tokio/async_executor_driver.svg"
+const OVERLAY = "res://addons/gdnative_tokio/task_overlay.tscn"
 
 
 func _enter_tree():
@@ -28,6 +30,7 @@ func _run():
 	yield(_settle(), "completed")
 	_report("enabled")
 	print("EDITOR-CHECK driver icon imported: %s" % (load(ICON) is Texture))
+	print("EDITOR-CHECK task overlay loads: %s" % (load(OVERLAY) is PackedScene))
 	get_editor_interface().set_plugin_enabled(ADDON, false)
 	yield(_settle(), "completed")
 	_report("disabled")
