@@ -243,14 +243,7 @@ fn timeout(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
     let duration = args.seconds(1, "seconds")?;
-    let (wait, owned) = one(item);
-    let limit = Limit::from_now(duration);
-    Ok(async move {
-        let _owned = owned;
-        with_timeout("timeout", Some(limit), wait)
-            .await
-            .unwrap_or_else(AsyncError::report)
-    })
+    Ok(limited("timeout", item, Limit::from_now(duration)))
 }
 
 /// `timeout_game(awaitable, seconds, pause = false)`: [`timeout`] with a
@@ -261,13 +254,20 @@ fn timeout_game(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let duration = args.seconds(1, "seconds")?;
     let mode = pause_argument(&args, 2)?;
     let limit = Limit::Game(duration, crate::sleep_game(duration, mode));
+    Ok(limited("timeout_game", item, limit))
+}
+
+/// `item`'s value, or `method`'s `timeout` error once `limit` passed. The
+/// wait starts now, at the call; the future owns `item` (a timed-out task
+/// is cancelled).
+fn limited(method: &'static str, item: Awaitable, limit: Limit) -> impl Future<Output = Variant> {
     let (wait, owned) = one(item);
-    Ok(async move {
+    async move {
         let _owned = owned;
-        with_timeout("timeout_game", Some(limit), wait)
+        with_timeout(method, Some(limit), wait)
             .await
             .unwrap_or_else(AsyncError::report)
-    })
+    }
 }
 
 /// `all(awaitables: Array) -> Array`: every value, in input order. The
