@@ -47,6 +47,17 @@ use_cargo_home() {
     export CARGO_HOME=$1 CARGO_TARGET_DIR=$2
 }
 
+# Runs cargo holding the cargo home's build lock. With `custom-godot`,
+# gdnative-bindings' build script runs Godot in the registry's copy of the
+# crate and replaces the docs/ folder there; cargo locks one profile's build
+# folder, not that copy, so a debug and a release build at once read each
+# other's half-replaced docs (a panic in class_docs.rs: "No such file or
+# directory" or "Unable to read file"). Tests that build take the same lock
+# (tests/common: cargo_home_lock).
+locked_cargo() {
+    flock "$CARGO_HOME/build.lock" cargo "$@"
+}
+
 # Cargo home and target dir for `custom-godot` builds against $GODOT_BIN.
 engine_env() {
     local version

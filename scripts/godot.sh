@@ -47,7 +47,7 @@ if [ "${1:-}" = "--embedded" ]; then
     shift
     embedded=true
 fi
-cargo build --quiet "${release[@]}" -p gdnative-tokio-testbed --features custom-godot --lib
+locked_cargo build --quiet "${release[@]}" -p gdnative-tokio-testbed --features custom-godot --lib
 lib=$target/$profile/libgdnative_tokio_testbed.so
 install_lib "$lib" godot-project/addons/gdnative_tokio/bin libgdnative_tokio.so
 if $embedded; then

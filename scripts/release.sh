@@ -37,7 +37,7 @@ else
     line=$(engine_line "$GODOT_BIN")
 fi
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
-cargo build --quiet --release "${features[@]}" --lib >&2
+locked_cargo build --quiet --release "${features[@]}" --lib >&2
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

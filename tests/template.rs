@@ -67,7 +67,10 @@ fn build(dir: &Path, profile: &str, env: &[(&str, &str)]) {
     if profile == "release" {
         cargo.arg("--release");
     }
-    let out = cargo.output().expect("cannot run cargo");
+    let out = {
+        let _lock = common::cargo_home_lock();
+        cargo.output().expect("cannot run cargo")
+    };
     assert!(
         out.status.success(),
         "building the template ({profile}) failed:\n{}",

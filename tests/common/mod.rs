@@ -143,6 +143,23 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// The cargo home's build lock (`locked_cargo` in scripts/engines.sh),
+/// held until the returned file is dropped. Take it around every cargo
+/// build a test starts: builds of two profiles at once would run
+/// gdnative-bindings' build script twice in the registry's one copy of the
+/// crate, each replacing the docs the other is reading.
+pub fn cargo_home_lock() -> std::fs::File {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .expect("neither CARGO_HOME nor HOME is set");
+    let lock = std::fs::File::create(home.join("build.lock"))
+        .unwrap_or_else(|e| panic!("cannot open {}/build.lock: {e}", home.display()));
+    lock.lock()
+        .unwrap_or_else(|e| panic!("cannot lock {}/build.lock: {e}", home.display()));
+    lock
+}
+
 /// The path of `tool` on PATH; panics with how to install it when missing
 /// (a missing tool fails the test, it never skips it).
 pub fn require_tool(tool: &str, package: &str) -> PathBuf {
