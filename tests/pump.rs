@@ -588,3 +588,141 @@ fn a_runtime_task_spawned_by_a_pool_task_runs_in_the_same_pump() {
         assert_eq!(got.get(), Some(5), "{stats:?}");
     }
 }
+
+/// How a task spawned with `tokio::task::spawn_local` keeps itself busy.
+#[derive(Clone, Copy, Debug)]
+enum Busy {
+    /// `loop { yield_now().await }`
+    Yields,
+    /// `loop { next_frame().await }`: a per-frame loop.
+    EachFrame,
+    /// Wakes its own waker on every poll.
+    WakesItself,
+}
+
+/// 200 raw tasks awaiting oneshots, beside 10 busy ones.
+struct RawTasks {
+    senders: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// Waiters that got their value.
+    done: Rc<Cell<usize>>,
+    /// Polls of the busy tasks, all together.
+    polls: Rc<Cell<u64>>,
+}
+
+/// Spawns, from inside a pool task, `busy` tasks straight on Tokio (not
+/// through the pool, so not gated) and 200 more awaiting oneshots.
+fn raw_tasks(pool: &'static SharedLocalPool, busy: Option<Busy>) -> RawTasks {
+    let done = Rc::new(Cell::new(0usize));
+    let polls = Rc::new(Cell::new(0u64));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (d, p) = (Rc::clone(&done), Rc::clone(&polls));
+    pool.spawn_local(async move {
+        for _ in 0..busy.map_or(0, |_| 10) {
+            let p = Rc::clone(&p);
+            match busy {
+                Some(Busy::Yields) => drop(tokio::task::spawn_local(async move {
+                    loop {
+                        p.set(p.get() + 1);
+                        tokio::task::yield_now().await;
+                    }
+                })),
+                Some(Busy::EachFrame) => drop(tokio::task::spawn_local(async move {
+                    loop {
+                        p.set(p.get() + 1);
+                        pool.next_frame().await;
+                    }
+                })),
+                _ => drop(tokio::task::spawn_local(std::future::poll_fn(move |cx| {
+                    p.set(p.get() + 1);
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::<()>::Pending
+                }))),
+            }
+        }
+        for _ in 0..200 {
+            let (sender, receiver) = tokio::sync::oneshot::channel::<()>();
+            let _ = tx.send(sender);
+            let d = Rc::clone(&d);
+            drop(tokio::task::spawn_local(async move {
+                if receiver.await.is_ok() {
+                    d.set(d.get() + 1);
+                }
+            }));
+        }
+    });
+    pool.pump();
+    pool.pump();
+    let mut senders = Vec::new();
+    while let Ok(sender) = rx.try_recv() {
+        senders.push(sender);
+    }
+    assert_eq!((senders.len(), done.get()), (200, 0));
+    RawTasks {
+        senders,
+        done,
+        polls,
+    }
+}
+
+fn complete_from_another_thread(senders: Vec<tokio::sync::oneshot::Sender<()>>) {
+    std::thread::spawn(move || {
+        senders.into_iter().for_each(|tx| {
+            let _ = tx.send(());
+        })
+    })
+    .join()
+    .expect("thread");
+}
+
+/// The same for tasks spawned with `tokio::task::spawn_local`: all 200
+/// cross-thread wakes are polled in the next pump, alone, beside 10 tasks
+/// that `yield_now()` in a loop and beside 10 per-frame loops; a task that
+/// yields in a loop runs once per round.
+#[test]
+fn cross_thread_wakes_of_raw_spawn_local_tasks_are_polled_in_one_pump() {
+    for busy in [None, Some(Busy::Yields), Some(Busy::EachFrame)] {
+        let pool = pool();
+        let RawTasks {
+            senders,
+            done,
+            polls,
+        } = raw_tasks(pool, busy);
+        complete_from_another_thread(senders);
+        let before = polls.get();
+        let stats = pool.pump();
+        assert_eq!(done.get(), 200, "beside {busy:?}: {stats:?}");
+        let per_task = (polls.get() - before) / 10;
+        if busy.is_some() {
+            assert!(
+                (1..=u64::from(stats.rounds)).contains(&per_task),
+                "a {busy:?} task ran {per_task} times in one pump: {stats:?}"
+            );
+        }
+    }
+}
+
+/// Behind raw tasks that wake themselves directly (Tokio then takes a
+/// cross-thread wake only every 31st poll), the pump still lets some
+/// through each pump, and what such a task costs per pump is bounded: the
+/// rest of the tick that reached the sentinel plus at most 16 more ticks
+/// (and 0.25 ms) of grace, per round.
+#[test]
+fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wakes() {
+    let pool = pool();
+    let RawTasks {
+        senders,
+        done,
+        polls,
+    } = raw_tasks(pool, Some(Busy::WakesItself));
+    complete_from_another_thread(senders);
+    let mut pumps = 0;
+    while done.get() < 200 {
+        let (before, done_before) = (polls.get(), done.get());
+        let stats = pool.pump();
+        pumps += 1;
+        let rounds = u64::from(stats.rounds);
+        assert!(u64::from(stats.ticks) <= rounds * (2 + 16), "{stats:?}");
+        assert!(polls.get() - before <= rounds * (2 + 16) * 61, "{stats:?}");
+        assert!(done.get() > done_before, "pump {pumps} let no wake through");
+    }
+}

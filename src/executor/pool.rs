@@ -52,10 +52,14 @@ use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 /// - its cost does not depend on the number of tasks that are pending but
 ///   not ready.
 ///
-/// A task spawned directly with `tokio::task::spawn_local` that keeps
-/// waking itself is not gated: it runs up to the rest of a Tokio tick (61
-/// polls) per round, and while it spins Tokio serves cross-thread wakes of
-/// other ungated tasks only every 31st poll.
+/// Tasks spawned directly with `tokio::task::spawn_local` are not gated.
+/// One that loops on `yield_now()` still runs once per round (the pump
+/// ticks inside the runtime, whose defer list holds its waker until the
+/// round ends). One that wakes its own waker directly runs for at most
+/// the rest of a Tokio tick plus the pump's grace for ungated tasks (64
+/// ticks of 61 polls, and 0.25 ms) per round; behind it, Tokio serves
+/// cross-thread wakes of other ungated tasks only every 31st poll, so they
+/// can take more than one pump.
 ///
 /// Spawning (through [`LocalSpawn`] or [`spawn_local`](Self::spawn_local)) is
 /// allowed at any time on the owning thread, including from inside a task

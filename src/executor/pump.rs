@@ -32,11 +32,18 @@
 //! wakes itself runs at most twice per pump when nothing else happens, and
 //! at most once per round otherwise.
 //!
-//! The rounds run in the runtime's context (tasks can create timers and
-//! sockets) but the `LocalSet` is ticked outside `block_on`: there,
-//! `tokio::task::yield_now()` wakes its task at once instead of parking the
-//! waker in the scheduler's defer list. To continue in the next frame, a
-//! task awaits [`NextFrame`], whose waiters are woken when a pump starts.
+//! Tasks spawned with `tokio::task::spawn_local` are not gated. Two rules
+//! keep them in line. The `LocalSet` is ticked inside `block_on`, so
+//! `tokio::task::yield_now()` parks its waker in the runtime's defer list
+//! until the round's closing driver turn: a task that yields in a loop runs
+//! once per round. After the sentinel, with no pool task making progress,
+//! a round keeps ticking for at most [`UNGATED_TICKS`] ticks and
+//! [`UNGATED_GRACE`]: enough to drain cross-thread wakes of such tasks
+//! (Tokio takes them at once when nothing else is queued), and the bound of
+//! what a task that wakes itself directly costs per round (behind it, Tokio
+//! takes a cross-thread wake only every 31st poll). To continue in the
+//! next frame, a task awaits [`NextFrame`], whose waiters are woken when a
+//! pump starts.
 //!
 //! With a budget, the pump also stops as soon as the deadline has passed:
 //! after the poll that crossed it for tasks spawned through the pool, after
@@ -124,6 +131,14 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
     parts.next_frame.wake_all();
     let (mut ticks, mut over_budget, mut round) = (0, false, 0);
     loop {
+        let first = round == 0;
+        // The budget caps the whole pump; the first round still runs (a
+        // gated task's poll is how a spent budget closes the pump). What is
+        // left stays flagged in `more` for the next pump.
+        if !first && backlog.is_closed() {
+            over_budget = true;
+            break;
+        }
         // Work left in the queue by the last tick, or wakes since then
         // (another thread, a spawn, the frame waiters above).
         let left = more.load(Ordering::Relaxed);
@@ -131,16 +146,6 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
             more.store(false, Ordering::Relaxed);
         }
         let woke = drive(parts);
-        let first = round == 0;
-        // The budget caps the whole pump; the first round still ticks (a
-        // gated task's poll is how a spent budget closes the pump).
-        if !first && backlog.is_closed() {
-            if woke {
-                more.store(true, Ordering::Relaxed);
-            }
-            over_budget = true;
-            break;
-        }
         let deferred = backlog.start_round();
         let admitted = first && backlog.admit_next_batch();
         // Every wake that queued a task went through the `LocalSet`'s waker
@@ -149,10 +154,15 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
             break;
         }
         let progress = backlog.progress();
-        let (t, over) = {
-            let _context = parts.runtime.enter();
-            run(parts)
-        };
+        let (t, over) = parts.runtime.block_on(async {
+            let ran = run(parts);
+            // `yield_now` in a task parks its waker in the runtime's defer
+            // list, woken at the runtime's next driver turn: so a task that
+            // yields runs once per round. `block_on` drops what is still
+            // parked when it returns; this turn wakes it first.
+            tokio::task::yield_now().await;
+            ran
+        });
         ticks += t;
         round += 1;
         over_budget = over;
@@ -294,6 +304,9 @@ fn run(parts: &Parts<'_>) -> (u32, bool) {
     let mut cx = Context::from_waker(&waker);
     let mut tick = pin!(local.run_until(std::future::pending::<()>()));
     let mut ticks = 0;
+    // When the sentinel was first seen fired with no pool task's progress
+    // after it: the start of the grace for ungated tasks.
+    let mut grace: Option<(u32, Instant)> = None;
     loop {
         more.0.store(false, Ordering::Relaxed);
         let _ = tick.as_mut().poll(&mut cx);
@@ -313,12 +326,28 @@ fn run(parts: &Parts<'_>) -> (u32, bool) {
         // `LocalSet` wakes the waker when its tick stopped at the task limit
         // with work left; without a wake the queue is empty.
         let queue_empty = !more.0.load(Ordering::Relaxed);
-        let only_spinning = sentinel.fired() && sentinel.progress_at_fire() == backlog.progress();
+        let no_progress = sentinel.fired() && sentinel.progress_at_fire() == backlog.progress();
+        let only_spinning = no_progress && {
+            let (since, at) = *grace.get_or_insert_with(|| (ticks, Instant::now()));
+            ticks - since >= UNGATED_TICKS || at.elapsed() >= UNGATED_GRACE
+        };
         if queue_empty || (only_spinning && !backlog.has_admitted()) {
             return (ticks, false);
         }
     }
 }
+
+/// The most ticks a round adds, after its sentinel, while no pool task
+/// makes progress: what is left is then tasks spawned with
+/// `tokio::task::spawn_local`, which the pump cannot tell apart. Tokio
+/// reaches cross-thread wakes of such tasks at once when nothing else is
+/// queued, but only every 31st poll behind a task that wakes itself; the
+/// grace lets the first kind drain within the pump and bounds what the
+/// second costs.
+const UNGATED_TICKS: u32 = 16;
+
+/// The most time those ticks may take (checked after each tick).
+const UNGATED_GRACE: Duration = Duration::from_micros(250);
 
 /// Tasks waiting in [`NextFrame`] for the next pump.
 #[derive(Default)]
