@@ -3,7 +3,10 @@
 //! measured in the same run:
 //!
 //! - remote wakes under load: 200 tasks await oneshots that an OS thread
-//!   completes, beside 10 always-ready tasks;
+//!   completes, beside 10 always-ready tasks (through the pool, then all
+//!   spawned with `tokio::task::spawn_local`);
+//! - a 5 ms blocking job started in the future's first poll and at the
+//!   call, for a method called between two pumps;
 //! - `tokio::spawn` fan-out/join: 1000 runtime tasks sleeping 5-9 ms;
 //! - loopback HTTP GET (reqwest against a minimal HTTP/1.1 server);
 //! - 100 WebSocket echoes over loopback (tokio-tungstenite);
@@ -118,6 +121,43 @@ fn ecosystem() {
     let ours = frames_for(pool, job);
     let plain_t = plain(|| remote_wakes(|f| drop(tokio::task::spawn_local(f))));
     row("200 cross-thread wakes + 10 always-ready", ours, plain_t);
+
+    // The same written in plain Tokio inside a method: every task spawned
+    // with `tokio::task::spawn_local` (not gated by the pool).
+    let pool = common::pool();
+    let job =
+        remote_wakes(|f| drop(pool.spawn_local(async move { drop(tokio::task::spawn_local(f)) })));
+    row(
+        "  the same, all tokio::task::spawn_local",
+        frames_for(pool, job),
+        plain_t,
+    );
+
+    // Work that a method starts in its future's first poll waits for the
+    // next pump when the method is called between pumps (from `_process`,
+    // `_ready`, input); started in the method body, at the call, it runs
+    // meanwhile.
+    let pool = common::pool();
+    let blocking = || tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(5)));
+    let in_poll = frames_for(pool, async move {
+        let _ = blocking().await;
+    });
+    let at_call = {
+        let _enter = pool.enter();
+        let job = blocking();
+        frames_for(pool, async move {
+            let _ = job.await;
+        })
+    };
+    let plain_job = plain(|| async move {
+        let _ = blocking().await;
+    });
+    row(
+        "5 ms blocking job started in the first poll",
+        in_poll,
+        plain_job,
+    );
+    row("  the same started at the call", at_call, plain_job);
 
     let pool = common::pool();
     let ours = frames_for(pool, spawn_join_1000());

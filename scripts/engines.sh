@@ -53,7 +53,7 @@ use_cargo_home() {
 # folder, not that copy, so a debug and a release build at once read each
 # other's half-replaced docs (a panic in class_docs.rs: "No such file or
 # directory" or "Unable to read file"). Tests that build take the same lock
-# (tests/common: cargo_home_lock).
+# (tests/common: locked_cargo).
 locked_cargo() {
     flock "$CARGO_HOME/build.lock" cargo "$@"
 }

@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{assert_clean, godot_bin, run_engine, temp_dir, Run};
 
@@ -58,7 +57,7 @@ fn build(dir: &Path, profile: &str, env: &[(&str, &str)]) {
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
         .join("template");
-    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cargo = common::locked_cargo();
     cargo
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)
@@ -67,10 +66,7 @@ fn build(dir: &Path, profile: &str, env: &[(&str, &str)]) {
     if profile == "release" {
         cargo.arg("--release");
     }
-    let out = {
-        let _lock = common::cargo_home_lock();
-        cargo.output().expect("cannot run cargo")
-    };
+    let out = cargo.output().expect("cannot run cargo");
     assert!(
         out.status.success(),
         "building the template ({profile}) failed:\n{}",

@@ -143,21 +143,21 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
-/// The cargo home's build lock (`locked_cargo` in scripts/engines.sh),
-/// held until the returned file is dropped. Take it around every cargo
-/// build a test starts: builds of two profiles at once would run
+/// `cargo`, run under the cargo home's build lock (`locked_cargo` in
+/// scripts/engines.sh, `flock` from util-linux): use it for every cargo
+/// build a test starts. Builds of two profiles at once would run
 /// gdnative-bindings' build script twice in the registry's one copy of the
 /// crate, each replacing the docs the other is reading.
-pub fn cargo_home_lock() -> std::fs::File {
+pub fn locked_cargo() -> Command {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .expect("neither CARGO_HOME nor HOME is set");
-    let lock = std::fs::File::create(home.join("build.lock"))
-        .unwrap_or_else(|e| panic!("cannot open {}/build.lock: {e}", home.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}/build.lock: {e}", home.display()));
-    lock
+    let mut command = Command::new(require_tool("flock", "util-linux"));
+    command
+        .arg(home.join("build.lock"))
+        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
 }
 
 /// The path of `tool` on PATH; panics with how to install it when missing
