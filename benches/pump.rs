@@ -1,8 +1,9 @@
 //! Idle pump cost: this crate's pump against the seed recipe
 //! (`block_on(local_set.run_until(spawn_local(async {})))`) and against a
 //! `futures::executor::LocalPool` pump (gdnative-async's test executor),
-//! with 0 and 100k pending-but-not-ready tasks. Prints each ratio to the
-//! seed recipe's own row at 0 pending (so that row reads 1.00x).
+//! with 0 and 100k pending-but-not-ready tasks, and one bare driver turn
+//! (`block_on(yield_now())`, the floor of an idle pump). Prints each ratio
+//! to the seed recipe's own row at 0 pending (so that row reads 1.00x).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use tokio::task::LocalSet;
@@ -36,6 +37,13 @@ fn seed(pending: usize) -> impl FnMut() {
     move || common::seed_pump(&rt, &local)
 }
 
+/// The floor: one zero-timeout turn of the runtime's driver, which an idle
+/// pump is, without the pump's own bookkeeping.
+fn driver_turn() -> impl FnMut() {
+    let rt = common::runtime();
+    move || rt.block_on(tokio::task::yield_now())
+}
+
 fn local_pool(pending: usize) -> impl FnMut() {
     use futures::task::LocalSpawnExt;
     let mut pool = futures::executor::LocalPool::new();
@@ -62,6 +70,7 @@ fn ratios() {
             per_call(local_pool(pending), 20_000),
         ));
     }
+    rows.push(("one driver turn", 0, per_call(driver_turn(), 20_000)));
     // The baseline is the seed row printed below, not a separate run.
     let baseline = rows
         .iter()

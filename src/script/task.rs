@@ -102,7 +102,9 @@ impl Outcome {
 impl AsyncTask {
     /// Starts `future` as a task named `name` and returns its handle. A
     /// panic resolves the task with an `AsyncError` of kind `panic` (see
-    /// [`guard`](crate::guard)). The future first runs in the next pump.
+    /// [`guard`](crate::guard)). The future first runs in the next pump:
+    /// work that should start at the call (a blocking job, a request) is
+    /// started before building the future, in the method's body.
     ///
     /// Return the handle from a method to give scripts a cancellable,
     /// yieldable job:

@@ -7,6 +7,8 @@
 //! - [`soak`]: the soak test's task waves and memory reading;
 //! - `Greeter`: the smallest embedding (one `#[method(async)]`), loaded by
 //!   the `embedded_library_works` Godot test;
+//! - `SeedRecipe` (`seed.rs`): the pump the crate started from, for the
+//!   benchmark scene's frame-time chart;
 //! - `Game`: the crate documentation's example class (`res://game.gdns`),
 //!   so the GDScript of that walkthrough runs as written (tests/snippets.rs).
 //!
@@ -22,6 +24,7 @@ use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_native
 use gdnative::prelude::*;
 
 mod demo;
+mod seed;
 pub mod soak;
 
 pub use demo::{AsyncDemo, HashService};
@@ -73,6 +76,7 @@ fn init(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<HashService>();
     handle.add_class::<Greeter>();
+    handle.add_class::<seed::SeedRecipe>();
 }
 
 godot_gdnative_init!();

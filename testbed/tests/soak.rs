@@ -54,13 +54,17 @@ fn a_million_tasks_keep_memory_flat_and_leave_no_task_behind() {
     println!("{spawned} tasks in {:?}", start.elapsed());
     assert!(spawned >= (WAVES * PER_WAVE) as u64, "{spawned} tasks");
     assert_eq!(pool.live_tasks(), 0, "tasks left in the pool");
-    // Within 10% of the first sample, plus 1 MiB: this whole test process
-    // is under 5 MiB after a trim, and glibc cannot return pages that hold
-    // a few live allocations (seen: up to +0.9 MiB between runs). Any leak
-    // of 8 bytes or more per task (a Box, an Rc) adds at least 8 MiB.
-    let (first, last) = (samples[0], samples[WAVES - 1]);
+    // From the second wave on, within 10% of its sample plus 1 MiB: this
+    // whole test process is under 8 MiB after a trim, and glibc cannot
+    // return pages that hold a few live allocations (seen: up to +0.9 MiB
+    // between runs). The first wave is the warm-up: its 70k tasks that
+    // `yield_now` wait together for the round's end (their wakers in the
+    // runtime's defer list), a peak whose heap pages stay partly mapped
+    // (+2.4 MiB after the first wave, then flat). Any leak of 8 bytes or
+    // more per task (a Box, an Rc) adds at least 7 MiB over the waves.
+    let (first, last) = (samples[1], samples[WAVES - 1]);
     assert!(
         last * 10 <= first * 11 + 10 * 1024,
-        "resident memory grew from {first} KiB after the first wave to {last} KiB: {samples:?}"
+        "resident memory grew from {first} KiB after the second wave to {last} KiB: {samples:?}"
     );
 }
