@@ -9,7 +9,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use tokio::task::LocalSet;
 
 mod common;
-use common::{per_call, ratio};
+use common::{ratio, sample};
+use std::time::Duration;
 
 const PENDING: [usize; 3] = [0, 1_000, 100_000];
 
@@ -55,29 +56,33 @@ fn local_pool(pending: usize) -> impl FnMut() {
 }
 
 fn ratios() {
-    println!("\nidle pump cost (best of 5 x 20k pumps), ratio to the seed recipe with 0 pending (its own row):");
-    let mut rows = Vec::new();
+    println!(
+        "\nidle pump cost (20k pumps per sample, best of {ROUNDS} samples taken in turns), \
+         ratio to the seed recipe with 0 pending (its own row):"
+    );
+    let mut rows: Vec<Row> = Vec::new();
     for pending in PENDING {
-        rows.push((
-            "gdnative-tokio pump",
-            pending,
-            per_call(ours(pending), 20_000),
-        ));
-        rows.push(("seed recipe", pending, per_call(seed(pending), 20_000)));
-        rows.push((
-            "futures LocalPool",
-            pending,
-            per_call(local_pool(pending), 20_000),
-        ));
+        rows.push(("gdnative-tokio pump", pending, Box::new(ours(pending))));
+        rows.push(("seed recipe", pending, Box::new(seed(pending))));
+        rows.push(("futures LocalPool", pending, Box::new(local_pool(pending))));
     }
-    rows.push(("one driver turn", 0, per_call(driver_turn(), 20_000)));
+    rows.push(("one driver turn", 0, Box::new(driver_turn())));
+    // Samples taken in turns, so that no row is measured only while the CPU
+    // clock ramps up or another process runs.
+    let mut best = vec![Duration::MAX; rows.len()];
+    for _ in 0..ROUNDS {
+        for (row, best) in rows.iter_mut().zip(&mut best) {
+            *best = (*best).min(sample(&mut row.2, 20_000));
+        }
+    }
     // The baseline is the seed row printed below, not a separate run.
     let baseline = rows
         .iter()
-        .find(|(name, pending, _)| *name == "seed recipe" && *pending == 0)
-        .map(|row| row.2)
+        .zip(&best)
+        .find(|((name, pending, _), _)| *name == "seed recipe" && *pending == 0)
+        .map(|(_, t)| *t)
         .expect("a seed row at 0 pending");
-    for (name, pending, t) in rows {
+    for ((name, pending, _), t) in rows.iter().zip(best) {
         println!(
             "  {name:<20} {pending:>6} pending: {:>8.0} ns  ({:.2}x seed@0)",
             t.as_nanos(),
@@ -86,6 +91,12 @@ fn ratios() {
     }
     println!();
 }
+
+/// A printed row: name, pending tasks, one pump.
+type Row = (&'static str, usize, Box<dyn FnMut()>);
+
+/// Samples per row in [`ratios`].
+const ROUNDS: usize = 7;
 
 fn idle_pump(c: &mut Criterion) {
     ratios();

@@ -28,13 +28,16 @@ pub fn seed_pump(rt: &tokio::runtime::Runtime, local: &tokio::task::LocalSet) {
 
 /// Mean time per call over `iters` calls, best of 5 rounds.
 pub fn per_call(mut f: impl FnMut(), iters: u32) -> Duration {
-    best_of(5, || {
-        let start = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        start.elapsed() / iters
-    })
+    best_of(5, || sample(&mut f, iters))
+}
+
+/// Mean time per call over `iters` calls: one sample.
+pub fn sample(mut f: impl FnMut(), iters: u32) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed() / iters
 }
 
 /// The smallest of `rounds` results.

@@ -72,6 +72,7 @@ pub(crate) struct Backlog {
 
 impl Backlog {
     /// Starts a pump that must stop at `deadline` (or never, with `None`).
+    #[inline]
     pub(crate) fn open(&self, deadline: Option<Instant>) {
         self.deadline.set(deadline);
         self.closed.set(false);
@@ -79,6 +80,7 @@ impl Backlog {
 
     /// Whether the running pump must stop: a gated task overran the deadline,
     /// or the deadline passed (checked here for ungated tasks).
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         if !self.closed.get() && self.deadline.get().is_some_and(|d| Instant::now() >= d) {
             self.closed.set(true);
@@ -93,6 +95,7 @@ impl Backlog {
     /// from an earlier admission (a pump stopped before reaching it): waking
     /// it would not move it, so it would run ahead of the tasks admitted
     /// with it. It is admitted once it has been polled (and found waiting).
+    #[inline]
     pub(crate) fn admit_next_batch(&self) -> bool {
         if self.queued.get() == 0 {
             // Nothing waits (stale entries go at the end of the pump).
@@ -130,6 +133,7 @@ impl Backlog {
     /// Starts a pump round: tasks that ran in earlier rounds may run again,
     /// and those deferred from the last round are woken (into the
     /// `LocalSet`'s queue). Returns whether any was.
+    #[inline]
     pub(crate) fn start_round(&self) -> bool {
         self.round.set(self.round.get() + 1);
         let mut deferred = self.deferred.borrow_mut();
@@ -148,6 +152,7 @@ impl Backlog {
     }
 
     /// Gated task polls that made progress so far (see `progress`).
+    #[inline]
     pub(crate) fn progress(&self) -> u64 {
         self.progress.get()
     }
@@ -162,6 +167,7 @@ impl Backlog {
 
     /// Ends a pump: admitted tasks that did not get to run go back to the
     /// front of the queue, in order, and the deadline is cleared.
+    #[inline]
     pub(crate) fn close_pump(&self) {
         self.deadline.set(None);
         self.closed.set(false);

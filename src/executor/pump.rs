@@ -354,6 +354,7 @@ const UNGATED_GRACE: Duration = Duration::from_micros(250);
 pub(crate) struct FrameWaiters(RefCell<Vec<Waker>>);
 
 impl FrameWaiters {
+    #[inline]
     fn wake_all(&self) {
         if self.0.borrow().is_empty() {
             return;
