@@ -204,11 +204,12 @@ fn ecosystem() {
 
 /// Spawn-to-completion of `N` short tasks through `LocalSpawn` (boxed, as
 /// gdnative-async spawns), against a bare `LocalSet` running the same boxed
-/// futures, and unboxed ones. The three alternate, after a warm-up round
-/// each, so that none pays the heap's first growth alone.
+/// futures, and unboxed ones, each on its own set. The three take turns
+/// (the first in a round changes every round), after a warm-up round each,
+/// so that none pays the heap's first growth or a busy moment alone.
 fn spawn_to_completion() {
     const N: usize = 10_000;
-    const ROUNDS: usize = 15;
+    const ROUNDS: usize = 100;
     let count = Rc::new(Cell::new(0usize));
     let task = |count: &Rc<Cell<usize>>| {
         let count = Rc::clone(count);
@@ -217,6 +218,7 @@ fn spawn_to_completion() {
     let rate = |t: Duration| N as f64 / t.as_secs_f64() / 1e6;
     let pool = common::pool();
     let (rt, local) = (runtime(), LocalSet::new());
+    let (rt2, local2) = (runtime(), LocalSet::new());
     let mut ours = || {
         for _ in 0..N {
             pool.spawn_local_obj(task(&count)).expect("spawn");
@@ -232,25 +234,26 @@ fn spawn_to_completion() {
     let mut unboxed = || {
         for _ in 0..N {
             let count = Rc::clone(&count);
-            drop(local.spawn_local(async move { count.set(count.get() + 1) }));
+            drop(local2.spawn_local(async move { count.set(count.get() + 1) }));
         }
-        seed_pump(&rt, &local);
+        seed_pump(&rt2, &local2);
     };
-    let mut best = [Duration::MAX; 3];
+    let mut samples: [Vec<Duration>; 3] = Default::default();
     for round in 0..=ROUNDS {
         let fs = [&mut ours as &mut dyn FnMut(), &mut boxed, &mut unboxed];
-        for (i, f) in fs.into_iter().enumerate() {
+        for k in 0..3 {
+            let i = (k + round) % 3;
             let start = Instant::now();
-            f();
+            (fs[i])();
             if round > 0 {
-                best[i] = best[i].min(start.elapsed());
+                samples[i].push(start.elapsed());
             }
         }
     }
     assert_eq!(count.get(), 3 * (ROUNDS + 1) * N);
-    let [t_ours, t_boxed, t_plain] = best;
+    let [t_ours, t_boxed, t_plain] = samples.map(|mut s| common::median_max(&mut s).0);
     println!(
-        "\nspawn-to-completion, {N} tasks (best of {ROUNDS}, interleaved): LocalSpawn {:.2} M tasks/s; bare LocalSet, same boxed futures {:.2} M/s ({:.2}x); unboxed {:.2} M/s ({:.2}x)\n",
+        "\nspawn-to-completion, {N} tasks (median of {ROUNDS} samples, order rotated each round): LocalSpawn {:.2} M tasks/s; bare LocalSet, same boxed futures {:.2} M/s ({:.2}x); unboxed {:.2} M/s ({:.2}x)\n",
         rate(t_ours),
         rate(t_boxed),
         ratio(t_boxed, t_ours),
