@@ -56,8 +56,8 @@ use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 /// One that loops on `yield_now()` still runs once per round (the pump
 /// ticks inside the runtime, whose defer list holds its waker until the
 /// round ends). One that wakes its own waker directly runs for at most
-/// the rest of a Tokio tick plus the pump's grace for ungated tasks (64
-/// ticks of 61 polls, and 0.25 ms) per round; behind it, Tokio serves
+/// the rest of a Tokio tick plus the pump's grace for ungated tasks (16
+/// ticks of up to 61 polls, and 0.25 ms) per round; behind it, Tokio serves
 /// cross-thread wakes of other ungated tasks only every 31st poll, so they
 /// can take more than one pump.
 ///

@@ -3,9 +3,10 @@
 //!
 //! Its own current-thread runtime and `LocalSet`, pumped once per
 //! `_process` with `block_on(local.run_until(spawn_local(async {})))`, and
-//! the benchmark's workloads spawned on that `LocalSet`: pending timers, a
-//! task that wakes itself, a thread burning a core. Nothing of it goes
-//! through the crate's pool.
+//! the benchmark's workloads spawned on that `LocalSet`: pending timers and
+//! a task that wakes itself. Nothing of it goes through the crate's pool;
+//! the scene's CPU-heavy job is the testbed's `background_spin` for both
+//! pumps.
 
 use std::time::{Duration, Instant};
 
