@@ -262,7 +262,10 @@ pub fn register(handle: InitHandle) {
 /// unregistered the classes, so those objects' Rust data is never dropped:
 /// `terminate` prints a warning with their number.
 ///
-/// After `terminate`, the pool is empty but usable.
+/// After `terminate`, the pool is empty but usable. Called from inside a
+/// pump (from a task, or a coroutine a task resumed), it prints an error and
+/// keeps the tasks (they go on running); it still stops the background
+/// runtime.
 pub fn terminate() {
     let pending = SharedLocalPool::current().live_tasks();
     if pending > 0 {

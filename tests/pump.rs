@@ -728,3 +728,89 @@ fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wake
     }
     assert!(pumps <= 3, "{pumps} pumps");
 }
+
+/// Work left by a budget drains in a later pump; a timer and a runtime
+/// task that became ready while it drained are served in that same pump,
+/// not a frame later: draining the backlog is progress, so the pump turns
+/// the runtime again after it.
+#[test]
+fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
+    let pool = pool();
+    let done = flag();
+    let d = Rc::clone(&done);
+    pool.spawn_local(async move {
+        let sleep = tokio::time::sleep(Duration::from_millis(2));
+        let runtime_task = tokio::spawn(async { 5 });
+        sleep.await;
+        assert_eq!(runtime_task.await.ok(), Some(5));
+        d.set(true);
+    });
+    for _ in 0..50 {
+        pool.spawn_local(async {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(200) {
+                std::hint::spin_loop();
+            }
+        });
+    }
+    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    assert!(stats.over_budget && stats.backlog > 20, "{stats:?}");
+    assert!(!done.get());
+    // The drain takes longer than the timer: it expires during it.
+    let stats = pool.pump_with_budget(Some(Duration::from_millis(500)));
+    assert_eq!(stats.backlog, 0, "{stats:?}");
+    assert!(done.get(), "the timer waited for the next pump: {stats:?}");
+}
+
+/// The freeze of issue 23, in Rust: from inside a pump, a pool task spawns
+/// with `tokio::task::spawn_local` 10 tasks that loop on a hand-written
+/// yield and 200 tasks awaiting oneshots an OS thread completes, and joins
+/// the 200. Every pump returns, and the join is done within 3 pumps.
+#[test]
+fn self_waking_raw_tasks_beside_200_cross_thread_wakes_resolve_within_3_pumps() {
+    let pool = pool();
+    let done = Rc::new(Cell::new(None));
+    let d = Rc::clone(&done);
+    let stop = flag();
+    let s = Rc::clone(&stop);
+    pool.spawn_local(async move {
+        // Now inside a pump, as a resumed coroutine is.
+        pool.spawn_local(async move {
+            for _ in 0..10 {
+                let s = Rc::clone(&s);
+                drop(tokio::task::spawn_local(std::future::poll_fn(move |cx| {
+                    if s.get() {
+                        return std::task::Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                })));
+            }
+            let (senders, handles): (Vec<_>, Vec<_>) = (0..200)
+                .map(|_| {
+                    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                    (
+                        tx,
+                        tokio::task::spawn_local(async move { rx.await.is_ok() }),
+                    )
+                })
+                .unzip();
+            std::thread::spawn(move || complete_from_another_thread(senders));
+            let mut ok = 0;
+            for handle in handles {
+                ok += usize::from(handle.await.unwrap_or(false));
+            }
+            d.set(Some(ok));
+        });
+    });
+    let mut pumps = 0;
+    while done.get().is_none() && pumps < 100 {
+        pool.pump();
+        pumps += 1;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.set(true);
+    assert_eq!(done.get(), Some(200));
+    // The first pump spawns; the join then takes at most 3 more.
+    assert!(pumps <= 4, "{pumps} pumps");
+}
