@@ -103,6 +103,6 @@ func test_resumed_coroutine_calls_terminate_and_tasks_are_kept():
 	expect_log("terminate() called from inside a pump; tasks were kept")
 	var pending = watch(demo.delay(0.05))
 	yield(demo.ready(0), "completed")
-	demo.terminate_now()
+	preload("res://testbed/library_unload.gdns").new().terminate_now()
 	check_eq(yield(demo.ready("after"), "completed"), "after", "new work runs")
 	check((yield(wait_box(pending, 60), "completed")), "pending work completed")

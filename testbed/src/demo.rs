@@ -740,13 +740,6 @@ impl AsyncDemo {
         })
     }
 
-    /// `terminate_now()`: calls [`gdnative_tokio::terminate`] as a library's
-    /// unload would, from wherever the script is (tests: inside a pump).
-    #[method]
-    fn terminate_now(&self) {
-        gdnative_tokio::terminate();
-    }
-
     /// `block_on_own_runtime(ms: int) -> bool`: what synchronous wrappers
     /// of async libraries do: builds a current-thread runtime, blocks on a
     /// sleep of `ms` on it, and drops it. Works from any code on the main
