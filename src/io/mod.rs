@@ -2,6 +2,8 @@
 //! (`Async.tcp_connect`, `Async.tcp_listen`) and Rust streams as signals
 //! ([`AsyncStream`](crate::AsyncStream)).
 
+pub(crate) mod buffered;
 pub(crate) mod files;
 pub(crate) mod stream;
 pub(crate) mod tcp;
+pub(crate) mod write_queue;
