@@ -228,12 +228,13 @@ impl AsyncTcpStream {
         let stop = Rc::clone(&closing);
         // Ends when the object is gone and its writes are sent, or at
         // `close()` (queued writes then end with `closed`).
-        drop(crate::executor::SharedLocalPool::current().spawn_local(async move {
+        let writing = async move {
             tokio::select! {
                 () = writer => {}
                 () = stop.wait() => {}
             }
-        }));
+        };
+        drop(crate::spawn_local(writing));
         AsyncTcpStream {
             state: Rc::new(Connection {
                 reader: Mutex::new(Some(BufferedReader::new(read))),
