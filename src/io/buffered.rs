@@ -11,10 +11,13 @@
 
 use std::io;
 
+use futures::FutureExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// The least free room the buffer has before each socket read.
 const CHUNK: usize = 8 * 1024;
+/// The most room `read_available` adds per socket read.
+const AVAILABLE_ROOM: usize = 256 * 1024;
 
 /// Why a read ended without a value.
 #[derive(Debug)]
@@ -97,6 +100,17 @@ impl<R: AsyncRead + Unpin> BufferedReader<R> {
         let max = max.max(1);
         if self.buf.is_empty() && self.fill(CHUNK).await? == 0 {
             return Err(ReadError::PeerClosed);
+        }
+        // Also what else the socket holds now, without waiting: a big
+        // transfer needs few reads, not one per 8 KiB.
+        while self.buf.len() < max {
+            let room = (max - self.buf.len()).min(AVAILABLE_ROOM);
+            match self.fill(room).now_or_never() {
+                Some(Ok(n)) if n > 0 => {}
+                // Nothing more now, the end, or an error the next read
+                // reports: hand out what there is.
+                _ => break,
+            }
         }
         Ok(self.take(self.buf.len().min(max)))
     }
