@@ -19,7 +19,12 @@
 //! [`AsyncTask`]; failures resolve with an `AsyncError` of kind `failed`
 //! (`connection refused`, `peer closed`, `closed`, the system's text) or
 //! `timeout`. `close()` ends pending operations on the object with
-//! `closed`; dropping the last reference closes the socket too.
+//! `closed`; dropping the last reference closes the socket too (after the
+//! writes already queued are sent).
+//!
+//! Every read and write is cancellation-safe (see [`AsyncTcpStream`]'s
+//! *Cancellation*): polling with a short `Async.timeout` never makes a
+//! protocol fall out of step with its peer.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -49,6 +54,8 @@ const MAX_READ: usize = 16 << 20;
 const DEFAULT_AVAILABLE: usize = 64 << 10;
 
 /// `tcp_connect(host, port, timeout = 10.0) -> AsyncTcpStream`.
+/// Cancellation-safe: a cancelled connect drops the attempt (and a socket
+/// it may have opened); nothing was handed out.
 pub(crate) fn tcp_connect(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 3)?;
     let (host, port) = address(&args)?;
@@ -466,6 +473,11 @@ struct Listening {
 #[methods]
 impl AsyncTcpListener {
     /// `accept() -> AsyncTcpStream`: the next incoming connection.
+    /// Accepts queue behind each other.
+    ///
+    /// Cancellation-safe: a connection is taken from the listener only in
+    /// the poll that completes the accept (Tokio's `accept` is cancel
+    /// safe), so a cancelled accept leaves it for the next `accept()`.
     #[method]
     fn accept(&self) -> Instance<AsyncTask> {
         let state = Rc::clone(&self.listener);
