@@ -293,6 +293,39 @@ impl AsyncTcpStream {
     }
 }
 
+impl AsyncTcpStream {
+    /// `read_bytes` (`exact`) and `read_available`: the byte count argument
+    /// `arg`, an int in `least..=MAX_READ`, then the read, as a
+    /// PoolByteArray.
+    fn read_count(
+        &self,
+        name: &'static str,
+        arg: &str,
+        value: &Variant,
+        least: usize,
+        exact: bool,
+    ) -> Instance<AsyncTask> {
+        let Some(count) = count_argument(value).filter(|n| *n >= least) else {
+            let message = Args::invalid(
+                0,
+                arg,
+                format_args!("expected an int in {least}..={MAX_READ}, got {value:?}"),
+            );
+            return AsyncTask::failed(name, ErrorKind::BadArguments, message);
+        };
+        self.read(name, move |r| {
+            Box::pin(async move {
+                let bytes = if exact {
+                    r.read_exact(count).await?
+                } else {
+                    r.read_available(count).await?
+                };
+                Ok(PoolArray::<u8>::from_vec(bytes).owned_to_variant())
+            })
+        })
+    }
+}
+
 /// A socket error: an expected outcome when the peer went away.
 #[track_caller]
 fn io_failure(name: &str, peer: &str, error: &io::Error) -> Variant {
@@ -378,20 +411,7 @@ impl AsyncTcpStream {
     /// connection for the next read.
     #[method]
     fn read_bytes(&self, n: Variant) -> Instance<AsyncTask> {
-        let Some(count) = count_argument(&n) else {
-            let message = Args::invalid(
-                0,
-                "n",
-                format_args!("expected an int in 0..={MAX_READ}, got {n:?}"),
-            );
-            return AsyncTask::failed("read_bytes", ErrorKind::BadArguments, message);
-        };
-        self.read("read_bytes", move |r| {
-            Box::pin(async move {
-                let bytes = r.read_exact(count).await?;
-                Ok(PoolArray::<u8>::from_vec(bytes).owned_to_variant())
-            })
-        })
+        self.read_count("read_bytes", "n", &n, 0, true)
     }
 
     /// `read_available(max: int = 65536) -> PoolByteArray`: the bytes
@@ -402,24 +422,8 @@ impl AsyncTcpStream {
     /// Cancellation-safe: it takes bytes only when it completes.
     #[method]
     fn read_available(&self, #[opt] max: Option<Variant>) -> Instance<AsyncTask> {
-        let max = match max {
-            None => Some(DEFAULT_AVAILABLE),
-            Some(max) => count_argument(&max).filter(|n| *n > 0),
-        };
-        let Some(max) = max else {
-            let message = Args::invalid(
-                0,
-                "max",
-                format_args!("expected an int in 1..={MAX_READ}, got {max:?}"),
-            );
-            return AsyncTask::failed("read_available", ErrorKind::BadArguments, message);
-        };
-        self.read("read_available", move |r| {
-            Box::pin(async move {
-                let bytes = r.read_available(max).await?;
-                Ok(PoolArray::<u8>::from_vec(bytes).owned_to_variant())
-            })
-        })
+        let max = max.unwrap_or_else(|| (DEFAULT_AVAILABLE as i64).to_variant());
+        self.read_count("read_available", "max", &max, 1, false)
     }
 
     /// `close()`: closes the connection now; pending reads and writes on
