@@ -291,9 +291,7 @@ impl AsyncTcpStream {
             }
         })
     }
-}
 
-impl AsyncTcpStream {
     /// `read_bytes` (`exact`) and `read_available`: the byte count argument
     /// `arg`, an int in `least..=MAX_READ`, then the read, as a
     /// PoolByteArray.
