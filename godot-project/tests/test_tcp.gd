@@ -127,8 +127,7 @@ func test_queued_writes_outlive_the_object_and_close_stops_them():
 	var r = yield(Async.timeout(remote.read_line(), 2.0), "completed")
 	check(is_async_error(r, "failed") and r.message.ends_with("peer closed"), "then the socket closed: %s" % str(r))
 	var other = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
-	var big = PoolByteArray()
-	big.resize(32 << 20) # more than loopback's socket buffers hold: still sending
+	var big = zero_bytes(32 << 20) # more than loopback's socket buffers hold: still sending
 	var writing = other.write(big)
 	var queued = other.write("after")
 	yield(frames(3), "completed")

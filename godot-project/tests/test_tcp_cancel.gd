@@ -182,8 +182,7 @@ func _write_cancelled_by(way):
 	var pair = yield(_pair(), "completed")
 	var client = pair[0]
 	var server = pair[1]
-	var big = PoolByteArray()
-	big.resize(32 << 20) # more than loopback's socket buffers hold
+	var big = zero_bytes(32 << 20) # more than loopback's socket buffers hold
 	var write = client.write(big)
 	match way:
 		"timeout":
