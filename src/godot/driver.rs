@@ -97,7 +97,8 @@ use crate::godot::lifecycle;
 /// [`spawn_background`](crate::spawn_background) and
 /// [`spawn_blocking`](crate::spawn_blocking). It only takes effect before
 /// that runtime starts (the first background task); a change after that is
-/// reported as an error and ignored. From Rust, use
+/// reported as an error and ignored. Once the runtime runs, the property
+/// reads back its real worker count. From Rust, use
 /// [`set_background_workers`](crate::set_background_workers).
 ///
 /// # Cost

@@ -608,6 +608,19 @@ impl AsyncDemo {
         })
     }
 
+    /// `background_worker_threads() -> AsyncTask`: resolves with the
+    /// number of worker threads the running background runtime really has,
+    /// as Tokio counts them from inside it (starts the runtime if needed).
+    #[method]
+    fn background_worker_threads(&self) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("background_worker_threads", async {
+            let workers = gdnative_tokio::spawn_background(async {
+                tokio::runtime::Handle::current().metrics().num_workers()
+            });
+            workers.await.map(|n| n as i64)
+        })
+    }
+
     /// `background_jobs_dropped() -> int`: background futures of
     /// `background_job` dropped before they finished (cancelled).
     #[method]
