@@ -269,15 +269,14 @@ pub fn register(handle: InitHandle) {
 /// runtime.
 pub fn terminate() {
     let pending = SharedLocalPool::current().live_tasks();
-    if pending > 0 {
+    if !godot::lifecycle::release_godot_objects() {
+        godot::log::error("terminate() called from inside a pump; tasks were kept");
+    } else if pending > 0 {
         godot::log::warn(format_args!(
             "{pending} task(s) still pending when the library was unloaded: the Godot \
              objects they hold are freed without their destructors. Keep an \
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
-    }
-    if !godot::lifecycle::release_godot_objects() {
-        godot::log::error("terminate() called from inside a pump; tasks were kept");
     }
     shutdown_background();
 }
