@@ -26,8 +26,11 @@ use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{AsyncError, ErrorKind};
+use crate::executor::panic::{catch_panic, catch_recorded};
 
-type Job<Req, Resp> = (Req, oneshot::Sender<Resp>);
+/// A request and where its answer goes: the response, or the message of
+/// the panic that ended its handling.
+type Job<Req, Resp> = (Req, oneshot::Sender<Result<Resp, String>>);
 
 /// A handle to a running service; cheap to clone. The service stops when
 /// the last handle is dropped (after the requests already queued).
@@ -56,8 +59,11 @@ where
     /// request, one at a time. `capacity` is the queue size, clamped to
     /// `1..=`[`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS)
     /// (Tokio's limit; the queue does not allocate its capacity up front).
-    /// A panic in `handler` fails that request with kind `panic`; the
-    /// service goes on.
+    /// A panic in `handler`, in its body or in the future it returns,
+    /// fails that request with kind `panic` and the panic's message (with
+    /// its source line), which the requester's wrapper prints once
+    /// ([`AsyncTask`](crate::AsyncTask), [`guard_result`](crate::guard_result));
+    /// the service goes on with the next request.
     pub fn start<H, Fut>(name: &'static str, capacity: usize, handler: H) -> Self
     where
         H: Fn(Req) -> Fut + Send + 'static,
@@ -67,10 +73,12 @@ where
         let (requests, mut queue) = mpsc::channel::<Job<Req, Resp>>(capacity);
         crate::spawn_background(async move {
             while let Some((request, reply)) = queue.recv().await {
-                if let Ok(response) = crate::executor::panic::catch_panic(handler(request)).await {
-                    // The requester may have given up (dropped): fine.
-                    let _ = reply.send(response);
-                }
+                let response = match catch_recorded(|| handler(request)) {
+                    Ok(future) => catch_panic(future).await,
+                    Err(panic) => Err(panic),
+                };
+                // The requester may have given up (dropped): fine.
+                let _ = reply.send(response);
             }
         })
         .detach();
@@ -83,15 +91,15 @@ where
 
     /// Sends `request`, waiting for room in the queue, and resolves with
     /// the response. Fails with `cancelled` if the service stopped first
-    /// (e.g. the background runtime shut down), `panic` if the handler
-    /// panicked on this request.
+    /// (e.g. the background runtime shut down), `panic` with the panic's
+    /// message if the handler panicked on this request.
     pub async fn request(&self, request: Req) -> Result<Resp, AsyncError> {
         let (reply, response) = oneshot::channel();
         self.requests
             .send((request, reply))
             .await
             .map_err(|_| self.stopped())?;
-        response.await.map_err(|_| self.lost())
+        answer(self.name, response.await)
     }
 
     /// Sends `request` if the queue has room, else fails at once with kind
@@ -103,8 +111,8 @@ where
         let (reply, response) = oneshot::channel();
         match self.requests.try_send((request, reply)) {
             Ok(()) => {
-                let lost = self.lost();
-                Ok(async move { response.await.map_err(|_| lost) })
+                let name = self.name;
+                Ok(async move { answer(name, response.await) })
             }
             Err(mpsc::error::TrySendError::Full(_)) => Err(AsyncError::new(
                 ErrorKind::Failed,
@@ -125,14 +133,22 @@ where
     fn stopped(&self) -> AsyncError {
         AsyncError::new(ErrorKind::Cancelled, self.name, "the service has stopped")
     }
+}
 
-    /// The reply channel closed without an answer: the handler panicked on
-    /// this request, or the service stopped.
-    fn lost(&self) -> AsyncError {
-        AsyncError::new(
-            ErrorKind::Panic,
-            self.name,
-            "the service dropped the request (its handler panicked, or it stopped)",
-        )
+/// What a request to service `name` resolves with: the response, the
+/// handler's panic, or `cancelled` when the service stopped before
+/// answering (the reply channel closed: the background runtime shut down).
+fn answer<Resp>(
+    name: &str,
+    reply: Result<Result<Resp, String>, oneshot::error::RecvError>,
+) -> Result<Resp, AsyncError> {
+    match reply {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(panic)) => Err(AsyncError::new(ErrorKind::Panic, name, panic)),
+        Err(_) => Err(AsyncError::new(
+            ErrorKind::Cancelled,
+            name,
+            "the service stopped before answering",
+        )),
     }
 }

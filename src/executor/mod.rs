@@ -2,10 +2,12 @@
 //! task pool ([`SharedLocalPool`], `pool.rs`), the pump loop that runs it
 //! once per frame (`pump.rs`), the frame budget that caps a pump without
 //! reordering tasks (`budget.rs`), helpers for code on the pool (`rt.rs`:
-//! `spawn_local`, `sleep`, `frames`), the game clocks that
-//! game-time sleeps follow (`game_clock.rs`), the live task view's
-//! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
-//! set-once cell shared by callbacks and futures (`once.rs`).
+//! `spawn_local`, `sleep`, `frames`), which thread the shared pool
+//! belongs to (`owner.rs`), a looping task's share of a frame
+//! (`slice.rs`), the game clocks that game-time sleeps follow
+//! (`game_clock.rs`), the live task view's bookkeeping (`registry.rs`),
+//! panic catching (`panic.rs`) and a set-once cell shared by callbacks
+//! and futures (`once.rs`).
 //!
 //! Tested with plain `cargo test` (tests/pump.rs, tests/panic.rs and the
 //! unit tests here); the Godot layer ([`crate::godot`]) only decides when
@@ -14,10 +16,12 @@
 pub(crate) mod budget;
 pub(crate) mod game_clock;
 pub(crate) mod once;
+pub(crate) mod owner;
 pub(crate) mod panic;
 mod pool;
 pub(crate) mod pump;
 pub(crate) mod registry;
 pub(crate) mod rt;
+pub(crate) mod slice;
 
 pub use pool::*;

@@ -1,9 +1,9 @@
 //! The shared, thread-local executor pool that gdnative-async spawns onto.
 //!
 //! [`SharedLocalPool`] owns a current-thread Tokio runtime (IO and time
-//! enabled) and a Tokio [`LocalSet`]. It is created lazily once per thread,
-//! leaked (it lives until the process exits), and reached with
-//! [`SharedLocalPool::current`]. Nothing here touches Godot, so the whole
+//! enabled) and a Tokio [`LocalSet`]. The shared one is created lazily on
+//! the main thread (see `owner.rs`), leaked (it lives until the process
+//! exits), and reached with [`SharedLocalPool::current`]. Nothing here touches Godot, so the whole
 //! executor is testable with plain `cargo test`.
 //!
 //! The pool does not run by itself: something must call
@@ -107,9 +107,14 @@ pub struct SharedLocalPool {
 }
 
 thread_local! {
-    static POOL: &'static SharedLocalPool = Box::leak(Box::new(
-        SharedLocalPool::new().expect("gdnative-tokio: the OS refused to create a Tokio runtime"),
-    ));
+    static POOL: &'static SharedLocalPool = {
+        if let Err(owner) = crate::executor::owner::claim() {
+            panic!("{}", crate::executor::owner::refusal(owner));
+        }
+        Box::leak(Box::new(
+            SharedLocalPool::new().expect("gdnative-tokio: the OS refused to create a Tokio runtime"),
+        ))
+    };
 }
 
 impl SharedLocalPool {
@@ -141,13 +146,23 @@ impl SharedLocalPool {
         })
     }
 
-    /// The pool of the calling thread, created on first use and never freed.
+    /// The main thread's pool, created on first use and never freed.
     ///
-    /// Costs one thread-local lookup.
+    /// The main thread is the one that registered the crate
+    /// ([`register`](crate::register), Godot's main thread) or, in a
+    /// program without Godot, the first thread that called this. Costs one
+    /// thread-local lookup.
     ///
     /// # Panics
     ///
-    /// On first use, if the OS refuses to create the runtime's IO driver.
+    /// On any other thread, with a message naming the main thread (the
+    /// pool and its tasks are thread-local: a pool on another thread would
+    /// never be pumped). Everything built on it panics the same way there:
+    /// [`spawn_local`](crate::spawn_local), [`spawn_named`](crate::spawn_named),
+    /// [`next_frame`](crate::next_frame), [`sleep`](crate::sleep),
+    /// [`frames`](crate::frames), [`AsyncStream`](crate::AsyncStream).
+    /// Also on first use, if the OS refuses to create the runtime's IO
+    /// driver.
     pub fn current() -> &'static SharedLocalPool {
         POOL.with(|pool| *pool)
     }
@@ -226,6 +241,13 @@ impl SharedLocalPool {
             backlog: &self.backlog,
         };
         pump::pump(&parts, budget)
+    }
+
+    /// Whether the running pump's frame budget is spent (always `false`
+    /// outside pumps and for pumps without a budget). Costs one clock read
+    /// while a budget is set.
+    pub(crate) fn budget_spent(&self) -> bool {
+        self.backlog.is_closed()
     }
 
     /// Pool tasks waiting in the frame-budget backlog for a later pump.

@@ -94,6 +94,11 @@ struct Registry {
 impl Registry {
     /// The creation time of a task created now: within the current frame.
     fn created_at(&self) -> Instant {
+        // Off the main thread (a future made on a worker) there is no pool
+        // to read the frame from.
+        if !crate::executor::owner::here() {
+            return Instant::now();
+        }
         let pump = SharedLocalPool::current().pumps();
         match self.stamp.get() {
             Some((seen, at)) if seen == pump => at,
