@@ -158,9 +158,13 @@ pub fn tasks() -> Vec<TaskInfo> {
     })
 }
 
-/// Spawns `future` on this thread's pool like
+/// Spawns `future` on the main thread's pool like
 /// [`spawn_local`](crate::spawn_local), listed in the live task view
 /// ([`tasks`], `Async.tasks()`) as `label` while it runs.
+///
+/// # Panics
+///
+/// Off the main thread, like [`spawn_local`](crate::spawn_local).
 ///
 /// ```
 /// let pool = gdnative_tokio::SharedLocalPool::current();
