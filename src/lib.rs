@@ -162,6 +162,7 @@ pub use background::runtime::{
 pub use background::service::Service;
 pub use error::{set_print_all_errors, AsyncError, ErrorKind};
 pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
+pub use executor::join::{JoinError, JoinHandle};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::registry::{

@@ -45,7 +45,7 @@ fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
     let stats = pool.pump();
     assert_eq!(done.get(), 10_000);
     assert!(!stats.refused);
-    assert!(stats.ticks >= 10_000 / 61, "ticks {}", stats.ticks);
+    assert_eq!(stats.polls, 10_000, "{stats:?}");
 }
 
 #[test]
@@ -674,34 +674,39 @@ fn complete_from_another_thread(senders: Vec<tokio::sync::oneshot::Sender<()>>) 
 }
 
 /// The same for tasks spawned with `tokio::task::spawn_local`: all 200
-/// cross-thread wakes are polled in the next pump, alone, beside 10 tasks
-/// that `yield_now()` in a loop and beside 10 per-frame loops; a task that
-/// yields in a loop runs once per round.
+/// cross-thread wakes are polled in the next pump, alone and beside 10
+/// per-frame loops; beside 10 tasks that `yield_now()` in a loop (outside
+/// `block_on`, Tokio's `yield_now` wakes the task at once: they spin like
+/// the next test's, and cost more per poll than a hand-written wake), within
+/// 5 pumps, each within the ungated allowance.
 #[test]
 fn cross_thread_wakes_of_raw_spawn_local_tasks_are_polled_in_one_pump() {
-    for busy in [None, Some(Busy::Yields), Some(Busy::EachFrame)] {
+    for busy in [None, Some(Busy::EachFrame), Some(Busy::Yields)] {
         let pool = pool();
         let RawTasks {
             senders,
             done,
-            polls,
+            polls: _,
         } = raw_tasks(pool, busy);
         complete_from_another_thread(senders);
-        let before = polls.get();
-        let stats = pool.pump();
-        assert_eq!(done.get(), 200, "beside {busy:?}: {stats:?}");
-        let per_task = (polls.get() - before) / 10;
-        if busy.is_some() {
-            ran_at_most_once_per_round(per_task, stats, &format!("a {busy:?} task"));
+        let pumps = if matches!(busy, Some(Busy::Yields)) {
+            5
+        } else {
+            1
+        };
+        for _ in 0..pumps {
+            let stats = pool.pump();
+            assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
         }
+        assert_eq!(done.get(), 200, "beside {busy:?}, after {pumps} pumps");
     }
 }
 
 /// Behind raw tasks that wake themselves directly (Tokio then takes a
-/// cross-thread wake only every 31st poll), the pump still lets some
-/// through each pump, and what such a task costs per pump is bounded: the
-/// rest of the tick that reached the sentinel plus at most 16 more ticks
-/// (and 0.25 ms) of grace, per round.
+/// cross-thread wake only now and then), the pump still lets some through
+/// each pump, and what such tasks cost per pump is bounded by the ungated
+/// allowance: ticks, and (a tick polls at most 61 tasks in the Tokio
+/// versions tested) polls. 200 wakes get through within 3 pumps.
 #[test]
 fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wakes() {
     let pool = pool();
@@ -716,9 +721,10 @@ fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wake
         let (before, done_before) = (polls.get(), done.get());
         let stats = pool.pump();
         pumps += 1;
-        let rounds = u64::from(stats.rounds);
-        assert!(u64::from(stats.ticks) <= rounds * (2 + 16), "{stats:?}");
-        assert!(polls.get() - before <= rounds * (2 + 16) * 61, "{stats:?}");
+        let ticks = u64::from(SharedLocalPool::UNGATED_TICKS);
+        assert!(u64::from(stats.ticks) <= ticks, "{stats:?}");
+        assert!(polls.get() - before <= ticks * 61, "{stats:?}");
         assert!(done.get() > done_before, "pump {pumps} let no wake through");
     }
+    assert!(pumps <= 3, "{pumps} pumps");
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tokio::task::JoinHandle;
+use crate::executor::join::JoinHandle;
 
 use crate::executor::SharedLocalPool;
 
