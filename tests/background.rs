@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod pumping;
+use pumping::run_on;
+
 use gdnative_tokio::{spawn_background, spawn_blocking, AsyncError, ErrorKind, SharedLocalPool};
 
 fn pool() -> &'static SharedLocalPool {
@@ -117,29 +120,6 @@ fn a_service_with_a_huge_capacity_is_clamped_and_answers() {
     let service = gdnative_tokio::Service::start("echo", usize::MAX, |n: u32| async move { n + 1 });
     let answer = run_on(pool(), async move { service.request(41).await });
     assert_eq!(answer.expect("ok"), 42);
-}
-
-/// Spawns `future` on `pool` and pumps (1 ms apart) until it completed.
-fn run_on<T: 'static>(
-    pool: &'static SharedLocalPool,
-    future: impl Future<Output = T> + 'static,
-) -> T {
-    let got = Rc::new(RefCell::new(None));
-    let g = Rc::clone(&got);
-    pool.spawn_local(async move {
-        *g.borrow_mut() = Some(future.await);
-    });
-    let start = Instant::now();
-    while got.borrow().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "not done in 10 s"
-        );
-        pool.pump();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let output = got.borrow_mut().take();
-    output.expect("done")
 }
 
 /// A panic in a service's handler, in its body or in its future, fails

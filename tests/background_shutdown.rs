@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+mod pumping;
+use pumping::{join, pump_until};
+
 use gdnative_tokio::{
     shutdown_background, spawn_background, spawn_blocking, AsyncError, ErrorKind, Service,
     SharedLocalPool, SHUTDOWN_TIMEOUT,
@@ -44,16 +47,6 @@ fn spawn_into<T: 'static>(
     slot
 }
 
-/// Pumps `pool` (1 ms apart) until `done`, for at most `limit`.
-fn pump_until(pool: &SharedLocalPool, limit: Duration, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "not done within {limit:?}");
-        pool.pump();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 fn assert_cancelled<T: std::fmt::Debug>(what: &str, result: &Result<T, AsyncError>) {
     match result {
         Err(error) if error.is(ErrorKind::Cancelled) => {}
@@ -85,7 +78,7 @@ fn shutdown_cancels_pending_work() {
         tokio::time::sleep(Duration::from_secs(60))
     });
     let request = spawn_into(pool, async move { service.request(()).await });
-    pump_until(pool, Duration::from_secs(10), || {
+    pump_until(pool, "the job's start", Duration::from_secs(10), || {
         started.load(Ordering::SeqCst)
     });
     pool.pump();
@@ -97,7 +90,7 @@ fn shutdown_cancels_pending_work() {
         returned < SHUTDOWN_TIMEOUT + Duration::from_millis(300),
         "shutdown took {returned:?}"
     );
-    pump_until(pool, Duration::from_secs(5), || {
+    pump_until(pool, "the pending work", Duration::from_secs(5), || {
         blocking.borrow().is_some() && future.borrow().is_some() && request.borrow().is_some()
     });
     let (result, at) = blocking.borrow_mut().take().expect("resolved");
@@ -130,9 +123,8 @@ fn shutdown_works_from_inside_a_task() {
         shutdown_background();
         (answer, after)
     });
-    pump_until(pool, Duration::from_secs(5), || inside.is_finished());
-    let outcome = futures::FutureExt::now_or_never(inside).expect("finished");
-    let (answer, after) = outcome.expect("shutdown_background() inside a task does not panic");
+    let (answer, after) =
+        join(pool, "the task", inside).expect("shutdown_background() inside a task does not panic");
     assert_eq!(answer.expect("before the shutdown"), 42);
     assert_eq!(after.expect("a fresh runtime after it"), 1);
 }

@@ -5,9 +5,11 @@
 //! the first use decides the main thread for the whole process.
 
 use std::panic::{catch_unwind, UnwindSafe};
-use std::time::{Duration, Instant};
 
 use gdnative_tokio::{spawn_background, ErrorKind, SharedLocalPool};
+
+mod pumping;
+use pumping::join;
 
 /// The panic message of `f` run on a thread of its own.
 fn panic_on_other_thread(what: &str, f: impl FnOnce() + Send + UnwindSafe + 'static) -> String {
@@ -70,18 +72,7 @@ fn main_thread_only_functions_refuse_other_threads() {
     let job = pool.spawn_local(spawn_background(async {
         drop(gdnative_tokio::spawn_local(async {}));
     }));
-    let start = Instant::now();
-    while !job.is_finished() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the job never resolved"
-        );
-        pool.pump();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let result = futures::FutureExt::now_or_never(job)
-        .expect("finished")
-        .expect("the pool task");
+    let result = join(pool, "the job", job).expect("the pool task");
     let error = result.expect_err("spawning on a worker fails the job");
     assert!(error.is(ErrorKind::Panic), "{error}");
     assert_names_the_main_thread("spawn_local in spawn_background", &error.message);
