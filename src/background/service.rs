@@ -25,16 +25,19 @@
 //!
 //! Requests made on the main thread enter the queue only while the pump
 //! runs, once per frame: a request waiting for room is woken when the
-//! worker takes one out, and sends in the pump after that. So per frame a
-//! service takes in about `capacity` requests, plus the few that the worker
-//! frees room for while the pump still runs: with capacity 64, 78
-//! requests per frame in a Godot game at 60 fps (10k requests: 128 frames,
-//! 2.1 s), where plain Tokio needs milliseconds. Two ways to raise it:
+//! worker takes one out, and sends in a later round of the pump, or in the
+//! next frame's pump once the pump has ended. So per frame a service takes
+//! in about `capacity` requests, plus those the worker frees room for while
+//! the pump's rounds still run. With capacity 64 that is 77 to 120
+//! requests per frame in most runs (10k requests in 83 to 130 frames, 1.4
+//! to 2.2 s at 60 fps), where plain Tokio takes 30 to 130 ms. Two ways to
+//! raise it:
 //!
 //! - a larger `capacity` (the queue does not allocate it up front): 1024
-//!   takes 10k requests in a few frames;
+//!   takes 10k requests in about 10 frames;
 //! - batching: one request carrying many items (a `Vec`), answered with
-//!   many results, multiplies the items per frame by the batch size.
+//!   many results, multiplies the items per frame by the batch size (64
+//!   items per request: 10k items in 1 to 3 frames).
 //!
 //! `benches/ecosystem.rs` measures all three (items per frame against
 //! capacity 64, in the same run); `docs/performance.md` has the figures.
