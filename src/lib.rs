@@ -198,7 +198,7 @@ pub fn install_hook() {
 ///
 /// # Panics
 ///
-/// Off the main thread, like [`spawn_local`](crate::spawn_local).
+/// Off the main thread, like [`spawn_local`].
 pub fn next_frame() -> NextFrame<'static> {
     SharedLocalPool::current().next_frame()
 }

@@ -19,7 +19,8 @@ func _on_flood_item(value):
 	if frame != flood.frame:
 		flood.frame = frame
 		flood.first_us = now
-	flood.longest_span_us = max(flood.longest_span_us, now - flood.first_us)
+		flood.spans.append(0)
+	flood.spans[-1] = now - flood.first_us
 	if value != flood.next:
 		flood.out_of_order += 1
 	flood.next = value + 1
@@ -27,9 +28,10 @@ func _on_flood_item(value):
 
 
 # Streams a producer that sends as fast as it can for `seconds`; returns
-# the longest frame and the longest stretch of items within one frame (us).
+# the longest frame, and the 90th percentile and the longest of the time
+# from a frame's first item to its last (us).
 func _flood(seconds):
-	flood = {"frame": -1, "first_us": 0, "longest_span_us": 0, "next": 0, "out_of_order": 0, "count": 0}
+	flood = {"frame": -1, "first_us": 0, "spans": [], "next": 0, "out_of_order": 0, "count": 0}
 	var stream = api.flood_stream(seconds, 0)
 	stream.connect("item", self, "_on_flood_item")
 	var longest_frame = 0
@@ -45,27 +47,36 @@ func _flood(seconds):
 	check_eq(flood.out_of_order, 0, "items in order")
 	check_eq(flood.next, flood.count, "no item lost (the last is %d)" % (flood.next - 1))
 	check_eq(stream.item_count(), flood.count, "item_count")
-	return [longest_frame, flood.longest_span_us]
+	var spans = flood.spans
+	spans.sort()
+	if spans.empty():
+		spans = [0]
+	return [longest_frame, spans[int(spans.size() * 0.9)], spans[-1]]
 
 
 func test_a_producer_faster_than_the_game_never_holds_a_frame():
 	var previous_fps = Engine.target_fps
 	Engine.target_fps = 60
 	var r = yield(_flood(0.5), "completed")
-	# The stream takes at most 1 ms per frame; the bounds leave room for a
-	# loaded machine (unbounded, it took hundreds of ms per frame).
-	check(r[1] < 8000, "unbudgeted: items within one frame spanned %d us" % r[1])
-	check(r[0] < 100000, "unbudgeted: the longest frame took %d us" % r[0])
-	print("flood, no budget: longest frame %d us, longest item stretch %d us, %d items" % [r[0], r[1], flood.count])
+	_check_flood("no budget", r)
 	var driver = main_driver()
 	var previous_budget = driver.frame_budget_ms
 	driver.frame_budget_ms = 2
 	r = yield(_flood(0.5), "completed")
 	driver.frame_budget_ms = previous_budget
 	Engine.target_fps = previous_fps
-	check(r[1] < 8000, "budget 2 ms: items within one frame spanned %d us" % r[1])
-	check(r[0] < 100000, "budget 2 ms: the longest frame took %d us" % r[0])
-	print("flood, budget 2 ms: longest frame %d us, longest item stretch %d us, %d items" % [r[0], r[1], flood.count])
+	_check_flood("budget 2 ms", r)
+
+
+# The stream takes at most 1 ms (or the budget) per frame; the bounds leave
+# room for a loaded machine, where the OS may pause the main thread in the
+# middle of a frame (before the fix, the stream held frames for 140-250 ms).
+func _check_flood(label, r):
+	print("flood, %s: longest frame %d us; items within a frame: p90 %d us, longest %d us; %d items" % [
+		label, r[0], r[1], r[2], flood.count])
+	check(r[1] < 4000, "%s: items within a frame spanned %d us (p90)" % [label, r[1]])
+	check(r[2] < 50000, "%s: items within a frame spanned %d us (longest)" % [label, r[2]])
+	check(r[0] < 100000, "%s: the longest frame took %d us" % [label, r[0]])
 
 
 func test_a_panicking_service_handler_fails_that_request_and_the_service_goes_on():
