@@ -3,8 +3,9 @@
 //! [`SharedLocalPool`] owns a current-thread Tokio runtime (IO and time
 //! enabled) and a Tokio [`LocalSet`]. The shared one is created lazily on
 //! the main thread (see `owner.rs`), leaked (it lives until the process
-//! exits), and reached with [`SharedLocalPool::current`]. Nothing here touches Godot, so the whole
-//! executor is testable with plain `cargo test`.
+//! exits), and reached with [`SharedLocalPool::current`]. Nothing here
+//! touches Godot, so the whole executor is testable with plain `cargo
+//! test`.
 //!
 //! The pool does not run by itself: something must call
 //! [`SharedLocalPool::pump`] regularly. In a game that is the
