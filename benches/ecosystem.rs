@@ -10,9 +10,11 @@
 //! - `tokio::spawn` fan-out/join: 1000 runtime tasks sleeping 5-9 ms;
 //! - loopback HTTP GET (reqwest against a minimal HTTP/1.1 server);
 //! - 100 WebSocket echoes over loopback (tokio-tungstenite);
-//! - spawn-to-completion through `LocalSpawn` against a bare `LocalSet`.
+//! - spawn-to-completion through `LocalSpawn` against a bare `LocalSet`;
+//! - 10k requests to a `Service`: capacity 64, capacity 1024, and batches
+//!   of 64 items per request, as items per frame against capacity 64.
 //!
-//! The first four pump at 60 frames per second (a pump, then a sleep to the
+//! The first four and the services pump at 60 frames per second (a pump, then a sleep to the
 //! next frame) and report frames and milliseconds from the call.
 
 use std::cell::Cell;
@@ -262,8 +264,70 @@ fn spawn_to_completion() {
     );
 }
 
+/// `n` items requested from a fresh [`Service`](gdnative_tokio::Service) of
+/// `capacity`, `batch` items per request, each request a task of its own
+/// (as scripts calling `request` would make); the job awaits every answer.
+fn service_requests(
+    capacity: usize,
+    batch: usize,
+    n: usize,
+    spawn: impl Fn(std::pin::Pin<Box<dyn Future<Output = ()>>>),
+) -> impl Future<Output = ()> {
+    let service = gdnative_tokio::Service::start("bench", capacity, |items: Vec<u64>| async move {
+        items.iter().sum::<u64>()
+    });
+    let requests = n.div_ceil(batch);
+    let left = Rc::new(Cell::new(requests));
+    let all_done = Rc::new(tokio::sync::Notify::new());
+    for r in 0..requests {
+        let items: Vec<u64> = (r * batch..n.min((r + 1) * batch))
+            .map(|i| i as u64)
+            .collect();
+        let (service, l, all) = (service.clone(), Rc::clone(&left), Rc::clone(&all_done));
+        spawn(Box::pin(async move {
+            service.request(items).await.expect("answered");
+            l.set(l.get() - 1);
+            if l.get() == 0 {
+                all.notify_one();
+            }
+        }));
+    }
+    async move { all_done.notified().await }
+}
+
+/// A service's throughput per frame: what bounds it (requests from the
+/// main thread enter its queue only while the pump runs) and the two ways
+/// to raise it, against capacity 64 and plain Tokio, in the same run.
+fn services() {
+    const N: usize = 10_000;
+    println!(
+        "
+{N} service requests from main-thread tasks, pumped at 60 fps vs plain Tokio:"
+    );
+    let mut base = None;
+    for (capacity, batch) in [(64, 1), (1024, 1), (64, 64)] {
+        let pool = common::pool();
+        let (frames, ours) = frames_for(
+            pool,
+            service_requests(capacity, batch, N, |f| drop(pool.spawn_local(f))),
+        );
+        let plain_t =
+            plain(|| service_requests(capacity, batch, N, |f| drop(tokio::task::spawn_local(f))));
+        let per_frame = N as f64 / f64::from(frames);
+        let base_rate = *base.get_or_insert(per_frame);
+        println!(
+            "  capacity {capacity:>4}, {batch:>2} item(s)/request  {frames:>4} frames {:>8.1} ms  \
+             {per_frame:>7.0} items/frame ({:.1}x capacity 64)   plain Tokio {:>7.2} ms",
+            ms(ours),
+            per_frame / base_rate,
+            ms(plain_t)
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
     ecosystem();
+    services();
     spawn_to_completion();
     let pool = common::pool();
     let count = Rc::new(Cell::new(0usize));

@@ -194,8 +194,12 @@ pub fn install_hook() {
     executor::panic::install_hook();
 }
 
-/// This thread's [`SharedLocalPool::next_frame`]: completes in the next
-/// pump, i.e. the next frame of the game.
+/// The main thread's [`SharedLocalPool::next_frame`]: completes in the
+/// next pump, i.e. the next frame of the game.
+///
+/// # Panics
+///
+/// Off the main thread, like [`spawn_local`].
 pub fn next_frame() -> NextFrame<'static> {
     SharedLocalPool::current().next_frame()
 }

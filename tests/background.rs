@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod pumping;
+use pumping::run_on;
+
 use gdnative_tokio::{spawn_background, spawn_blocking, AsyncError, ErrorKind, SharedLocalPool};
 
 fn pool() -> &'static SharedLocalPool {
@@ -114,19 +117,44 @@ fn dropping_a_background_future_cancels_it() {
 /// answers.
 #[test]
 fn a_service_with_a_huge_capacity_is_clamped_and_answers() {
-    let pool = pool();
     let service = gdnative_tokio::Service::start("echo", usize::MAX, |n: u32| async move { n + 1 });
-    let got = Rc::new(RefCell::new(None));
-    let g = Rc::clone(&got);
-    pool.spawn_local(async move {
-        *g.borrow_mut() = Some(service.request(41).await);
-    });
-    let start = Instant::now();
-    while got.borrow().is_none() {
-        assert!(start.elapsed() < Duration::from_secs(10), "no answer");
-        pool.pump();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let answer = got.borrow_mut().take().expect("answered");
+    let answer = run_on(pool(), async move { service.request(41).await });
     assert_eq!(answer.expect("ok"), 42);
+}
+
+/// A panic in a service's handler, in its body or in its future, fails
+/// that request with kind `panic` and the panic's message; the service
+/// answers the requests after it (issue 29).
+#[test]
+fn a_panicking_service_handler_fails_that_request_and_the_service_goes_on() {
+    let service = gdnative_tokio::Service::start("picky", 8, |x: i64| {
+        assert!(x != 2, "the handler refuses 2");
+        async move {
+            assert!(x != 3, "the handler's future refuses 3");
+            x * 10
+        }
+    });
+    let results = run_on(pool(), async move {
+        let mut results = Vec::new();
+        for x in 1..=4 {
+            results.push(service.request(x).await);
+        }
+        match service.try_request(5) {
+            Ok(answer) => results.push(answer.await),
+            Err(error) => results.push(Err(error)),
+        }
+        results
+    });
+    let panic = |i: usize, text: &str| match &results[i] {
+        Err(error) => assert!(
+            error.is(ErrorKind::Panic) && error.message.contains(text) && error.method == "picky",
+            "request {i}: {error:?}"
+        ),
+        Ok(value) => panic!("request {i} answered {value}"),
+    };
+    assert_eq!(results[0], Ok(10));
+    panic(1, "the handler refuses 2");
+    panic(2, "the handler's future refuses 3");
+    assert_eq!(results[3], Ok(40), "the service goes on after a panic");
+    assert_eq!(results[4], Ok(50), "try_request too");
 }

@@ -3,6 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+mod pumping;
+use pumping::join;
+
 use gdnative_tokio::{
     background_workers, set_background_workers, shutdown_background, spawn_background,
     spawn_blocking, ErrorKind, SharedLocalPool, SHUTDOWN_TIMEOUT,
@@ -64,17 +67,7 @@ fn worker_count_is_set_before_start_and_shutdown_is_bounded() {
         start.elapsed()
     );
     drop(blocking);
-    while !finished.is_finished() {
-        pool.pump();
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the pending future never resolved"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let result = futures::FutureExt::now_or_never(finished)
-        .expect("finished")
-        .expect("task");
+    let result = join(&pool, "the pending future", finished).expect("task");
     let error = result.expect_err("cancelled by the shutdown");
     assert!(error.is(ErrorKind::Cancelled), "{error}");
     for name in names.lock().expect("lock").iter() {

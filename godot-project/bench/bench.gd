@@ -1,13 +1,20 @@
 # Headless benchmark of the executor as GDScript sees it. Prints a table;
 # run with `bash scripts/bench.sh godot`. With GDT_BENCH_QUICK set it runs
 # small sizes (the test suite does that to keep the scene working); with
-# GDT_BENCH_OUT set it writes the frame-time samples there as CSV.
+# GDT_BENCH_OUT set it writes the frame-time samples there as CSV; with
+# GDT_BENCH_ONLY=stream it runs the stream flood only.
 extends Node
 
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
 const SeedRecipe = preload("res://testbed/seed_recipe.gdns")
+const RustApi = preload("res://testbed/rust_api.gdns")
 
 var demo = AsyncDemo.new()
+var rust_api = RustApi.new()
+# The stream flood as the item handler saw it: items counted, the frame of
+# the last item, when that frame's first item came and the longest time
+# from a frame's first item to its last (us).
+var flood = {}
 var quick = OS.get_environment("GDT_BENCH_QUICK") != ""
 var n = 200 if quick else 10000
 var frame_samples = 60 if quick else 600
@@ -26,10 +33,15 @@ func _ready():
 
 func _run():
 	print("gdnative-tokio benchmark (%s)" % ("quick" if quick else "full"))
-	yield(_round_trips(), "completed")
-	yield(_concurrent(), "completed")
-	yield(_timers(), "completed")
-	yield(_frame_times(), "completed")
+	# GDT_BENCH_ONLY=stream runs the stream flood alone.
+	if OS.get_environment("GDT_BENCH_ONLY") == "stream":
+		yield(_stream_flood(), "completed")
+	else:
+		yield(_round_trips(), "completed")
+		yield(_concurrent(), "completed")
+		yield(_timers(), "completed")
+		yield(_stream_flood(), "completed")
+		yield(_frame_times(), "completed")
 	var out = OS.get_environment("GDT_BENCH_OUT")
 	if out != "":
 		var file = File.new()
@@ -115,6 +127,63 @@ func _timers():
 			total += late
 			worst = max(worst, late)
 		print("  %-8s %10.2f %10.2f %12.2f" % ["%d ms" % int(delay * 1000), total / samples, worst, worst / frame_ms])
+
+
+# Frames at 60 fps while an OS thread streams 1 M items per second into an
+# AsyncStream (RustApi.flood_stream: a bounded channel of 1024) and the
+# script counts them, against idle frames measured just before: without a
+# frame budget, then with frame_budget_ms = 2. The stream takes at most
+# 1 ms (or the budget) per frame; the producer waits for room meanwhile.
+func _stream_flood():
+	Engine.target_fps = 60
+	var seconds = 0.3 if quick else 1.0
+	print("\nframes at 60 fps while 1 M items/s stream in (%.1f s each) vs idle frames" % seconds)
+	print("  %-24s %10s %10s %14s %12s %16s" % ["", "median us", "worst us", "worst / idle", "items / s", "stream us/frame"])
+	var idle = yield(_flood_frames(seconds, false), "completed")
+	_flood_row("idle (baseline)", idle, idle)
+	var driver = $AsyncExecutorDriver
+	for budget in [0, 2]:
+		driver.frame_budget_ms = budget
+		var r = yield(_flood_frames(seconds, true), "completed")
+		_flood_row("frame_budget_ms = %d" % budget, r, idle)
+	driver.frame_budget_ms = 0
+
+
+func _on_flood_item(_value):
+	var now = OS.get_ticks_usec()
+	var frame = Engine.get_idle_frames()
+	if frame != flood.frame:
+		flood.frame = frame
+		flood.first_us = now
+	flood.longest_us = max(flood.longest_us, now - flood.first_us)
+	flood.items += 1
+
+
+# [median us, worst us, items per second, longest stream time in a frame]
+# of the frames over `seconds`, while a flood streams in if `with_flood`
+# (until the stream finished).
+func _flood_frames(seconds, with_flood):
+	for _i in range(10):
+		yield(get_tree(), "idle_frame")
+	flood = {"items": 0, "frame": -1, "first_us": 0, "longest_us": 0}
+	var stream = null
+	if with_flood:
+		stream = rust_api.flood_stream(seconds, 1000000)
+		stream.connect("item", self, "_on_flood_item")
+	var times = []
+	var start = OS.get_ticks_usec()
+	var last = start
+	while (stream != null and not stream.is_finished()) or (stream == null and last - start < seconds * 1000000):
+		yield(get_tree(), "idle_frame")
+		var now = OS.get_ticks_usec()
+		times.append(now - last)
+		last = now
+	times.sort()
+	return [times[times.size() / 2], times[-1], flood.items * 1000000.0 / (last - start), flood.longest_us]
+
+
+func _flood_row(name, r, idle):
+	print("  %-24s %10d %10d %13.2fx %12.0f %16d" % [name, r[0], r[1], float(r[1]) / idle[1], r[2], r[3]])
 
 
 func _sample_frames(scenario):

@@ -22,6 +22,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::channel::oneshot;
+use futures::future::{FutureExt, Shared};
 use tokio::runtime::{Handle, Runtime};
 use tokio::task::JoinHandle;
 
@@ -31,9 +33,22 @@ use crate::error::{AsyncError, ErrorKind};
 /// the worker threads go.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// Completes (with `Err(Canceled)`) when the runtime it was taken from
+/// shuts down: every [`Background`] of that runtime holds a clone.
+type ShutdownSignal = Shared<oneshot::Receiver<()>>;
+
+/// The background runtime while it runs.
+struct Running {
+    runtime: Runtime,
+    workers: usize,
+    /// Dropped on shutdown, which completes `signal`.
+    _alive: oneshot::Sender<()>,
+    signal: ShutdownSignal,
+}
+
 struct State {
-    /// The running runtime and its worker count.
-    runtime: Option<(Runtime, usize)>,
+    /// The running runtime.
+    runtime: Option<Running>,
     /// The count set by [`set_background_workers`]; `None` = the default.
     workers: Option<usize>,
 }
@@ -63,7 +78,7 @@ pub fn default_background_workers() -> usize {
 pub fn background_workers() -> usize {
     let state = state();
     match &state.runtime {
-        Some((_, running)) => *running,
+        Some(running) => running.workers,
         None => state.workers.unwrap_or_else(default_background_workers),
     }
 }
@@ -92,7 +107,7 @@ pub(crate) fn configured_workers() -> Option<usize> {
     state
         .runtime
         .as_ref()
-        .map(|(_, running)| *running)
+        .map(|running| running.workers)
         .or(state.workers)
 }
 
@@ -100,10 +115,11 @@ pub(crate) fn configured_workers() -> Option<usize> {
 /// the runtime is running.
 pub(crate) fn configure_workers(workers: Option<usize>) -> Result<(), AsyncError> {
     let mut state = state();
-    if let Some((_, running)) = &state.runtime {
+    if let Some(running) = &state.runtime {
         return Err(refusal(format!(
-            "the background runtime is already running with {running} workers; set the count \
-             before the first background task"
+            "the background runtime is already running with {} workers; set the count \
+             before the first background task",
+            running.workers
         )));
     }
     state.workers = workers;
@@ -114,11 +130,12 @@ fn refusal(message: String) -> AsyncError {
     AsyncError::new(ErrorKind::BadArguments, "set_background_workers", message)
 }
 
-/// A handle to the background runtime, starting it if needed.
-fn handle() -> Result<Handle, AsyncError> {
+/// A handle to the background runtime, starting it if needed, and the
+/// signal of its shutdown.
+fn handle() -> Result<(Handle, ShutdownSignal), AsyncError> {
     let mut state = state();
-    if let Some((runtime, _)) = &state.runtime {
-        return Ok(runtime.handle().clone());
+    if let Some(running) = &state.runtime {
+        return Ok((running.runtime.handle().clone(), running.signal.clone()));
     }
     let workers = state.workers.unwrap_or_else(default_background_workers);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -134,8 +151,15 @@ fn handle() -> Result<Handle, AsyncError> {
             )
         })?;
     let handle = runtime.handle().clone();
-    state.runtime = Some((runtime, workers));
-    Ok(handle)
+    let (alive, signal) = oneshot::channel();
+    let signal = signal.shared();
+    state.runtime = Some(Running {
+        runtime,
+        workers,
+        _alive: alive,
+        signal: signal.clone(),
+    });
+    Ok((handle, signal))
 }
 
 /// Runs `future` on the background runtime; await the returned
@@ -151,7 +175,7 @@ where
 {
     Background::new(
         "spawn_background",
-        handle().map(|h| h.spawn(crate::executor::panic::catch_panic(future))),
+        handle().map(|(h, signal)| (h.spawn(crate::executor::panic::catch_panic(future)), signal)),
         true,
     )
 }
@@ -170,20 +194,60 @@ where
 {
     Background::new(
         "spawn_blocking",
-        handle().map(|h| h.spawn_blocking(move || crate::executor::panic::catch_recorded(f))),
+        handle().map(|(h, signal)| {
+            let job = h.spawn_blocking(move || crate::executor::panic::catch_recorded(f));
+            (job, signal)
+        }),
         false,
     )
 }
 
 /// Stops the background runtime: running futures are dropped, blocking work
 /// gets [`SHUTDOWN_TIMEOUT`] to finish before its threads are let go (they
-/// are not joined). Pending [`Background`]s resolve with `cancelled`. The
-/// crate's `terminate()` calls it, so quitting never waits longer than that.
-/// A later background spawn starts a fresh runtime.
+/// are not joined). Every pending [`Background`] resolves with `cancelled`
+/// in the next pump, blocking work still running included (its thread
+/// finishes on its own; its result is dropped), and so do the requests a
+/// [`Service`](crate::Service) had not answered. The crate's `terminate()`
+/// calls it, so quitting never waits longer than that. A later background
+/// spawn starts a fresh runtime.
+///
+/// Callable from any code on the main thread, code the pump runs included
+/// (a task, or a script resumed by one): the runtime is shut down on a
+/// short-lived thread of its own, which this call waits for (at most
+/// [`SHUTDOWN_TIMEOUT`] and the time its futures' destructors take), since
+/// Tokio refuses to block inside a runtime's `block_on`.
 pub fn shutdown_background() {
-    let runtime = state().runtime.take();
-    if let Some((runtime, _)) = runtime {
-        runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    let running = state().runtime.take();
+    let Some(Running {
+        runtime,
+        _alive: alive,
+        ..
+    }) = running
+    else {
+        return;
+    };
+    // Every `Background` of this runtime resolves `cancelled` from now on.
+    drop(alive);
+    let (hand_over, receive) = std::sync::mpsc::channel::<Runtime>();
+    let stopper = std::thread::Builder::new()
+        .name("gdnative-tokio-bg-shutdown".into())
+        .spawn(move || {
+            if let Ok(runtime) = receive.recv() {
+                runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+            }
+        });
+    match stopper {
+        Ok(stopper) => {
+            if let Err(std::sync::mpsc::SendError(runtime)) = hand_over.send(runtime) {
+                runtime.shutdown_background();
+            }
+            // The thread cannot panic: `shutdown_timeout` does not, on a
+            // thread outside any runtime.
+            let _ = stopper.join();
+        }
+        // No thread to wait on: let the workers go without waiting (Tokio
+        // allows this from inside a runtime).
+        Err(_) => runtime.shutdown_background(),
     }
 }
 
@@ -196,6 +260,8 @@ pub fn shutdown_background() {
 pub struct Background<T> {
     name: &'static str,
     handle: Option<JoinHandle<Result<T, String>>>,
+    /// The shutdown of the runtime the work runs on.
+    shutdown: Option<ShutdownSignal>,
     error: Option<AsyncError>,
     abort_on_drop: bool,
 }
@@ -203,19 +269,25 @@ pub struct Background<T> {
 impl<T> Background<T> {
     fn new(
         name: &'static str,
-        handle: Result<JoinHandle<Result<T, String>>, AsyncError>,
+        spawned: Result<(JoinHandle<Result<T, String>>, ShutdownSignal), AsyncError>,
         abort_on_drop: bool,
     ) -> Self {
-        let (handle, error) = match handle {
-            Ok(handle) => (Some(handle), None),
-            Err(error) => (None, Some(error)),
+        let (handle, shutdown, error) = match spawned {
+            Ok((handle, shutdown)) => (Some(handle), Some(shutdown), None),
+            Err(error) => (None, None, Some(error)),
         };
         Background {
             name,
             handle,
+            shutdown,
             error,
             abort_on_drop,
         }
+    }
+
+    /// Whether the runtime this work runs on has shut down.
+    fn shut_down(&self) -> bool {
+        self.shutdown.as_ref().is_some_and(|s| s.peek().is_some())
     }
 
     /// Lets the work run on without anyone awaiting it: dropping a detached
@@ -224,9 +296,10 @@ impl<T> Background<T> {
         self.abort_on_drop = false;
     }
 
-    /// Whether the work has finished (its output is ready to be taken).
+    /// Whether the work has finished (its output is ready to be taken), or
+    /// the background runtime shut down (it resolves `cancelled`).
     pub fn is_finished(&self) -> bool {
-        self.handle.as_ref().map_or(true, JoinHandle::is_finished)
+        self.handle.as_ref().map_or(true, JoinHandle::is_finished) || self.shut_down()
     }
 }
 
@@ -242,20 +315,36 @@ impl<T> Future for Background<T> {
             })));
         };
         let Poll::Ready(result) = Pin::new(handle).poll(cx) else {
+            let shut_down = self
+                .shutdown
+                .as_mut()
+                .is_some_and(|s| s.poll_unpin(cx).is_ready());
+            if shut_down {
+                // Blocking work still running: its thread finishes on its
+                // own, its result is dropped with the handle.
+                self.shutdown = None;
+                self.handle = None;
+                return Poll::Ready(Err(shutdown_error(name)));
+            }
             crate::executor::registry::note("background job");
             return Poll::Pending;
         };
         self.handle = None;
+        self.shutdown = None;
         Poll::Ready(match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(panic)) => Err(AsyncError::new(ErrorKind::Panic, name, panic)),
-            Err(_) => Err(AsyncError::new(
-                ErrorKind::Cancelled,
-                name,
-                "the background runtime shut down first",
-            )),
+            Err(_) => Err(shutdown_error(name)),
         })
     }
+}
+
+fn shutdown_error(name: &str) -> AsyncError {
+    AsyncError::new(
+        ErrorKind::Cancelled,
+        name,
+        "the background runtime shut down first",
+    )
 }
 
 impl<T> Drop for Background<T> {

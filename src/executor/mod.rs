@@ -3,7 +3,9 @@
 //! (`queue.rs`) and task handles (`join.rs`), the pump loop that runs it
 //! once per frame within hard bounds (`pump.rs`), the runtime turn, the one
 //! module that relies on Tokio's scheduling (`runtime_turn.rs`), helpers for code on the pool (`rt.rs`:
-//! `spawn_local`, `sleep`, `frames`), the game clocks that
+//! `spawn_local`, `sleep`, `frames`), which thread the shared pool
+//! belongs to (`owner.rs`), a looping task's share of a frame
+//! (`slice.rs`), the game clocks that
 //! game-time sleeps follow (`game_clock.rs`), the live task view's
 //! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
 //! set-once cell shared by callbacks and futures (`once.rs`).
@@ -15,6 +17,7 @@
 pub(crate) mod game_clock;
 pub(crate) mod join;
 pub(crate) mod once;
+pub(crate) mod owner;
 pub(crate) mod panic;
 mod pool;
 pub(crate) mod pump;
@@ -22,5 +25,6 @@ pub(crate) mod queue;
 pub(crate) mod registry;
 pub(crate) mod rt;
 pub(crate) mod runtime_turn;
+pub(crate) mod slice;
 
 pub use pool::*;

@@ -1,10 +1,11 @@
 //! The shared, thread-local executor pool that gdnative-async spawns onto.
 //!
 //! [`SharedLocalPool`] owns a current-thread Tokio runtime (IO and time
-//! enabled) and a Tokio [`LocalSet`]. It is created lazily once per thread,
-//! leaked (it lives until the process exits), and reached with
-//! [`SharedLocalPool::current`]. Nothing here touches Godot, so the whole
-//! executor is testable with plain `cargo test`.
+//! enabled) and a Tokio [`LocalSet`]. The shared one is created lazily on
+//! the main thread (see `owner.rs`), leaked (it lives until the process
+//! exits), and reached with [`SharedLocalPool::current`]. Nothing here
+//! touches Godot, so the whole executor is testable with plain `cargo
+//! test`.
 //!
 //! The pool does not run by itself: something must call
 //! [`SharedLocalPool::pump`] regularly. In a game that is the
@@ -14,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
 use tokio::runtime::Runtime;
@@ -102,6 +103,9 @@ pub struct SharedLocalPool {
     local_woken: Arc<LocalWoken>,
     next_frame: FrameWaiters,
     pumping: Cell<bool>,
+    /// When the running pump's budget ends (see
+    /// [`budget_spent`](Self::budget_spent)).
+    deadline: Cell<Option<Instant>>,
     entered_for_good: Cell<bool>,
     spawn_observer: Cell<Option<fn()>>,
     spawned: Cell<u64>,
@@ -109,9 +113,14 @@ pub struct SharedLocalPool {
 }
 
 thread_local! {
-    static POOL: &'static SharedLocalPool = Box::leak(Box::new(
-        SharedLocalPool::new().expect("gdnative-tokio: the OS refused to create a Tokio runtime"),
-    ));
+    static POOL: &'static SharedLocalPool = {
+        if let Err(owner) = crate::executor::owner::claim() {
+            panic!("{}", crate::executor::owner::refusal(owner));
+        }
+        Box::leak(Box::new(
+            SharedLocalPool::new().expect("gdnative-tokio: the OS refused to create a Tokio runtime"),
+        ))
+    };
 }
 
 impl SharedLocalPool {
@@ -153,6 +162,7 @@ impl SharedLocalPool {
             local_woken: Arc::default(),
             next_frame: FrameWaiters::default(),
             pumping: Cell::new(false),
+            deadline: Cell::new(None),
             entered_for_good: Cell::new(false),
             spawn_observer: Cell::new(None),
             spawned: Cell::new(0),
@@ -160,13 +170,23 @@ impl SharedLocalPool {
         })
     }
 
-    /// The pool of the calling thread, created on first use and never freed.
+    /// The main thread's pool, created on first use and never freed.
     ///
-    /// Costs one thread-local lookup.
+    /// The main thread is the one that registered the crate
+    /// ([`register`](crate::register), Godot's main thread) or, in a
+    /// program without Godot, the first thread that called this. Costs one
+    /// thread-local lookup.
     ///
     /// # Panics
     ///
-    /// On first use, if the OS refuses to create the runtime's IO driver.
+    /// On any other thread, with a message naming the main thread (the
+    /// pool and its tasks are thread-local: a pool on another thread would
+    /// never be pumped). Everything built on it panics the same way there:
+    /// [`spawn_local`](crate::spawn_local), [`spawn_named`](crate::spawn_named),
+    /// [`next_frame`](crate::next_frame), [`sleep`](crate::sleep),
+    /// [`frames`](crate::frames), [`AsyncStream`](crate::AsyncStream).
+    /// Also on first use, if the OS refuses to create the runtime's IO
+    /// driver.
     pub fn current() -> &'static SharedLocalPool {
         POOL.with(|pool| *pool)
     }
@@ -231,6 +251,8 @@ impl SharedLocalPool {
             return PumpStats::REENTRANT;
         }
         let _reset = ResetOnDrop(&self.pumping);
+        self.deadline.set(budget.map(|b| Instant::now() + b));
+        let _deadline = ClearOnDrop(&self.deadline);
         self.pumps.set(self.pumps.get() + 1);
         let local = self.local.borrow();
         let parts = pump::Parts {
@@ -242,6 +264,14 @@ impl SharedLocalPool {
             next_frame: &self.next_frame,
         };
         pump::pump(&parts, budget)
+    }
+
+    /// Whether the running pump's frame budget is spent (always `false`
+    /// outside pumps and for pumps without a budget): for tasks that loop
+    /// over always-ready work within one poll (`slice.rs`). Costs one
+    /// clock read while a budget is set.
+    pub(crate) fn budget_spent(&self) -> bool {
+        self.deadline.get().is_some_and(|d| Instant::now() >= d)
     }
 
     /// Pool tasks queued for a later pump (left by a budget, or woken by
@@ -358,6 +388,15 @@ impl LocalSpawn for SharedLocalPool {
         self.note_spawn();
         self.queue.spawn(TaskFuture::Obj(future));
         Ok(())
+    }
+}
+
+/// Clears the budget's deadline when the pump ends.
+struct ClearOnDrop<'a>(&'a Cell<Option<Instant>>);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(None);
     }
 }
 

@@ -94,6 +94,11 @@ struct Registry {
 impl Registry {
     /// The creation time of a task created now: within the current frame.
     fn created_at(&self) -> Instant {
+        // Off the main thread (a future made on a worker) there is no pool
+        // to read the frame from.
+        if !crate::executor::owner::here() {
+            return Instant::now();
+        }
         let pump = SharedLocalPool::current().pumps();
         match self.stamp.get() {
             Some((seen, at)) if seen == pump => at,
@@ -153,9 +158,13 @@ pub fn tasks() -> Vec<TaskInfo> {
     })
 }
 
-/// Spawns `future` on this thread's pool like
+/// Spawns `future` on the main thread's pool like
 /// [`spawn_local`](crate::spawn_local), listed in the live task view
 /// ([`tasks`], `Async.tasks()`) as `label` while it runs.
+///
+/// # Panics
+///
+/// Off the main thread, like [`spawn_local`](crate::spawn_local).
 ///
 /// ```
 /// let pool = gdnative_tokio::SharedLocalPool::current();

@@ -1,6 +1,7 @@
 //! Helpers for Rust code running on the pool: spawning, frame-aware sleeps
-//! and frame counting. All of them use this thread's
-//! [`SharedLocalPool`]; call them on the main thread.
+//! and frame counting. All of them use the main thread's
+//! [`SharedLocalPool`]; called on another thread they panic (see
+//! [`SharedLocalPool::current`]).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use crate::executor::join::JoinHandle;
 
 use crate::executor::SharedLocalPool;
 
-/// Spawns `future` on this thread's pool and returns its [`JoinHandle`]:
+/// Spawns `future` on the main thread's pool and returns its [`JoinHandle`]:
 /// `.await` it for `Ok(output)` (or `Err` if it panicked or was aborted),
 /// `.abort()` it to cancel (the future is dropped in the next pump).
 /// Dropping the handle detaches the task.
@@ -18,6 +19,11 @@ use crate::executor::SharedLocalPool;
 /// inside or outside a task. The future first runs in the next pump; with
 /// no driver in the scene tree it waits (and an error says what to add).
 /// Costs one boxed future and the handle's shared state.
+///
+/// # Panics
+///
+/// Off the main thread (an OS thread, a `spawn_background` future), with
+/// a message naming the main thread: see [`SharedLocalPool::current`].
 ///
 /// ```
 /// let pool = gdnative_tokio::SharedLocalPool::current();

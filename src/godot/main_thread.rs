@@ -4,22 +4,29 @@
 //! `Thread`) with a clear error instead of creating a second, never pumped
 //! pool or racing on the main thread's state.
 
-use std::sync::OnceLock;
-use std::thread::{self, ThreadId};
+use std::thread;
 
-static MAIN: OnceLock<ThreadId> = OnceLock::new();
+use crate::executor::owner;
 
 /// Records the calling thread as the main thread (the one Godot runs the
-/// library's init on). Later calls change nothing.
+/// library's init on), the thread of the shared pool. Later calls change
+/// nothing; an error says so if another thread had used the pool first.
 pub(crate) fn record() {
-    let _ = MAIN.set(thread::current().id());
+    if let Err(main) = owner::claim() {
+        crate::godot::log::error(format_args!(
+            "the crate was registered on thread {:?}, but thread {main:?} used the shared \
+             pool first and stays the main thread; register from Godot's init callback",
+            thread::current().id()
+        ));
+    }
 }
 
-/// `Ok` on the main thread (and before [`record`] ran, e.g. in pure Rust
-/// tests); otherwise prints an error naming `method` and returns its text.
+/// `Ok` on the main thread (and before any thread used the pool, e.g. in
+/// pure Rust programs); otherwise prints an error naming `method` and
+/// returns its text.
 pub(crate) fn check(method: &str) -> Result<(), String> {
-    match MAIN.get() {
-        Some(main) if *main != thread::current().id() => {
+    match owner::owner() {
+        Some(main) if main != thread::current().id() => {
             let message = format!(
                 "`{method}` was called from a thread other than the main thread; \
                  async methods and tasks only work on the main thread (use \

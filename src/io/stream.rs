@@ -16,13 +16,15 @@ use futures::stream::{Stream, StreamExt};
 use gdnative::prelude::*;
 use tokio::sync::{broadcast, mpsc, watch};
 
+use crate::executor::slice::FrameSlice;
 use crate::executor::SharedLocalPool;
 
 /// A stream of values as a Godot `Reference`, fed by Rust.
 ///
 /// GDScript sees:
-/// - signal `item(value)`: one per item, in order, emitted in a pump (the
-///   frame after the item became available at the latest);
+/// - signal `item(value)`: one per item, in order, emitted in a pump: the
+///   frame after the item became available at the latest, unless items
+///   arrive faster than the game takes them (below);
 /// - signal `lagged(skipped)`: a `broadcast` receiver fell behind and
 ///   `skipped` items were lost;
 /// - signal `finished()`: once, when the stream ended or was closed;
@@ -34,6 +36,13 @@ use crate::executor::SharedLocalPool;
 /// script is not yielding would be missed). The object stays alive while the
 /// stream runs, even if scripts drop it. Costs one Godot object and one pool
 /// task; each item one signal emission.
+///
+/// A stream never holds a frame: it emits items for at most 1 ms per
+/// frame (the time its listeners take included), or until the pump's
+/// frame budget (`AsyncExecutorDriver.frame_budget_ms`) is spent, and
+/// continues in the next frame. Items that arrive faster wait in their
+/// source, never lost or reordered: a bounded channel then slows its
+/// producer down (backpressure), an unbounded one grows.
 #[derive(NativeClass)]
 #[inherit(Reference)]
 #[no_constructor]
@@ -90,8 +99,10 @@ impl AsyncStream {
         .into_shared();
         let object = instance.clone();
         let running = Rc::clone(&state);
-        let task = SharedLocalPool::current().spawn_local(async move {
+        let pool = SharedLocalPool::current();
+        let task = pool.spawn_local(async move {
             let mut stream = std::pin::pin!(stream);
+            let mut slice = FrameSlice::new(pool);
             while let Some(step) = stream.next().await {
                 // SAFETY: the object was created on this thread (the pool is
                 // thread-local) and `object` keeps it alive.
@@ -111,6 +122,9 @@ impl AsyncStream {
                 if running.finished.get() {
                     return;
                 }
+                // A producer faster than the game keeps the stream always
+                // ready: continue next frame once this one's share is spent.
+                slice.pause_if_spent().await;
             }
             // SAFETY: as above.
             let object = unsafe { object.assume_safe() };

@@ -77,16 +77,20 @@ where
 {
     guard_map(method, future, move |result| match result {
         Ok(value) => value.to_variant(),
-        Err(e) => {
-            // An `AsyncError` (e.g. from a background task) keeps its kind
-            // and message; anything else is `failed` with its Display.
-            let (kind, message) = match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
-                Some(error) => (error.kind, error.message.clone()),
-                None => (ErrorKind::Failed, e.to_string()),
-            };
-            AsyncError::new(kind, method, message).report()
-        }
+        Err(e) => script_error(method, e).report(),
     })
+}
+
+/// The error a [`guard_result`] method resolves with for `Err(e)`: an
+/// `AsyncError` (e.g. from a background task or a service) keeps its kind,
+/// message, source line and "expected" mark (a full queue stays quiet),
+/// renamed after `method`; anything else is `failed` with its `Display`.
+#[track_caller]
+fn script_error<E: std::fmt::Display + 'static>(method: &'static str, e: E) -> AsyncError {
+    match (&e as &dyn std::any::Any).downcast_ref::<AsyncError>() {
+        Some(error) => error.clone().in_method(method),
+        None => AsyncError::new(ErrorKind::Failed, method, e.to_string()),
+    }
 }
 
 /// `future` with panics caught, its output converted by `convert`, listed
@@ -105,4 +109,35 @@ where
         Err(message) => AsyncError::new(ErrorKind::Panic, method, message).report(),
     });
     Tracked::new(method, guarded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_error;
+    use crate::error::{AsyncError, ErrorKind};
+
+    #[test]
+    fn an_expected_error_stays_expected_through_guard_result() {
+        let busy = AsyncError::new(ErrorKind::Failed, "svc", "busy: the queue is full").expected();
+        let line = busy.location().line();
+        let error = script_error("m", busy);
+        assert_eq!(error.method, "m", "named after the script's method");
+        assert_eq!(error.kind, ErrorKind::Failed);
+        assert_eq!(error.message, "busy: the queue is full");
+        assert_eq!(error.location().line(), line, "keeps its source line");
+        assert!(!error.is_printed(), "a full queue stays quiet: {error:?}");
+    }
+
+    #[test]
+    fn other_errors_are_printed_failures() {
+        let failure = AsyncError::new(ErrorKind::Panic, "svc", "boom");
+        assert!(
+            script_error("m", failure).is_printed(),
+            "a panic is printed"
+        );
+        let parse = "x".parse::<i64>().expect_err("not a number");
+        let error = script_error("m", parse);
+        assert_eq!(error.kind, ErrorKind::Failed);
+        assert!(error.is_printed());
+    }
 }

@@ -239,6 +239,13 @@ impl HashService {
     }
 }
 
+impl HashService {
+    /// `service` as the Godot object scripts call.
+    pub(crate) fn from_service(service: gdnative_tokio::Service<String, String>) -> Variant {
+        HashService { service }.emplace().owned_to_variant()
+    }
+}
+
 /// A request's `text` argument, or the already-resolved task a script gets
 /// for anything but a String.
 fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<AsyncTask>> {
@@ -653,7 +660,7 @@ impl AsyncDemo {
                 format!("{hash:016x}")
             },
         );
-        HashService { service }.emplace().owned_to_variant()
+        HashService::from_service(service)
     }
 
     /// `parse_int(text: String) -> int`, written with [`guard_result`]: an

@@ -4,6 +4,8 @@
 //!
 //! - [`AsyncDemo`] and [`HashService`] (`demo.rs`): the demo scene's and the
 //!   GDScript tests' classes, with the crate's method patterns;
+//! - `RustApi` (`rust_api.rs`): the crate's Rust API used as a game crate
+//!   uses it (fast streams, panicking services, shutdown from the pump);
 //! - [`soak`]: the soak test's task waves and memory reading;
 //! - `Greeter`: the smallest embedding (one `#[method(async)]`), loaded by
 //!   the `embedded_library_works` Godot test;
@@ -24,6 +26,7 @@ use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_native
 use gdnative::prelude::*;
 
 mod demo;
+mod rust_api;
 mod seed;
 pub mod soak;
 
@@ -96,6 +99,7 @@ fn init(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<HashService>();
     handle.add_class::<Greeter>();
+    handle.add_class::<rust_api::RustApi>();
     handle.add_class::<LibraryUnload>();
     handle.add_class::<seed::SeedRecipe>();
 }
