@@ -34,8 +34,11 @@ type Slot = SetOnce<Outcome>;
 ///
 /// Connects at once (so an emission right after this call is not missed)
 /// and keeps only a weak reference to `object`. Dropping the future
-/// disconnects. Costs one small Godot object for the connection and one
-/// metadata entry on `object` to notice its freeing.
+/// disconnects; that is safe at any time, also inside the emission that
+/// resolved it (the connection is not one-shot, so Godot keeps no pointer
+/// to the connection object past its own call). Costs one small Godot
+/// object for the connection and one more connection on `object` to notice
+/// its freeing ([`FreeWatch`]; nothing in its metadata).
 ///
 /// # Errors
 ///
@@ -77,13 +80,19 @@ pub(crate) fn connect(
     .into_shared();
     // SAFETY: the bridge was just created on this thread and is alive.
     let target = unsafe { bridge.base().assume_safe() };
+    // Not `CONNECT_ONESHOT`: Godot keeps a raw pointer to a one-shot
+    // connection's target until the emission ends, to disconnect it then;
+    // a wait dropped inside that emission (a guard cancelled in the
+    // continuation it resumed) would free the bridge under that pointer.
+    // Without the flag Godot looks targets up by id during the emission and
+    // keeps nothing, and `Drop` disconnects.
     object
         .connect(
             signal,
             target,
             "_on_signal",
             VariantArray::new_shared(),
-            Object::CONNECT_ONESHOT,
+            0,
         )
         .map_err(|e| format!("cannot connect to `{signal}`: {e:?}"))?;
     let watch = keep.is_none().then(|| {

@@ -3,5 +3,6 @@
 //! ([`AsyncStream`](crate::AsyncStream)).
 
 pub(crate) mod files;
+pub(crate) mod save;
 pub(crate) mod stream;
 pub(crate) mod tcp;
