@@ -56,10 +56,12 @@ const METHODS = {
 	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
 	"AsyncError": ["is_error", "_to_string"],
 	# The crate's hidden objects, which a script can still reach: the frame
-	# hook (a connection of the tree's idle_frame) and a signal bridge (a
-	# connection of a signal a Rust future waits on).
+	# hook (a connection of the tree's idle_frame), a signal bridge (a
+	# connection of a signal a Rust future waits on) and a free watch's
+	# sentry (a connection of the watched object's script_changed).
 	"FrameHook": ["_on_idle_frame"],
 	"SignalBridge": ["_on_signal"],
+	"FreeSentry": ["_on_watched"],
 }
 const PROPERTIES = {
 	"Async": ["frame_budget_ms", "auto_pump", "track_tasks"],
@@ -213,8 +215,9 @@ func _find_hidden_objects():
 	add_child(watched)
 	watched.add_user_signal("never_emitted_by_godot")
 	_new_bridge()
-	for key in watched.get_meta_list():
-		sentry = watched.get_meta(key)
+	sentry = _connected(watched, "script_changed", "_on_watched")
+	if not watched.get_meta_list().empty():
+		failures.append("the crate put metadata on a watched object: %s" % str(watched.get_meta_list()))
 
 
 # A Rust signal wait that stays pending until the fuzz calls its bridge's
@@ -253,7 +256,7 @@ func _targets():
 		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
 		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
 		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "HashService": service,
-		"FrameHook": hook, "SignalBridge": bridge,
+		"FrameHook": hook, "SignalBridge": bridge, "FreeSentry": sentry,
 	}
 
 

@@ -203,3 +203,250 @@ func test_a_node_with_pending_waits_saves_without_crate_data():
 		w.cancel()
 	root.free()
 	Directory.new().remove(path)
+
+
+# --- the hunt, randomized: every awaitable kind and combinator, with the
+# object freed, queued for freeing, duplicated, packed, taken out of the
+# tree, the tree paused, the wait cancelled (also inside the emission that
+# ends it) at random frames. Every wait must resolve within a few frames of
+# its last event with a value or an AsyncError of kind freed, cancelled or
+# timeout, and nothing of the crate may show on the objects. The seed is
+# printed; LIFETIME_SEED=n replays a run, LIFETIME_ROUNDS=n runs longer.
+
+# A node with a `completed` signal and another one, as a door or a level
+# script that scripts wait on.
+class Door:
+	extends Node
+
+	signal completed(value)
+	signal opened(value)
+
+
+# A Reference with a `completed` signal.
+class Emitter:
+	extends Reference
+
+	signal completed(value)
+
+
+const KINDS = ["coroutine", "two_steps", "door", "pair", "signal", "timer", "expired_timer",
+	"rust_state", "task", "emitter"]
+const COMBINATORS = ["task", "all", "any", "timeout", "all_with_sleep", "any_with_sleep"]
+const ACTIONS = ["free", "queue_free", "emit", "cancel", "cancel_in_emission",
+	"duplicate_free_original", "duplicate_free_copy", "remove_from_tree", "pack", "pause",
+	"nothing"]
+const SCENARIOS_PER_ROUND = 12
+const SETTLE_FRAMES = 20
+
+var rng = RandomNumberGenerator.new()
+var hunt_failures = []
+var expired = []
+var scenarios_ended = 0
+
+
+func test_random_lifetimes_of_waits():
+	expect_log(": freed: ")
+	var seed_text = OS.get_environment("LIFETIME_SEED")
+	rng.seed = int(seed_text) if seed_text != "" else OS.get_unix_time()
+	var rounds = int(OS.get_environment("LIFETIME_ROUNDS")) if OS.get_environment("LIFETIME_ROUNDS") != "" else 20
+	print("lifetime hunt seed: %d (replay with LIFETIME_SEED=%d)" % [rng.seed, rng.seed])
+	# One freed wait for sure (the declared log line must appear).
+	var door = Door.new()
+	add_child(door)
+	var sure = watch(Async.task(door))
+	door.free()
+	yield(wait_box(sure, 5), "completed")
+	for _i in range(4):
+		var timer = get_tree().create_timer(0.0)
+		yield(timer, "timeout")
+		expired.append(timer)
+	var tally = {}
+	for round_ in range(rounds):
+		scenarios_ended = 0
+		for _s in range(SCENARIOS_PER_ROUND):
+			var plan = _plan()
+			var key = "%s/%s/%s" % [plan.kind, plan.combinator, str(plan.actions)]
+			tally[plan.kind] = tally.get(plan.kind, 0) + 1
+			_scenario(plan, key)
+		for _f in range(400):
+			if scenarios_ended == SCENARIOS_PER_ROUND:
+				break
+			yield(get_tree(), "idle_frame")
+		check_eq(scenarios_ended, SCENARIOS_PER_ROUND, "round %d: scenarios that ended" % round_)
+		get_tree().paused = false
+	print("lifetime hunt: %d scenarios %s, %d problems" % [rounds * SCENARIOS_PER_ROUND, str(tally), hunt_failures.size()])
+	for f in hunt_failures.slice(0, 9):
+		check(false, f)
+
+
+func _plan():
+	var actions = []
+	for _i in range(rng.randi_range(1, 3)):
+		actions.append([ACTIONS[rng.randi_range(0, ACTIONS.size() - 1)], rng.randi_range(0, 4)])
+	return {
+		"kind": KINDS[rng.randi_range(0, KINDS.size() - 1)],
+		"combinator": COMBINATORS[rng.randi_range(0, COMBINATORS.size() - 1)],
+		"seconds": rng.randf_range(0.02, 2.0),
+		"actions": actions,
+	}
+
+
+# Makes the subject and its awaitable: [node or null, emitter or null,
+# awaitable, signal to emit].
+func _subject(kind):
+	match kind:
+		"coroutine", "two_steps":
+			var level = Level.new()
+			add_child(level)
+			return [level, level, level.waiting() if kind == "coroutine" else level.two_steps(), "never"]
+		"door":
+			var door = Door.new()
+			add_child(door)
+			return [door, door, door, "completed"]
+		"pair", "signal":
+			var door = Door.new()
+			add_child(door)
+			return [door, door, [door, "opened"], "opened"]
+		"timer":
+			var timer = get_tree().create_timer(rng.randf_range(0.0, 0.05))
+			return [null, timer, timer, "timeout"]
+		"expired_timer":
+			var timer = expired[rng.randi_range(0, expired.size() - 1)]
+			return [null, null, timer, ""]
+		"rust_state":
+			var st = demo.delay(rng.randf_range(0.0, 0.03))
+			return [null, st, st, "completed"]
+		"task":
+			return [null, null, Async.sleep(rng.randf_range(0.0, 0.03)), ""]
+		_:
+			var emitter = Emitter.new()
+			return [null, emitter, emitter, "completed"]
+
+
+func _wait_on(plan, awaitable):
+	if plan.kind == "signal":
+		return Async.signal(awaitable[0], awaitable[1], plan.seconds)
+	match plan.combinator:
+		"task":
+			return Async.task(awaitable)
+		"all":
+			return Async.all([awaitable])
+		"any":
+			return Async.any([awaitable])
+		"timeout":
+			return Async.timeout(awaitable, plan.seconds)
+		"all_with_sleep":
+			return Async.all([awaitable, Async.sleep(0.01)])
+		_:
+			return Async.any([awaitable, Async.sleep(plan.seconds)])
+
+
+func _scenario(plan, key):
+	var made = _subject(plan.kind)
+	var node = made[0]
+	var emitter = made[1]
+	var signal_name = made[3]
+	var copy = null
+	var wait = _wait_on(plan, made[2])
+	var box = watch(wait)
+	var cancelled = false
+	var frame = 0
+	for action in plan.actions:
+		while frame < action[1]:
+			yield(get_tree(), "idle_frame")
+			frame += 1
+		var live = node != null and is_instance_valid(node)
+		match action[0]:
+			"free":
+				if live:
+					node.free()
+			"queue_free":
+				if live:
+					node.queue_free()
+			"emit", "cancel_in_emission":
+				if emitter != null and is_instance_valid(emitter) and signal_name != "" \
+						and plan.kind != "timer" and plan.kind != "rust_state":
+					if action[0] == "cancel_in_emission":
+						emitter.connect(signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT)
+						cancelled = true
+					_emit(plan.kind, emitter, signal_name)
+				elif action[0] == "cancel_in_emission" and emitter != null and is_instance_valid(emitter) \
+						and not box.done and not emitter.is_connected(signal_name, self, "_cancel_in_emission"):
+					# Timers and Rust states emit by themselves.
+					emitter.connect(signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT)
+					cancelled = true
+			"cancel":
+				wait.cancel()
+				cancelled = true
+			"duplicate_free_original", "duplicate_free_copy":
+				if live and copy == null:
+					copy = node.duplicate()
+					add_child(copy)
+					_check_clean_copy(copy, key)
+					if action[0] == "duplicate_free_original":
+						node.free()
+					else:
+						copy.free()
+						copy = null
+			"remove_from_tree":
+				if live and node.is_inside_tree():
+					remove_child(node)
+			"pack":
+				if live:
+					var packed = PackedScene.new()
+					if packed.pack(node) != OK:
+						hunt_failures.append("%s: pack failed" % key)
+			"pause":
+				get_tree().paused = true
+				yield(get_tree(), "idle_frame")
+				yield(get_tree(), "idle_frame")
+				get_tree().paused = false
+		if node != null and is_instance_valid(node) and not node.get_meta_list().empty():
+			hunt_failures.append("%s: metadata on the node: %s" % [key, str(node.get_meta_list())])
+	# The last event: the object goes (or emits; timers and Rust states end
+	# by themselves).
+	if node != null and is_instance_valid(node):
+		if rng.randi_range(0, 1) == 0 and emitter == node:
+			_emit(plan.kind, node, signal_name)
+			yield(get_tree(), "idle_frame")
+		if is_instance_valid(node):
+			node.free()
+	elif emitter is Emitter:
+		emitter.emit_signal("completed", 3)
+	if copy != null and is_instance_valid(copy):
+		copy.free()
+	var bound = SETTLE_FRAMES + (int(plan.seconds * 60) + 60 if plan.kind in ["timer", "rust_state", "task"] else 0)
+	var done = yield(wait_box(box, bound), "completed")
+	scenarios_ended += 1
+	if not done:
+		hunt_failures.append("%s: never resolved (%d frames after its last event)" % [key, bound])
+		wait.cancel()
+		return
+	var value = box.value
+	for v in [value, value.get("value") if value is Dictionary else null]:
+		if is_async_error(v) and not v.kind in ["freed", "cancelled", "timeout"]:
+			hunt_failures.append("%s: error of kind %s: %s" % [key, v.kind, v.message])
+	if cancelled and not (wait.is_cancelled() or wait.is_done()):
+		hunt_failures.append("%s: cancelled, but neither cancelled nor done" % key)
+
+
+func _emit(kind, emitter, signal_name):
+	if kind == "two_steps":
+		emitter.emit_signal("step")
+	emitter.emit_signal(signal_name, 1) if signal_name != "never" else emitter.emit_signal(signal_name)
+
+
+func _cancel_in_emission(_a = null, _b = null, wait = null):
+	# Signals with and without arguments: the bound wait is the last one.
+	var w = wait if wait != null else (_b if _b != null else _a)
+	if w is Object and w.has_method("cancel"):
+		w.cancel()
+
+
+func _check_clean_copy(copy, key):
+	if not copy.get_meta_list().empty():
+		hunt_failures.append("%s: the copy has metadata: %s" % [key, str(copy.get_meta_list())])
+	for s in copy.get_signal_list():
+		for c in copy.get_signal_connection_list(s.name):
+			if c.method in ["_on_signal", "_on_watched"]:
+				hunt_failures.append("%s: the copy has the crate's connection %s.%s" % [key, s.name, c.method])
