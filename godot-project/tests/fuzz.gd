@@ -221,8 +221,9 @@ func _find_hidden_objects():
 
 
 # A Rust signal wait that stays pending until the fuzz calls its bridge's
-# `_on_signal`, which ends the wait and frees the bridge (the script holds
-# it without a reference): then the next call gets a new one.
+# `_on_signal`, which ends the wait and frees the bridge and the wait's free
+# watch sentry (the script holds them without a reference): then the next
+# call gets new ones.
 func _new_bridge():
 	Async.signal(watched, "never_emitted_by_godot")
 	bridge = _connected(watched, "never_emitted_by_godot", "_on_signal")
@@ -283,6 +284,13 @@ func _one_call():
 		bridges += 1
 		_new_bridge()
 		target = bridge
+	if cls == "FreeSentry" and not is_instance_valid(target):
+		# Its wait ended (a fuzzed `_on_signal`): the watch went with it.
+		if not is_instance_valid(bridge):
+			bridges += 1
+			_new_bridge()
+		sentry = _connected(watched, "script_changed", "_on_watched")
+		target = sentry
 	var result = target.callv(method, args)
 	if method == "set_print_all_errors":
 		# Printing every error would print kinds this run does not declare.

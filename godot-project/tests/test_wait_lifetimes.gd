@@ -80,6 +80,46 @@ func test_cancelling_a_guard_inside_the_emission_that_ended_it():
 		check_eq(get_signal_connection_list("ping").size(), 0, kind + ": the wait disconnected")
 
 
+# A Reference that emits `completed` from a timer's `timeout`: while it
+# emits, nothing but the wait on it may hold it.
+class SelfFiring:
+	extends Reference
+
+	signal completed(value)
+
+	func start(timer):
+		timer.connect("timeout", self, "_fire")
+
+	func _fire():
+		emit_signal("completed", 3)
+
+
+func _cancel_bound(_value, wait):
+	wait.cancel()
+
+
+# The wait holds the Reference it waits on; cancelling the wait inside that
+# Reference's emission must not free it under Godot's emit loop (Godot:
+# "freed or unreferenced while a signal is being emitted", then reads it).
+func test_a_reference_held_only_by_the_wait_outlives_a_cancel_in_its_emission():
+	for combinator in ["task", "all", "any", "timeout"]:
+		var emitter = SelfFiring.new()
+		var id = emitter.get_instance_id()
+		emitter.start(get_tree().create_timer(0.01))
+		var w = wait_with(combinator, emitter)
+		emitter.connect("completed", self, "_cancel_bound", [w])
+		emitter = null
+		var ended = false
+		for _i in range(60):
+			yield(get_tree(), "idle_frame")
+			if w.is_cancelled() or w.is_done():
+				ended = true
+				break
+		check(ended, combinator + ": the wait ended")
+		yield(frames(2), "completed")
+		check(instance_from_id(id) == null, combinator + ": the Reference was released after the emission")
+
+
 # --- 3: coroutines whose node is freed -------------------------------------
 
 func test_waits_on_a_coroutine_whose_node_is_freed_resolve_with_freed():

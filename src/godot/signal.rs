@@ -87,13 +87,7 @@ pub(crate) fn connect(
     // Without the flag Godot looks targets up by id during the emission and
     // keeps nothing, and `Drop` disconnects.
     object
-        .connect(
-            signal,
-            target,
-            "_on_signal",
-            VariantArray::new_shared(),
-            0,
-        )
+        .connect(signal, target, "_on_signal", VariantArray::new_shared(), 0)
         .map_err(|e| format!("cannot connect to `{signal}`: {e:?}"))?;
     let watch = keep.is_none().then(|| {
         let slot = Rc::clone(&slot);

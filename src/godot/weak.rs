@@ -109,13 +109,8 @@ impl FreeWatch {
         };
         let binds = VariantArray::new();
         binds.push(sentry.to_variant());
-        let connected = object.connect(
-            WATCHED_SIGNAL,
-            target,
-            WATCH_METHOD,
-            binds.into_shared(),
-            0,
-        );
+        let connected =
+            object.connect(WATCHED_SIGNAL, target, WATCH_METHOD, binds.into_shared(), 0);
         if let Err(error) = connected {
             // Every object has `script_changed`; if Godot refuses anyway,
             // say so: this object's freeing will go unnoticed.
@@ -189,7 +184,11 @@ fn register_sentry(builder: &ClassBuilder<FreeSentry>) {
 struct OnWatched;
 
 impl gdnative::export::Method<FreeSentry> for OnWatched {
-    fn call(&self, _this: TInstance<'_, FreeSentry>, _args: gdnative::export::Varargs<'_>) -> Variant {
+    fn call(
+        &self,
+        _this: TInstance<'_, FreeSentry>,
+        _args: gdnative::export::Varargs<'_>,
+    ) -> Variant {
         Variant::nil()
     }
 }

@@ -30,7 +30,9 @@ static QUEUES: Mutex<Option<HashMap<PathBuf, VecDeque<Job>>>> = Mutex::new(None)
 fn queues() -> MutexGuard<'static, Option<HashMap<PathBuf, VecDeque<Job>>>> {
     // A panic while holding the lock cannot leave the map half-changed
     // (every change is one call), so a poisoned lock is still usable.
-    QUEUES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    QUEUES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Queues a write of `bytes` to `path` behind the writes to `path` asked
@@ -128,9 +130,9 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
         _ => path.to_path_buf(),
     };
-    let name = target.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path names no file")
-    })?;
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
     let folder = match target.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder,
         _ => Path::new("."),
