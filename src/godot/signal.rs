@@ -38,7 +38,7 @@ type Slot = SetOnce<Outcome>;
 /// resolved it (the connection is not one-shot, so Godot keeps no pointer
 /// to the connection object past its own call). Costs one small Godot
 /// object for the connection and one more connection on `object` to notice
-/// its freeing ([`FreeWatch`]; nothing in its metadata).
+/// its freeing (nothing in its metadata: see `src/godot/weak.rs`).
 ///
 /// # Errors
 ///
