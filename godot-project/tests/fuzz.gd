@@ -60,7 +60,7 @@ const METHODS = {
 	# connection of a signal a Rust future waits on) and a free watch's
 	# sentry (a connection of the watched object's script_changed).
 	"FrameHook": ["_on_idle_frame"],
-	"SignalBridge": ["_on_signal"],
+	"SignalBridge": ["_on_signal", "_release"],
 	"FreeSentry": ["_on_watched"],
 }
 const PROPERTIES = {

@@ -71,6 +71,11 @@ thread_local! {
     static DYING: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Whether a free watch is calling back (an object is being destroyed).
+pub(crate) fn in_free_callback() -> bool {
+    DYING.with(|d| !d.borrow().is_empty())
+}
+
 /// The signal a [`FreeWatch`] connects to: every `Object` has it.
 const WATCHED_SIGNAL: &str = "script_changed";
 /// The sentry's method the watch connection calls (a no-op).
