@@ -31,8 +31,9 @@ class Level:
 
 
 # Starts waiting on `awaitable` with `combinator` ("task", "all", "any",
-# "timeout"); returns the task.
-func wait_with(combinator, awaitable):
+# "timeout" with `seconds`, "all_with_sleep", "any_with_sleep"); returns the
+# task.
+func wait_with(combinator, awaitable, seconds = 5.0):
 	match combinator:
 		"task":
 			return Async.task(awaitable)
@@ -40,8 +41,12 @@ func wait_with(combinator, awaitable):
 			return Async.all([awaitable])
 		"any":
 			return Async.any([awaitable])
+		"all_with_sleep":
+			return Async.all([awaitable, Async.sleep(0.01)])
+		"any_with_sleep":
+			return Async.any([awaitable, Async.sleep(seconds)])
 		_:
-			return Async.timeout(awaitable, 5.0)
+			return Async.timeout(awaitable, seconds)
 
 
 # The AsyncError in a combinator's result (`all` wraps it in nothing: it
@@ -366,19 +371,7 @@ func _subject(kind):
 func _wait_on(plan, awaitable):
 	if plan.kind == "signal":
 		return Async.signal(awaitable[0], awaitable[1], plan.seconds)
-	match plan.combinator:
-		"task":
-			return Async.task(awaitable)
-		"all":
-			return Async.all([awaitable])
-		"any":
-			return Async.any([awaitable])
-		"timeout":
-			return Async.timeout(awaitable, plan.seconds)
-		"all_with_sleep":
-			return Async.all([awaitable, Async.sleep(0.01)])
-		_:
-			return Async.any([awaitable, Async.sleep(plan.seconds)])
+	return wait_with(plan.combinator, awaitable, plan.seconds)
 
 
 func _scenario(plan, key):
