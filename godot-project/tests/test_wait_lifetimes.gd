@@ -287,6 +287,8 @@ var rng = RandomNumberGenerator.new()
 var hunt_failures = []
 var expired = []
 var scenarios_ended = 0
+var running = {}  # scenario number -> key, while it runs
+var next_scenario = 0
 
 
 func test_random_lifetimes_of_waits():
@@ -317,7 +319,8 @@ func test_random_lifetimes_of_waits():
 			if scenarios_ended == SCENARIOS_PER_ROUND:
 				break
 			yield(get_tree(), "idle_frame")
-		check_eq(scenarios_ended, SCENARIOS_PER_ROUND, "round %d: scenarios that ended" % round_)
+		check(running.empty(), "round %d: scenarios that did not end: %s" % [round_, str(running.values())])
+		running.clear()
 		get_tree().paused = false
 	print("lifetime hunt: %d scenarios %s, %d problems" % [rounds * SCENARIOS_PER_ROUND, str(tally), hunt_failures.size()])
 	for f in hunt_failures.slice(0, 9):
@@ -375,6 +378,9 @@ func _wait_on(plan, awaitable):
 
 
 func _scenario(plan, key):
+	next_scenario += 1
+	var number = next_scenario
+	running[number] = key
 	var made = _subject(plan.kind)
 	var node = made[0]
 	var emitter = made[1]
@@ -444,13 +450,14 @@ func _scenario(plan, key):
 			yield(get_tree(), "idle_frame")
 		if is_instance_valid(node):
 			node.free()
-	elif emitter is Emitter:
+	elif is_instance_valid(emitter) and emitter is Emitter:
 		emitter.emit_signal("completed", 3)
 	if copy != null and is_instance_valid(copy):
 		copy.free()
 	var bound = SETTLE_FRAMES + (int(plan.seconds * 60) + 60 if plan.kind in ["timer", "rust_state", "task"] else 0)
 	var done = yield(wait_box(box, bound), "completed")
 	scenarios_ended += 1
+	running.erase(number)
 	if not done:
 		hunt_failures.append("%s: never resolved (%d frames after its last event)" % [key, bound])
 		wait.cancel()
