@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs the benchmarks; each prints its figures with ratios to a baseline
 # measured in the same run.
-# usage: scripts/bench.sh [rust|godot|all]   (default: all)
+# usage: scripts/bench.sh [rust|instructions|godot|all]   (default: all)
 #   rust:  cargo bench (benches/pump.rs: idle pump; benches/ecosystem.rs:
 #          Tokio-ecosystem work and spawn-to-completion; benches/task_view.rs:
 #          the task view's cost; testbed/benches/load.rs: load, with the
 #          testbed's fan-out/join fixture)
+#   instructions: benches/instructions.rs under valgrind's callgrind:
+#          instructions per idle pump and per 1000 tasks spawned to
+#          completion, with their ratios to the seed recipe and a bare
+#          LocalSet (repeatable, unlike times)
 #   godot: the headless Godot benchmark scene (godot-project/bench/), with
 #          the library built in release mode. GDT_BENCH_OUT=file.csv also
 #          writes its frame-time samples (scripts/chart.sh draws them).
@@ -18,6 +22,35 @@ what=${1:-all}
 if [ "$what" = rust ] || [ "$what" = all ]; then
     (stock_env && cargo bench --bench pump --bench ecosystem --bench task_view \
         && cargo bench -p gdnative-tokio-testbed --bench load)
+fi
+if [ "$what" = instructions ] || [ "$what" = all ]; then
+    (
+        stock_env
+        bin=$(cargo bench --no-run --bench instructions --message-format=json 2>/dev/null \
+            | sed -n 's/.*"executable":"\([^"]*instructions[^"]*\)".*/\1/p' | tail -n 1)
+        [ -x "$bin" ] || { echo "bench.sh: the instructions bench did not build" >&2; exit 1; }
+        # Instructions of one run: callgrind's "Collected" line.
+        count() {
+            valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \
+                | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+        }
+        # Per iteration: a run of n minus a run of 0 (set-up and exit).
+        per() {
+            local zero n
+            zero=$(count "$1" 0)
+            n=$(count "$1" "$2")
+            echo $(((n - zero) / $2))
+        }
+        idle=$(per idle_pump 2000)
+        seed=$(per idle_seed 2000)
+        ours=$(per spawn_local_spawn 20)
+        boxed=$(per spawn_local_set_boxed 20)
+        unboxed=$(per spawn_local_set_unboxed 20)
+        ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+        echo "instructions (callgrind), per iteration:"
+        echo "  idle pump: gdnative-tokio $idle, seed recipe $seed ($(ratio "$idle" "$seed")x the seed recipe; target <= 0.70x)"
+        echo "  spawn-to-completion of 1000 tasks: LocalSpawn $ours; bare LocalSet, same boxed futures $boxed ($(ratio "$boxed" "$ours")x LocalSpawn's speed; target >= 0.90x); unboxed $unboxed ($(ratio "$unboxed" "$ours")x)"
+    )
 fi
 if [ "$what" = godot ] || [ "$what" = all ]; then
     GDT_PROFILE=release GODOT_TIMEOUT=${GODOT_TIMEOUT:-600} bash scripts/godot.sh res://bench/bench.tscn 2>&1 \

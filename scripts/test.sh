@@ -45,6 +45,34 @@ cargo fmt --check
     cargo test --quiet --doc 2>&1 | tee -a "$log"
 )
 
+# The pump's and the ecosystem's tests against the oldest Tokio that
+# Cargo.toml declares and the newest 1.x the registry serves (every other
+# run uses the one Cargo.lock pins), each in a scratch copy of the crate
+# with default features.
+tokio_versions() {
+    local min which
+    min=$(sed -n 's/^tokio = { version = "\([0-9.]*\)".*/\1/p' Cargo.toml)
+    [[ $min == *.*.* ]] || min=$min.0
+    for which in minimum newest; do
+        (
+            stock_env
+            scratch=$(mktemp -d)
+            trap 'rm -rf "$scratch"' EXIT
+            cp -r Cargo.toml Cargo.lock README.md src tests benches testbed "$scratch/"
+            cd "$scratch"
+            if [ "$which" = minimum ]; then
+                cargo update --quiet -p tokio --precise "$min"
+            else
+                cargo update --quiet -p tokio
+            fi
+            echo "test.sh: Tokio $(cargo pkgid -p tokio | sed 's/.*[@#]//') ($which)"
+            CARGO_TARGET_DIR=$gdt_root/target/tokio-$which \
+                cargo test --test pump --test pump_model --test ecosystem 2>&1 | tee -a "$log"
+        )
+    done
+}
+tokio_versions
+
 # One engine's part: clippy and tests against bindings from $GODOT_BIN.
 # The arguments are cargo test's for the crate (the engine tests need the
 # `godot-tests` feature); with GDT_TESTBED_TESTS=1 the testbed's Rust tests

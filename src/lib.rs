@@ -12,10 +12,11 @@
 //! ```
 //!
 //! The pieces:
-//! - [`SharedLocalPool`] (`src/executor/`): a thread-local Tokio
-//!   `LocalSet` plus a current-thread runtime (IO + time), registered as
-//!   gdnative-async's executor, and the pump loop (`src/executor/pump.rs`).
-//!   Pure Rust.
+//! - [`SharedLocalPool`] (`src/executor/`): a thread-local task pool with
+//!   its own run queue, beside a current-thread Tokio runtime (IO, time,
+//!   `tokio::spawn`) and a `LocalSet` for `tokio::task::spawn_local`,
+//!   registered as gdnative-async's executor, and the pump loop that runs
+//!   it within hard bounds (`src/executor/pump.rs`). Pure Rust.
 //! - [`AsyncExecutorDriver`] (`src/godot/`): a `Node` whose presence in
 //!   the scene tree gets the pool pumped once per frame, at the tree's
 //!   `idle_frame` (`src/godot/lifecycle.rs` owns the frame hook and the
@@ -162,6 +163,7 @@ pub use background::runtime::{
 pub use background::service::Service;
 pub use error::{set_print_all_errors, AsyncError, ErrorKind};
 pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
+pub use executor::join::{JoinError, JoinHandle};
 pub use executor::panic::{catch_panic, CatchPanic};
 pub use executor::pump::{NextFrame, PumpStats};
 pub use executor::registry::{
@@ -261,7 +263,10 @@ pub fn register(handle: InitHandle) {
 /// unregistered the classes, so those objects' Rust data is never dropped:
 /// `terminate` prints a warning with their number.
 ///
-/// After `terminate`, the pool is empty but usable.
+/// After `terminate`, the pool is empty but usable. Called from inside a
+/// pump (from a task, or a coroutine a task resumed), it prints an error and
+/// keeps the tasks (they go on running); it still stops the background
+/// runtime.
 pub fn terminate() {
     let pending = SharedLocalPool::current().live_tasks();
     if pending > 0 {

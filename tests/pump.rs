@@ -45,7 +45,7 @@ fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
     let stats = pool.pump();
     assert_eq!(done.get(), 10_000);
     assert!(!stats.refused);
-    assert!(stats.ticks >= 10_000 / 61, "ticks {}", stats.ticks);
+    assert_eq!(stats.polls, 10_000, "{stats:?}");
 }
 
 #[test]
@@ -439,19 +439,29 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
     let pool = pool();
     let done = flag();
     let d = Rc::clone(&done);
-    let start = Instant::now();
     pool.spawn_local(async move {
         loopback::spawn_join_1000().await;
         d.set(true);
     });
+    // When every sleep has started (each task's first poll, in the pumps).
+    let mut all_started: Option<Instant> = None;
     let mut after_last = 0;
     for _ in 0..1000 {
-        let due = start.elapsed() >= Duration::from_millis(12);
+        if all_started.is_none()
+            && loopback::SLEEPS_STARTED.load(std::sync::atomic::Ordering::SeqCst) == 1000
+        {
+            all_started = Some(Instant::now());
+        }
+        // The longest sleep, 9 ms, plus Tokio's rounding up to its 1 ms tick.
+        let due = all_started.is_some_and(|t| t.elapsed() >= Duration::from_millis(11));
+        let pump_start = Instant::now();
         pool.pump();
         if done.get() {
             break;
         }
-        if due {
+        // A pump that ran into its time bound (a loaded machine) is not
+        // counted: the check is that no hop waits while the pump has time.
+        if due && pump_start.elapsed() < SharedLocalPool::FURTHER_ROUNDS_FOR {
             after_last += 1;
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -673,35 +683,53 @@ fn complete_from_another_thread(senders: Vec<tokio::sync::oneshot::Sender<()>>) 
     .expect("thread");
 }
 
+/// Pumps until `done` reaches 200; returns the `LocalSet` ticks that took,
+/// checking each pump's bound and that each pump let some wake through.
+fn ticks_until_200_done(pool: &SharedLocalPool, done: &Cell<usize>) -> u32 {
+    let mut ticks = 0;
+    for _ in 0..10_000 {
+        let before = done.get();
+        let stats = pool.pump();
+        assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
+        assert!(done.get() > before, "a pump let no wake through: {stats:?}");
+        ticks += stats.ticks;
+        if done.get() == 200 {
+            return ticks;
+        }
+    }
+    panic!("only {} of 200 done", done.get());
+}
+
 /// The same for tasks spawned with `tokio::task::spawn_local`: all 200
-/// cross-thread wakes are polled in the next pump, alone, beside 10 tasks
-/// that `yield_now()` in a loop and beside 10 per-frame loops; a task that
-/// yields in a loop runs once per round.
+/// cross-thread wakes are polled in the next pump, alone and beside 10
+/// per-frame loops; beside 10 tasks that `yield_now()` in a loop (outside
+/// `block_on`, Tokio's `yield_now` wakes the task at once: they spin like
+/// the next test's), within 256 ticks, each pump within its bound (ticks,
+/// not pumps: a loaded machine gets fewer ticks into a pump's time).
 #[test]
 fn cross_thread_wakes_of_raw_spawn_local_tasks_are_polled_in_one_pump() {
-    for busy in [None, Some(Busy::Yields), Some(Busy::EachFrame)] {
+    for busy in [None, Some(Busy::EachFrame), Some(Busy::Yields)] {
         let pool = pool();
         let RawTasks {
             senders,
             done,
-            polls,
+            polls: _,
         } = raw_tasks(pool, busy);
         complete_from_another_thread(senders);
-        let before = polls.get();
-        let stats = pool.pump();
-        assert_eq!(done.get(), 200, "beside {busy:?}: {stats:?}");
-        let per_task = (polls.get() - before) / 10;
-        if busy.is_some() {
-            ran_at_most_once_per_round(per_task, stats, &format!("a {busy:?} task"));
+        let ticks = ticks_until_200_done(pool, &done);
+        if matches!(busy, Some(Busy::Yields)) {
+            assert!(ticks <= 256, "beside {busy:?}: {ticks} ticks");
+        } else {
+            assert_eq!(pool.pumps(), 3, "beside {busy:?}: not in one pump");
         }
     }
 }
 
 /// Behind raw tasks that wake themselves directly (Tokio then takes a
-/// cross-thread wake only every 31st poll), the pump still lets some
-/// through each pump, and what such a task costs per pump is bounded: the
-/// rest of the tick that reached the sentinel plus at most 16 more ticks
-/// (and 0.25 ms) of grace, per round.
+/// cross-thread wake only now and then), the pump still lets some through
+/// each pump, what such tasks cost per pump is bounded by the ungated
+/// allowance (ticks, and, as a tick polls at most 61 tasks in the Tokio
+/// versions tested, polls), and 200 wakes get through within 256 ticks.
 #[test]
 fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wakes() {
     let pool = pool();
@@ -711,14 +739,112 @@ fn raw_tasks_that_wake_themselves_are_bounded_and_do_not_block_cross_thread_wake
         polls,
     } = raw_tasks(pool, Some(Busy::WakesItself));
     complete_from_another_thread(senders);
-    let mut pumps = 0;
-    while done.get() < 200 {
-        let (before, done_before) = (polls.get(), done.get());
-        let stats = pool.pump();
-        pumps += 1;
-        let rounds = u64::from(stats.rounds);
-        assert!(u64::from(stats.ticks) <= rounds * (2 + 16), "{stats:?}");
-        assert!(polls.get() - before <= rounds * (2 + 16) * 61, "{stats:?}");
-        assert!(done.get() > done_before, "pump {pumps} let no wake through");
+    let before = polls.get();
+    let ticks = ticks_until_200_done(pool, &done);
+    assert!(ticks <= 256, "{ticks} ticks");
+    assert!(
+        polls.get() - before <= u64::from(ticks) * 61,
+        "{ticks} ticks"
+    );
+}
+
+/// Work left by a budget drains in a later pump; a timer and a runtime
+/// task that became ready while it drained are served in that same pump,
+/// not a frame later: draining the backlog is progress, so the pump turns
+/// the runtime again after it.
+#[test]
+fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
+    let pool = pool();
+    let done = flag();
+    let d = Rc::clone(&done);
+    pool.spawn_local(async move {
+        let sleep = tokio::time::sleep(Duration::from_millis(2));
+        let runtime_task = tokio::spawn(async { 5 });
+        sleep.await;
+        assert_eq!(runtime_task.await.ok(), Some(5));
+        d.set(true);
+    });
+    for _ in 0..50 {
+        pool.spawn_local(async {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(200) {
+                std::hint::spin_loop();
+            }
+        });
     }
+    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    assert!(stats.over_budget && stats.backlog > 20, "{stats:?}");
+    assert!(!done.get());
+    // The drain takes longer than the timer: it expires during it.
+    let stats = pool.pump_with_budget(Some(Duration::from_millis(500)));
+    assert_eq!(stats.backlog, 0, "{stats:?}");
+    assert!(done.get(), "the timer waited for the next pump: {stats:?}");
+}
+
+/// The freeze of issue 23, in Rust: from inside a pump, a pool task spawns
+/// with `tokio::task::spawn_local` 10 tasks that loop on a hand-written
+/// yield and 200 tasks awaiting oneshots an OS thread completes, and joins
+/// the 200. Every pump returns within its bounds, and once the thread has
+/// sent, the 200 are served within 256 `LocalSet` ticks (Tokio takes about
+/// two cross-thread wakes per tick behind busy tasks): a count of ticks,
+/// not of pumps, as a loaded machine gets fewer ticks into a pump's time
+/// allowance (the GDScript test counts frames).
+#[test]
+fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_ticks() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let pool = pool();
+    let done = Rc::new(Cell::new(None));
+    let d = Rc::clone(&done);
+    let stop = flag();
+    let s = Rc::clone(&stop);
+    let sent = std::sync::Arc::new(AtomicBool::new(false));
+    let sent2 = std::sync::Arc::clone(&sent);
+    pool.spawn_local(async move {
+        // Now inside a pump, as a resumed coroutine is.
+        pool.spawn_local(async move {
+            for _ in 0..10 {
+                let s = Rc::clone(&s);
+                drop(tokio::task::spawn_local(std::future::poll_fn(move |cx| {
+                    if s.get() {
+                        return std::task::Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                })));
+            }
+            let (senders, handles): (Vec<_>, Vec<_>) = (0..200)
+                .map(|_| {
+                    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                    (
+                        tx,
+                        tokio::task::spawn_local(async move { rx.await.is_ok() }),
+                    )
+                })
+                .unzip();
+            std::thread::spawn(move || {
+                complete_from_another_thread(senders);
+                sent2.store(true, Ordering::SeqCst);
+            });
+            let mut ok = 0;
+            for handle in handles {
+                ok += usize::from(handle.await.unwrap_or(false));
+            }
+            d.set(Some(ok));
+        });
+    });
+    let mut ticks_after_sent = 0;
+    for _ in 0..10_000 {
+        let was_sent = sent.load(Ordering::SeqCst);
+        let stats = pool.pump();
+        assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
+        if was_sent {
+            ticks_after_sent += stats.ticks;
+        }
+        if done.get().is_some() {
+            break;
+        }
+    }
+    stop.set(true);
+    assert_eq!(done.get(), Some(200));
+    assert!(ticks_after_sent <= 256, "{ticks_after_sent} ticks");
 }

@@ -26,7 +26,8 @@ const ARITY = {
 # these bounds are replaced by small ones (wrong types, NaN, negatives stay).
 const HEAVY = ["background_spin", "background_job", "hash_job", "hash_task", "labelled", "ticker", "channel_stream",
 	"hash_service", "sum_in_steps", "spin", "fan_out", "soak_wave", "frames", "delay",
-	"delay_task", "sleep", "sleep_game", "panic_after", "timeout", "timeout_game", "signal"]
+	"delay_task", "sleep", "sleep_game", "panic_after", "timeout", "timeout_game", "signal",
+	"spinners_beside_wakes", "block_on_own_runtime"]
 # Methods whose first argument must not be a random path or host name: a
 # String there is replaced by a safe one (no files written into the
 # project, no DNS lookups).
@@ -44,11 +45,12 @@ const METHODS = {
 		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
 		"soak_wave", "resident_kib", "background_spin", "background_job",
 		"background_jobs_dropped", "channel_stream", "hash_job", "hash_task", "labelled", "hash_service", "ticker",
-		"runtime_spawn", "runtime_result"],
+		"runtime_spawn", "runtime_result", "spinners_beside_wakes", "block_on_own_runtime",
+		"background_worker_threads"],
 	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
 		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
-	"AsyncTcpStream": ["write", "read_line", "read_bytes", "close", "is_open", "peer"],
+	"AsyncTcpStream": ["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
 	"AsyncTcpListener": ["accept", "local_port", "close"],
 	"HashService": ["request", "try_request", "queued"],
 	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks",

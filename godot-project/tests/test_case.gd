@@ -98,3 +98,14 @@ func wait_box(box, max_frames):
 func _on_completed(value, box):
 	box.done = true
 	box.value = value
+
+
+# `n` zero bytes (at least 1), quickly (PoolByteArray.resize leaves the
+# new bytes uninitialised, which valgrind reports once they are sent).
+func zero_bytes(n):
+	var bytes = PoolByteArray([0])
+	while bytes.size() * 2 <= n:
+		bytes.append_array(bytes)
+	if bytes.size() < n:
+		bytes.append_array(bytes.subarray(0, n - bytes.size() - 1))
+	return bytes

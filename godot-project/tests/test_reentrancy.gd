@@ -83,3 +83,26 @@ func test_resumed_coroutine_removes_the_only_driver():
 	check((yield(wait_box(box, 10), "completed")), "work started without a driver completes")
 	check((yield(wait_box(timer, 10), "completed")), "timer started in the last pump completes")
 	check_eq(box.value, "waits", "its value")
+
+
+# Issue 23: a plain method that runs a runtime of its own works after a
+# yield, where the pump resumed the coroutine (it used to panic "Cannot
+# start a runtime from within a runtime").
+func test_resumed_coroutine_calls_a_method_that_runs_its_own_runtime():
+	check(demo.block_on_own_runtime(20), "from a plain call")
+	yield(demo.ready(0), "completed")
+	check(demo.block_on_own_runtime(20), "from a continuation the pump resumed")
+	yield(Async.sleep(0.01), "completed")
+	check(demo.block_on_own_runtime(20), "after a toolkit sleep")
+
+
+# terminate() from a continuation (a library unloaded from game code the
+# pump runs) keeps the tasks, as its documentation says: pending work still
+# completes and new work runs.
+func test_resumed_coroutine_calls_terminate_and_tasks_are_kept():
+	expect_log("terminate() called from inside a pump; tasks were kept")
+	var pending = watch(demo.delay(0.05))
+	yield(demo.ready(0), "completed")
+	preload("res://testbed/library_unload.gdns").new().terminate_now()
+	check_eq(yield(demo.ready("after"), "completed"), "after", "new work runs")
+	check((yield(wait_box(pending, 60), "completed")), "pending work completed")

@@ -107,5 +107,34 @@ func test_bad_arguments():
 	expect_log("argument 1 `n`: expected an int in 0..=16777216")
 	r = yield(conn.read_bytes(-1), "completed")
 	check(is_async_error(r, "bad_arguments"), "read_bytes(-1): %s" % str(r))
+	expect_log("argument 1 `max`: expected an int in 1..=16777216, got I64(0)")
+	r = yield(conn.read_available(0), "completed")
+	check(is_async_error(r, "bad_arguments"), "read_available(0): %s" % str(r))
 	conn.close()
+	server.close()
+
+
+# Writes queued before the last reference goes are still sent, then the
+# socket closes; close() ends a write still sending with `closed`.
+func test_queued_writes_outlive_the_object_and_close_stops_them():
+	var server = yield(_listen(), "completed")
+	var accepted = server.accept()
+	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	var remote = yield(Async.task(accepted), "completed")
+	conn.write("last words\n")
+	conn = null
+	check_eq(yield(Async.timeout(remote.read_line(), 2.0), "completed"), "last words", "sent after the object went")
+	var r = yield(Async.timeout(remote.read_line(), 2.0), "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("peer closed"), "then the socket closed: %s" % str(r))
+	var other = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
+	var big = zero_bytes(32 << 20) # more than loopback's socket buffers hold: still sending
+	var writing = other.write(big)
+	var queued = other.write("after")
+	yield(frames(3), "completed")
+	other.close()
+	r = yield(Async.task(writing), "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "the write still sending: %s" % str(r))
+	r = yield(Async.task(queued), "completed")
+	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "the write queued behind it: %s" % str(r))
+	remote.close()
 	server.close()

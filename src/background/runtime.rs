@@ -61,7 +61,11 @@ pub fn default_background_workers() -> usize {
 /// The number of worker threads the background runtime has (or will have
 /// when it starts).
 pub fn background_workers() -> usize {
-    state().workers.unwrap_or_else(default_background_workers)
+    let state = state();
+    match &state.runtime {
+        Some((_, running)) => *running,
+        None => state.workers.unwrap_or_else(default_background_workers),
+    }
 }
 
 /// Sets the number of worker threads (blocking work has its own threads,
@@ -81,9 +85,15 @@ pub fn set_background_workers(workers: usize) -> Result<(), AsyncError> {
     configure_workers(Some(workers))
 }
 
-/// The worker count set explicitly, `None` for the default.
+/// The worker count scripts read back: the running runtime's, else the
+/// count set explicitly; `None` for the default before the runtime starts.
 pub(crate) fn configured_workers() -> Option<usize> {
-    state().workers
+    let state = state();
+    state
+        .runtime
+        .as_ref()
+        .map(|(_, running)| *running)
+        .or(state.workers)
 }
 
 /// Sets (or, with `None`, resets to the default) the worker count, unless

@@ -1,7 +1,8 @@
 //! The executor core, pure Rust (no gdnative import): the thread-local
-//! task pool ([`SharedLocalPool`], `pool.rs`), the pump loop that runs it
-//! once per frame (`pump.rs`), the frame budget that caps a pump without
-//! reordering tasks (`budget.rs`), helpers for code on the pool (`rt.rs`:
+//! task pool ([`SharedLocalPool`], `pool.rs`), its own run queue
+//! (`queue.rs`) and task handles (`join.rs`), the pump loop that runs it
+//! once per frame within hard bounds (`pump.rs`), the runtime turn, the one
+//! module that relies on Tokio's scheduling (`runtime_turn.rs`), helpers for code on the pool (`rt.rs`:
 //! `spawn_local`, `sleep`, `frames`), the game clocks that
 //! game-time sleeps follow (`game_clock.rs`), the live task view's
 //! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
@@ -11,13 +12,15 @@
 //! unit tests here); the Godot layer ([`crate::godot`]) only decides when
 //! to pump.
 
-pub(crate) mod budget;
 pub(crate) mod game_clock;
+pub(crate) mod join;
 pub(crate) mod once;
 pub(crate) mod panic;
 mod pool;
 pub(crate) mod pump;
+pub(crate) mod queue;
 pub(crate) mod registry;
 pub(crate) mod rt;
+pub(crate) mod runtime_turn;
 
 pub use pool::*;

@@ -102,7 +102,7 @@ pub(crate) fn catch_recorded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     })
 }
 
-fn payload_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

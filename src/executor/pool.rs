@@ -13,53 +13,56 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::task::{LocalFutureObj, LocalSpawn, SpawnError};
 use tokio::runtime::Runtime;
-use tokio::task::{JoinHandle, LocalSet};
+use tokio::task::LocalSet;
 
-use crate::executor::budget::{Backlog, Budgeted};
-use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
+use crate::executor::join::{self, JoinHandle};
+use crate::executor::pump::{self, FrameWaiters, LocalWoken, NextFrame, PumpStats};
+use crate::executor::queue::{RunQueue, TaskFuture};
+use crate::executor::runtime_turn::{self, RuntimeProbe};
 
-/// A thread-local task pool: a Tokio [`LocalSet`] plus the current-thread
-/// runtime that drives its timers and IO, pumped from the outside.
+/// A thread-local task pool: the crate's own run queue for the tasks it
+/// spawns, a Tokio [`LocalSet`] for tasks spawned with
+/// `tokio::task::spawn_local`, and the current-thread runtime that drives
+/// timers, IO and `tokio::spawn` tasks; pumped from the outside.
 ///
 /// # Guarantees
 ///
-/// For each call to [`pump`](Self::pump):
-/// - every task that is ready (woken) when the pump starts is polled in that
-///   pump, including tasks whose timer expired or whose IO became ready
-///   before the pump started, and tasks woken from other threads (all of
-///   them, however much local work is queued beside them);
+/// For each call to [`pump`](Self::pump) (the bounds are the constants
+/// below; the loop is described in `src/executor/pump.rs`):
+/// - the pump returns: every loop in it is bounded in rounds, polls, ticks
+///   and time, whatever the tasks do;
+/// - every pool task that is ready (woken) when the pump starts is polled
+///   in that pump: tasks whose timer expired or whose IO became ready
+///   before it started, and tasks woken from other threads, all of them;
 /// - what becomes ready *during* the pump runs in the same pump, hop after
 ///   hop, while tasks make progress: a task woken by another task, by IO
-///   or a timer that a task's work triggered (a loopback request and its
-///   response), by a runtime task (`tokio::spawn`), or from another thread.
-///   The pump ends when nothing is ready, after at most 256 rounds (see
-///   [`PumpStats::rounds`]); what is left runs in the next pump at the
-///   latest;
-/// - a task spawned through the pool that keeps waking itself runs at most
-///   once per round, and when nothing else makes progress at most twice
-///   per pump: it cannot hold the frame;
-/// - the runtime's own tasks (`tokio::spawn` from this thread) run in the
-///   pump until none is ready (at most 128 driver turns per round);
+///   or a timer that a task's work triggered, by a runtime task
+///   (`tokio::spawn`), or from another thread, up to [`MAX_ROUNDS`](Self::MAX_ROUNDS)
+///   rounds; what is left runs in the next pump;
+/// - a pool task runs at most once per round; one that keeps waking itself
+///   runs at most twice per pump when nothing else makes progress: it
+///   cannot hold the frame;
+/// - pool tasks and the GDScript they resume run outside Tokio's
+///   `Runtime::block_on` (inside the runtime's context), so code they call
+///   may build and run a runtime of its own;
 /// - the pump never blocks waiting for work: with nothing ready and no
 ///   runtime task alive it returns after one non-blocking check of the
 ///   timer wheel and IO driver;
 /// - its cost does not depend on the number of tasks that are pending but
 ///   not ready.
 ///
-/// Tasks spawned directly with `tokio::task::spawn_local` are not gated.
-/// One that loops on `yield_now()` still runs once per round (the pump
-/// ticks inside the runtime, whose defer list holds its waker until the
-/// round ends). One that wakes its own waker directly runs for at most
-/// the rest of a Tokio tick plus the pump's grace for ungated tasks (16
-/// ticks of up to 61 polls, and 0.25 ms) per round; behind it, Tokio serves
-/// cross-thread wakes of other ungated tasks only every 31st poll, so they
-/// can take more than one pump.
+/// Tasks spawned directly with `tokio::task::spawn_local` (from a pool
+/// task) are not gated: their `LocalSet` is ticked while it has work,
+/// within an allowance per pump ([`UNGATED_TICKS`](Self::UNGATED_TICKS)
+/// ticks, [`UNGATED_TIME`](Self::UNGATED_TIME)). Cross-thread wakes of such
+/// tasks are served within it; beside such tasks that wake themselves on
+/// every poll (which use up the allowance every pump), Tokio serves them
+/// only now and then, so they can take more than one pump.
 ///
 /// Spawning (through [`LocalSpawn`] or [`spawn_local`](Self::spawn_local)) is
 /// allowed at any time on the owning thread, including from inside a task
@@ -68,14 +71,11 @@ use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 ///
 /// # Under load
 ///
-/// So, under load:
-///
 /// - a task that is always ready (wakes itself on every poll) runs at most
 ///   once per round and never holds the frame;
-/// - fan-out/join finishes in a few pumps whatever its size: tasks spawned
-///   through the pool, which includes every `#[method(async)]` future, are
-///   exempt from Tokio's cooperative budget, so joining 100k handles does
-///   not yield back every 128 of them (a loop over an always-ready channel
+/// - fan-out/join finishes in a few pumps whatever its size: pool tasks run
+///   outside Tokio's cooperative budget, so joining 100k handles does not
+///   yield back every 128 of them (a loop over an always-ready channel
 ///   should therefore `yield_now()` or `next_frame()` now and then);
 /// - without a budget, one pump runs all of that, however long it takes
 ///   (figures in `docs/performance.md`); with one, see
@@ -83,22 +83,24 @@ use crate::executor::pump::{self, FrameWaiters, NextFrame, PumpStats, Sentinel};
 ///
 /// # Costs
 ///
-/// Spawning allocates one Tokio task. An idle pump costs one `epoll_wait`
-/// with a zero timeout and one timer-wheel check, and allocates nothing;
-/// with runtime tasks alive but none ready, one more turn and 16 polls of
-/// an internal probe task. Each further round costs at least one more
-/// driver turn.
+/// Spawning allocates the boxed future (a `LocalSpawn` object is kept as
+/// it is) and, for a handle, its shared state; a finished task's waker
+/// state is reused. A wake costs an atomic swap and, the first time, a
+/// short lock. An idle pump costs one `epoll_wait` with a zero timeout and
+/// one timer-wheel check, and allocates nothing; with runtime tasks alive
+/// but none ready, one more turn and a few polls of an internal probe task.
+/// Each further round costs at least one more driver turn.
 pub struct SharedLocalPool {
     runtime: Runtime,
     /// Counts what the runtime's own tasks do in a pump.
-    probe: pump::RuntimeProbe,
-    /// Replaced by a fresh set on [`shutdown`](Self::shutdown); only shared
-    /// borrows are taken while pumping or spawning, so spawning from inside a
-    /// pump never conflicts.
+    probe: RuntimeProbe,
+    /// The pool's own tasks.
+    queue: RunQueue,
+    /// Tasks spawned with `tokio::task::spawn_local`. Replaced by a fresh
+    /// set on [`shutdown`](Self::shutdown) (never during a pump).
     local: RefCell<LocalSet>,
-    sentinel: Sentinel,
+    local_woken: Arc<LocalWoken>,
     next_frame: FrameWaiters,
-    backlog: Rc<Backlog>,
     pumping: Cell<bool>,
     entered_for_good: Cell<bool>,
     spawn_observer: Cell<Option<fn()>>,
@@ -113,6 +115,23 @@ thread_local! {
 }
 
 impl SharedLocalPool {
+    /// The most rounds one pump runs. A pool task is polled at most once
+    /// per round, so at most this many times per pump.
+    pub const MAX_ROUNDS: u32 = 256;
+
+    /// No round after the first starts once this much time has passed
+    /// since the second round started.
+    pub const FURTHER_ROUNDS_FOR: Duration = Duration::from_millis(8);
+
+    /// The most `LocalSet` ticks (tasks spawned with
+    /// `tokio::task::spawn_local`) one pump runs. A tick polls a bounded
+    /// number of such tasks.
+    pub const UNGATED_TICKS: u32 = 512;
+
+    /// The most time one pump spends ticking the `LocalSet` (checked after
+    /// each tick).
+    pub const UNGATED_TIME: Duration = Duration::from_millis(4);
+
     /// Creates a standalone pool with its own runtime.
     ///
     /// Games use the per-thread pool from [`current`](Self::current); a
@@ -124,15 +143,15 @@ impl SharedLocalPool {
     pub fn new() -> io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .event_interval(pump::EVENT_INTERVAL)
+            .event_interval(runtime_turn::EVENT_INTERVAL)
             .build()?;
         Ok(SharedLocalPool {
-            probe: pump::RuntimeProbe::new(&runtime),
+            probe: RuntimeProbe::new(&runtime),
             runtime,
+            queue: RunQueue::default(),
             local: RefCell::new(LocalSet::new()),
-            sentinel: Sentinel::default(),
+            local_woken: Arc::default(),
             next_frame: FrameWaiters::default(),
-            backlog: Rc::default(),
             pumping: Cell::new(false),
             entered_for_good: Cell::new(false),
             spawn_observer: Cell::new(None),
@@ -152,27 +171,22 @@ impl SharedLocalPool {
         POOL.with(|pool| *pool)
     }
 
-    /// Spawns a future onto the pool and returns Tokio's handle to it.
+    /// Spawns a future onto the pool and returns its [`JoinHandle`].
     ///
-    /// The future first runs in the next pump. Dropping the handle detaches
-    /// the task; `abort()` on it cancels the task (its future is dropped at
-    /// the next pump).
+    /// The future first runs in the next pump (in the current one when
+    /// called from a task or coroutine the pump is running: in its next
+    /// round). Dropping the handle detaches the task; `abort()` on it
+    /// cancels the task (its future is dropped when the pump next reaches
+    /// it).
     pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.borrow().spawn_local(self.wrap(future))
-    }
-
-    /// What every task spawned through the pool runs: the future, exempt
-    /// from Tokio's cooperative budget (the pump bounds the frame instead:
-    /// see [`pump_with_budget`](Self::pump_with_budget)), behind the gate
-    /// that counts it as live, runs it once per pump round and applies the
-    /// frame budget.
-    fn wrap<F: Future>(&self, future: F) -> Budgeted<tokio::task::Unconstrained<F>> {
         self.note_spawn();
-        Budgeted::new(&self.backlog, tokio::task::unconstrained(future))
+        let (task, handle) = join::pair(future);
+        self.queue.spawn(TaskFuture::Boxed(Box::pin(task)));
+        handle
     }
 
     /// Runs every ready task once (see the type-level guarantees) and
@@ -190,26 +204,28 @@ impl SharedLocalPool {
     /// # Guarantees
     ///
     /// - The pump returns after at most `budget` plus **one task poll** for
-    ///   tasks spawned through the pool (including every gdnative async
-    ///   method): each such task checks the clock after its poll, and tasks
-    ///   polled after the deadline do not run. Tasks spawned directly with
-    ///   `tokio::task::spawn_local` are checked between Tokio ticks, so they
-    ///   can add the rest of a tick: up to 60 more of their polls. The
-    ///   runtime's own tasks (`tokio::spawn`) are checked between batches of
-    ///   16 polls, so they can add up to 16 of their polls.
-    /// - Nothing is dropped or reordered: pool tasks that did not run wait in
-    ///   a FIFO backlog that the next pumps serve first, oldest first, before
-    ///   tasks that became ready later. So every task runs, and a large batch
-    ///   of work finishes in about (its total CPU time / `budget`) pumps.
+    ///   pool tasks (including every gdnative async method): the clock is
+    ///   read after each poll, and no further pool task is polled once the
+    ///   deadline has passed. Tasks spawned directly with
+    ///   `tokio::task::spawn_local` are checked after each `LocalSet` tick,
+    ///   and the runtime's own tasks (`tokio::spawn`) after each of their
+    ///   batches, so each can add one tick or batch.
+    /// - Nothing is dropped or reordered: pool tasks that did not run stay in
+    ///   the FIFO run queue, ahead of tasks that become ready later. So every
+    ///   task runs, and a large batch of work finishes in about (its total
+    ///   CPU time / `budget`) pumps. A task with `n` tasks queued ahead of it
+    ///   is polled within `n + 1` pumps (each pump polls at least one).
+    /// - While work left by a budget drains, the pump still turns the
+    ///   runtime between rounds, so IO, timers and runtime tasks are served
+    ///   in the same pump.
     /// - A budget caps a pump, it does not fill it: a pump still ends when
-    ///   the tasks that were ready at its start (and the backlog) have run.
+    ///   the tasks that were ready at its start have run.
     ///
     /// # Costs
     ///
     /// One clock read per pool-task poll and one per tick while a budget is
-    /// set; a task pushed into the backlog is polled once more (without
-    /// running) when it is admitted. One slow poll overruns the budget by
-    /// its own length: the budget cannot interrupt a poll.
+    /// set. One slow poll overruns the budget by its own length: the budget
+    /// cannot interrupt a poll.
     pub fn pump_with_budget(&self, budget: Option<Duration>) -> PumpStats {
         if self.pumping.replace(true) {
             return PumpStats::REENTRANT;
@@ -220,17 +236,18 @@ impl SharedLocalPool {
         let parts = pump::Parts {
             runtime: &self.runtime,
             probe: &self.probe,
+            queue: &self.queue,
             local: &local,
-            sentinel: &self.sentinel,
+            local_woken: &self.local_woken,
             next_frame: &self.next_frame,
-            backlog: &self.backlog,
         };
         pump::pump(&parts, budget)
     }
 
-    /// Pool tasks waiting in the frame-budget backlog for a later pump.
+    /// Pool tasks queued for a later pump (left by a budget, or woken by
+    /// themselves in a pump's last round).
     pub fn backlog(&self) -> usize {
-        self.backlog.len()
+        self.queue.queued()
     }
 
     /// A future that completes in the next pump: "continue next frame".
@@ -263,7 +280,7 @@ impl SharedLocalPool {
     /// The number of tasks spawned through this pool that have not finished
     /// or been dropped yet.
     pub fn live_tasks(&self) -> usize {
-        self.backlog.live()
+        self.queue.live()
     }
 
     /// Drops every task (running their destructors) and starts over with an
@@ -273,17 +290,20 @@ impl SharedLocalPool {
     /// release them before Godot tears its object database down. Returns
     /// `false` (and does nothing) when called from inside a pump.
     pub fn shutdown(&self) -> bool {
+        if self.pumping.get() {
+            return false;
+        }
         let Ok(mut local) = self.local.try_borrow_mut() else {
             return false;
         };
         let old = std::mem::replace(&mut *local, LocalSet::new());
         drop(local);
-        // Dropping the set drops its tasks; do it inside the runtime so that
-        // timer and IO resources deregister cleanly.
+        // Dropping the tasks inside the runtime lets their timer and IO
+        // resources deregister cleanly.
         let _enter = self.runtime.enter();
+        self.queue.clear();
         drop(old);
-        self.sentinel.reset();
-        self.backlog.clear();
+        self.local_woken.set();
         true
     }
 
@@ -333,13 +353,10 @@ impl SharedLocalPool {
 
 impl LocalSpawn for SharedLocalPool {
     fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
-        // The handle is dropped: gdnative-async observes completion through
-        // the future itself.
-        // Boxed again: Tokio allocates each task cell at a 128-byte alignment,
-        // and the gated object pushes the cell from 128 to 256 bytes; a
-        // second small allocation costs less than that (benches/ecosystem.rs).
-        let task: Pin<Box<dyn Future<Output = ()>>> = Box::pin(self.wrap(future));
-        drop(self.local.borrow().spawn_local(task));
+        // gdnative-async observes completion through the future itself: no
+        // handle, and the object is kept as it is (no second allocation).
+        self.note_spawn();
+        self.queue.spawn(TaskFuture::Obj(future));
         Ok(())
     }
 }

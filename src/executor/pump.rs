@@ -1,55 +1,52 @@
 //! The pump loop: a non-blocking pass that runs what is ready, and what
-//! becomes ready while it runs, until nothing is.
+//! becomes ready while it runs, within hard bounds.
 //!
 //! A pump runs in *rounds*. Each round:
 //!
-//! 1. **Runtime.** Turns the runtime's driver (`epoll_wait(0)` plus the
-//!    timer wheel) and runs the runtime's own ready tasks (`tokio::spawn`),
-//!    turn after turn, until a batch between two turns ran nothing (see
-//!    [`drive`]): an IO chain between runtime tasks (a client's connection
-//!    task and a loopback server, say) advances one hop per turn, within
-//!    the round. With no runtime task alive, this is one turn.
-//! 2. **Local tasks.** If anything was woken (timer, IO, another thread, a
-//!    runtime task, a spawn, [`NextFrame`]), ticks the `LocalSet` until its
-//!    queue is empty. A *sentinel* task queued behind the tasks ready at
-//!    the round's start stops the round early only if no pool task made
-//!    progress since it was polled (what is left only wakes itself: an
-//!    ungated `tokio::task::spawn_local` task spinning).
-//! 3. **Backlog.** Tasks that a frame budget pushed out of an earlier pump
-//!    wait in the [`Backlog`](crate::executor::budget) and are admitted, oldest first.
+//! 1. **Runtime.** Turns the runtime's driver (timers, IO) and runs the
+//!    runtime's own ready tasks (`tokio::spawn`) inside `Runtime::block_on`,
+//!    in bounded turns ([`runtime_turn`](crate::executor::runtime_turn)).
+//!    Nothing else runs inside `block_on`.
+//! 2. **Pool tasks.** Takes every wake made since the last round (from any
+//!    thread) into the pool's run queue, then polls the tasks queued at that
+//!    moment, oldest first, each once ((`queue.rs`)). A task woken while
+//!    this happens (by itself, another task, or a coroutine it resumed)
+//!    waits for the next round.
+//! 3. **Ungated tasks.** Ticks the `LocalSet` that holds tasks spawned with
+//!    `tokio::task::spawn_local` (which the pool cannot gate) while it has
+//!    work, within the pump's allowance for them
+//!    ([`SharedLocalPool::UNGATED_TICKS`] ticks and
+//!    [`SharedLocalPool::UNGATED_TIME`]).
 //!
-//! A task spawned through the pool (every gdnative async method, the
-//! pool's `spawn_local`, [`LocalSpawn`](futures::task::LocalSpawn)) runs
-//! at most once per round: polled again in the same round, it is deferred
-//! to the next round (see [`crate::executor::budget`]). So the `LocalSet`'s queue
-//! empties every round, and with it Tokio's cross-thread queue, which
-//! Tokio serves only every 31st poll while local work is queued.
+//! Steps 2 and 3 run outside `block_on`, inside the runtime's context
+//! (`Runtime::enter`) and the `LocalSet`'s: so a GDScript coroutine that a
+//! task resumes may call code that runs a runtime of its own, and Tokio
+//! APIs work in every task.
 //!
-//! Another round runs only if a pool task made progress in this one (ran,
-//! other than as the continuation of a deferral), and at most
-//! [`MAX_ROUNDS`] per pump: so a wake-up hop (IO, timer, a runtime task, a
+//! Another round runs only after one in which a pool task made progress
+//! (a poll other than one that follows the task's own wake), or in which
+//! the `LocalSet` ran out of work and was woken again, and only while the
+//! bounds below allow it. So a wake-up hop (IO, timer, a runtime task, a
 //! channel between tasks) costs a round, not a frame, and a task that only
-//! wakes itself runs at most twice per pump when nothing else happens, and
-//! at most once per round otherwise.
+//! wakes itself runs at most twice per pump when nothing else happens.
 //!
-//! Tasks spawned with `tokio::task::spawn_local` are not gated. Two rules
-//! keep them in line. The `LocalSet` is ticked inside `block_on`, so
-//! `tokio::task::yield_now()` parks its waker in the runtime's defer list
-//! until the round's closing driver turn: a task that yields in a loop runs
-//! once per round. After the sentinel, with no pool task making progress,
-//! a round keeps ticking for at most [`UNGATED_TICKS`] ticks and
-//! [`UNGATED_GRACE`]: enough to drain cross-thread wakes of such tasks
-//! (Tokio takes them at once when nothing else is queued), and the bound of
-//! what a task that wakes itself directly costs per round (behind it, Tokio
-//! takes a cross-thread wake only every 31st poll). To continue in the
-//! next frame, a task awaits [`NextFrame`], whose waiters are woken when a
-//! pump starts.
+//! # Bounds
+//!
+//! Each loop has a bound that no task behaviour can defeat:
+//! - rounds: at most [`SharedLocalPool::MAX_ROUNDS`]; no round after the first starts once
+//!   [`SharedLocalPool::FURTHER_ROUNDS_FOR`] has passed since the second round started;
+//! - pool-task polls: each task at most once per round, so at most
+//!   `MAX_ROUNDS` × live tasks per pump;
+//! - runtime: at most [`MAX_TURNS`](crate::executor::runtime_turn::MAX_TURNS)
+//!   `block_on` turns per round, each returning after one bounded batch;
+//! - `LocalSet` ticks: at most [`SharedLocalPool::UNGATED_TICKS`] per pump,
+//!   and none once [`SharedLocalPool::UNGATED_TIME`] of ticking has passed;
+//!   each tick polls a bounded number of tasks (Tokio's per-tick limit).
 //!
 //! With a budget, the pump also stops as soon as the deadline has passed:
-//! after the poll that crossed it for tasks spawned through the pool, after
-//! the current tick for tasks spawned with `tokio::task::spawn_local`,
-//! after the current batch of 16 polls for runtime tasks, and before any
-//! further round. What did not run keeps its order and runs first in the
+//! after the pool-task poll that crossed it, after the current `LocalSet`
+//! tick, after the current runtime batch, and before any further round.
+//! What did not run keeps its place in the queue and runs first in the
 //! next pump.
 //!
 //! An idle pump (nothing woken, no runtime task alive) is one driver turn;
@@ -59,41 +56,43 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-
-use futures::task::{waker_ref, ArcWake};
 use std::time::{Duration, Instant};
 
-use tokio::runtime::{Runtime, RuntimeMetrics};
+use futures::task::{waker_ref, ArcWake};
+use tokio::runtime::Runtime;
 use tokio::task::LocalSet;
 
-use crate::executor::budget::Backlog;
+use crate::executor::queue::RunQueue;
+use crate::executor::runtime_turn::{self, RuntimeProbe};
+use crate::executor::SharedLocalPool;
 
 /// What one pump did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PumpStats {
-    /// How many `LocalSet` ticks (batches of up to 61 task polls) ran.
+    /// Polls of tasks spawned through the pool.
+    pub polls: u32,
+    /// `LocalSet` ticks (tasks spawned with `tokio::task::spawn_local`).
     pub ticks: u32,
-    /// How many rounds (driver turns, runtime tasks, then `LocalSet`
-    /// tasks) ran: a pool task that keeps waking itself runs at most once
-    /// per round.
+    /// How many rounds (runtime turns, pool tasks, `LocalSet` ticks) ran:
+    /// a pool task runs at most once per round.
     pub rounds: u32,
     /// True when the pump was refused because another pump was already
     /// running on this thread (a re-entrant call); nothing ran.
     pub refused: bool,
     /// True when the pump stopped at its frame budget with work left.
     pub over_budget: bool,
-    /// Tasks spawned through the pool that wait in the backlog for the next
-    /// pump (only ever non-zero after a pump with a budget).
+    /// Pool tasks queued for the next pump when this one ended: those a
+    /// budget left, and those woken (by themselves) in its last round.
     pub backlog: usize,
 }
 
 impl PumpStats {
     /// The result of a refused, re-entrant pump.
     pub const REENTRANT: PumpStats = PumpStats {
+        polls: 0,
         ticks: 0,
         rounds: 0,
         refused: true,
@@ -106,248 +105,121 @@ impl PumpStats {
 pub(crate) struct Parts<'a> {
     pub runtime: &'a Runtime,
     pub probe: &'a RuntimeProbe,
+    pub queue: &'a RunQueue,
     pub local: &'a LocalSet,
-    pub sentinel: &'a Sentinel,
+    pub local_woken: &'a Arc<LocalWoken>,
     pub next_frame: &'a FrameWaiters,
-    pub backlog: &'a Rc<Backlog>,
 }
 
-/// The most rounds one pump runs: bounds how often a task that keeps
-/// waking itself (and another task it ping-pongs with) runs per pump.
-pub(crate) const MAX_ROUNDS: u32 = 256;
-
-/// The most driver turns in one round while the runtime's own tasks
-/// (`tokio::spawn`) keep making progress.
-const MAX_TURNS: u32 = 128;
-
-/// The runtime's `event_interval`: how many task polls `block_on` runs
-/// between two driver turns (and two polls of its future).
-pub(crate) const EVENT_INTERVAL: u32 = 16;
+const MAX_ROUNDS: u32 = SharedLocalPool::MAX_ROUNDS;
+const FURTHER_ROUNDS_FOR: Duration = SharedLocalPool::FURTHER_ROUNDS_FOR;
+const UNGATED_TICKS: u32 = SharedLocalPool::UNGATED_TICKS;
+const UNGATED_TIME: Duration = SharedLocalPool::UNGATED_TIME;
 
 /// Runs one pump, stopping after `budget` if given. See the module docs.
 pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
-    let (backlog, more) = (parts.backlog, &parts.sentinel.more.0);
-    backlog.open(budget.map(|b| Instant::now() + b));
+    let deadline = budget.map(|b| Instant::now() + b);
     parts.next_frame.wake_all();
-    let (mut ticks, mut over_budget, mut round) = (0, false, 0);
-    loop {
-        let first = round == 0;
-        // The budget caps the whole pump; the first round still runs (a
-        // gated task's poll is how a spent budget closes the pump). What is
-        // left stays flagged in `more` for the next pump.
-        if !first && backlog.is_closed() {
-            over_budget = true;
-            break;
-        }
-        // Work left in the queue by the last tick, or wakes since then
-        // (another thread, a spawn, the frame waiters above).
-        let left = more.load(Ordering::Relaxed);
-        if left {
-            more.store(false, Ordering::Relaxed);
-        }
-        let woke = drive(parts);
-        let deferred = backlog.start_round();
-        let admitted = first && backlog.admit_next_batch();
-        // Every wake that queued a task went through the `LocalSet`'s waker
-        // (`more`); without one, nothing is ready: an idle pump ends here.
-        if !(left || woke || (first && (deferred || admitted))) {
-            break;
-        }
-        let progress = backlog.progress();
-        let (t, over) = parts.runtime.block_on(async {
-            let ran = run(parts);
-            // `yield_now` in a task parks its waker in the runtime's defer
-            // list, woken at the runtime's next driver turn: so a task that
-            // yields runs once per round. `block_on` drops what is still
-            // parked when it returns; this turn wakes it first.
-            tokio::task::yield_now().await;
-            ran
-        });
-        ticks += t;
-        round += 1;
-        over_budget = over;
-        // Another round (driver turn, runtime tasks, local tasks) only
-        // after one in which a pool task did something: a task that only
-        // wakes itself is no progress.
-        if over || round == MAX_ROUNDS || backlog.progress() == progress {
-            break;
-        }
-    }
-    backlog.close_pump();
-    PumpStats {
-        ticks,
-        rounds: round,
+    let mut stats = PumpStats {
+        polls: 0,
+        ticks: 0,
+        rounds: 0,
         refused: false,
-        over_budget,
-        backlog: backlog.len(),
-    }
-}
-
-/// Turns the runtime's driver (timers, IO) and runs the runtime's own ready
-/// tasks (`tokio::spawn`), turn after turn, until a batch between two turns
-/// ran nothing (the runtime is quiet) or [`MAX_TURNS`]. Returns whether any
-/// of it woke a `LocalSet` task.
-///
-/// With no runtime task alive, one turn. Otherwise the [`RuntimeProbe`]
-/// counts what ran: `block_on` polls exactly [`EVENT_INTERVAL`] tasks
-/// between two polls of its future while its queue is not empty, and the
-/// probe, which wakes itself on each poll, keeps it non-empty; so the
-/// batch ran `EVENT_INTERVAL - probe polls` other tasks (pinned by
-/// tests/pump.rs).
-fn drive(parts: &Parts<'_>) -> bool {
-    let (runtime, probe, more) = (parts.runtime, parts.probe, &parts.sentinel.more.0);
-    if probe.metrics.num_alive_tasks() <= usize::from(probe.spawned.get()) {
-        // Inside `block_on`, `yield_now` parks this future until the
-        // runtime has run its ready tasks and turned the driver once with a
-        // zero timeout (pinned by tests/pump.rs).
-        runtime.block_on(tokio::task::yield_now());
-        return more.load(Ordering::Relaxed);
-    }
-    runtime.block_on(async {
-        // The first batch ran what was queued before this pump's first
-        // turn; from the second on, the batch shows what a turn woke.
-        tokio::task::yield_now().await;
-        for _ in 1..MAX_TURNS {
-            if parts.backlog.is_closed() {
-                // Over budget: at most one batch of runtime tasks past it.
-                break;
-            }
-            // Tasks queued from outside the runtime (spawned by a
-            // `LocalSet` task, woken by another thread) wait in its global
-            // queue, which it serves only every 31st poll while the probe
-            // spins: drain them first, unprobed.
-            let counted = probe.metrics.global_queue_depth() == 0;
-            if counted {
-                probe.arm();
-            } else {
-                probe.disarm();
-            }
-            tokio::task::yield_now().await;
-            if counted && probe.take_polls() >= EVENT_INTERVAL {
-                break;
-            }
-        }
-        probe.disarm();
-    });
-    more.load(Ordering::Relaxed)
-}
-
-/// A runtime task that, while armed, wakes itself on every poll and
-/// counts its polls: see [`drive`].
-pub(crate) struct RuntimeProbe {
-    state: Arc<ProbeState>,
-    spawned: Cell<bool>,
-    /// The runtime's counters (kept: `Runtime::metrics` clones a handle).
-    metrics: RuntimeMetrics,
-}
-
-#[derive(Default)]
-struct ProbeState {
-    armed: AtomicBool,
-    polls: std::sync::atomic::AtomicU32,
-    waker: futures::task::AtomicWaker,
-}
-
-impl RuntimeProbe {
-    pub(crate) fn new(runtime: &Runtime) -> Self {
-        RuntimeProbe {
-            state: Arc::default(),
-            spawned: Cell::new(false),
-            metrics: runtime.metrics(),
-        }
-    }
-
-    /// Called inside `block_on`: queues the probe on the runtime.
-    fn arm(&self) {
-        let state = &self.state;
-        state.polls.store(0, Ordering::Relaxed);
-        if state.armed.swap(true, Ordering::Relaxed) {
-            return; // Queued already: it woke itself.
-        }
-        if !self.spawned.replace(true) {
-            let state = Arc::clone(state);
-            drop(tokio::spawn(std::future::poll_fn(move |cx| {
-                state.waker.register(cx.waker());
-                if state.armed.load(Ordering::Relaxed) {
-                    state.polls.fetch_add(1, Ordering::Relaxed);
-                    cx.waker().wake_by_ref();
-                }
-                Poll::<()>::Pending
-            })));
-        } else {
-            state.waker.wake();
-        }
-    }
-
-    /// The probe's polls since the last call.
-    fn take_polls(&self) -> u32 {
-        self.state.polls.swap(0, Ordering::Relaxed)
-    }
-
-    fn disarm(&self) {
-        self.state.armed.store(false, Ordering::Relaxed);
-    }
-}
-
-/// Ticks the `LocalSet` for one round: until its queue is empty, or the
-/// sentinel (queued behind every task ready at the round's start) was
-/// polled and no pool task made progress since (what is left is a task
-/// that only wakes itself), or the budget is spent. Returns the number of
-/// ticks and whether the budget stopped it.
-fn run(parts: &Parts<'_>) -> (u32, bool) {
-    let (local, sentinel, backlog) = (parts.local, parts.sentinel, parts.backlog);
-    // A sentinel still queued from a pump that stopped at its budget marks
-    // that pump's ready tasks; when it fires, queue it again for this one's.
-    let mut stale = sentinel.arm(local, backlog);
-    let more = &sentinel.more;
-    let waker = waker_ref(more);
-    let mut cx = Context::from_waker(&waker);
-    let mut tick = pin!(local.run_until(std::future::pending::<()>()));
-    let mut ticks = 0;
-    // When the sentinel was first seen fired with no pool task's progress
-    // after it: the start of the grace for ungated tasks.
-    let mut grace: Option<(u32, Instant)> = None;
+        over_budget: false,
+        backlog: 0,
+    };
+    let mut contexts = None;
+    let mut ungated = Ungated::default();
+    let mut further_until = None;
     loop {
-        more.0.store(false, Ordering::Relaxed);
-        let _ = tick.as_mut().poll(&mut cx);
-        ticks += 1;
-        if backlog.is_closed() {
-            // Work is left in the queue: the next pump must tick.
-            more.0.store(true, Ordering::Relaxed);
-            return (ticks, true);
+        runtime_turn::drive(parts.runtime, parts.probe, deadline);
+        parts.queue.take_wakes();
+        let local_woken = parts.local_woken.is_set();
+        if !parts.queue.has_ready() && !local_woken {
+            break; // Idle, or everything ran.
         }
-        if stale && sentinel.fired() {
-            stale = sentinel.arm(local, backlog);
-            continue;
+        stats.rounds += 1;
+        // Entered once per pump, only when there is work: outside
+        // `block_on`, in the runtime's and the `LocalSet`'s context.
+        contexts.get_or_insert_with(|| (parts.runtime.enter(), parts.local.enter()));
+        let ran = parts.queue.run(deadline);
+        stats.polls += ran.polls;
+        let mut over = ran.over_deadline;
+        let mut ran_dry = false;
+        if local_woken && !over && ungated.left() {
+            let (ticks, more) = ungated.tick(parts, deadline);
+            stats.ticks += ticks;
+            ran_dry = !more;
+            over = deadline.is_some_and(|d| Instant::now() >= d);
         }
-        if backlog.admit_next_batch() {
-            continue;
+        if over {
+            stats.over_budget = true;
+            break;
         }
-        // `LocalSet` wakes the waker when its tick stopped at the task limit
-        // with work left; without a wake the queue is empty.
-        let queue_empty = !more.0.load(Ordering::Relaxed);
-        let no_progress = sentinel.fired() && sentinel.progress_at_fire() == backlog.progress();
-        let only_spinning = no_progress && {
-            let (since, at) = *grace.get_or_insert_with(|| (ticks, Instant::now()));
-            ticks - since >= UNGATED_TICKS || at.elapsed() >= UNGATED_GRACE
-        };
-        if queue_empty || (only_spinning && !backlog.has_admitted()) {
-            return (ticks, false);
+        // Another round only after progress: a pool task that did more
+        // than answer its own wake, or a `LocalSet` that ran dry (what
+        // wakes it next comes from outside it).
+        let progress = ran.progress > 0 || ran_dry;
+        if !progress || stats.rounds >= MAX_ROUNDS {
+            break;
+        }
+        let until = *further_until.get_or_insert_with(|| Instant::now() + FURTHER_ROUNDS_FOR);
+        if Instant::now() >= until {
+            break;
+        }
+    }
+    drop(contexts);
+    stats.backlog = parts.queue.queued();
+    stats
+}
+
+/// The pump's allowance for `LocalSet` ticks.
+#[derive(Default)]
+struct Ungated {
+    ticks: u32,
+    /// When ticking must stop, fixed at the pump's first tick.
+    until: Option<Instant>,
+}
+
+impl Ungated {
+    fn left(&self) -> bool {
+        self.ticks < UNGATED_TICKS && self.until.map_or(true, |u| Instant::now() < u)
+    }
+
+    /// Ticks until the `LocalSet` has no work, the allowance is spent, or
+    /// the deadline passed. Returns the ticks and whether work was left
+    /// (its waker then stays set, for a later round or pump).
+    fn tick(&mut self, parts: &Parts<'_>, deadline: Option<Instant>) -> (u32, bool) {
+        let until = *self
+            .until
+            .get_or_insert_with(|| Instant::now() + UNGATED_TIME);
+        let woken = parts.local_woken;
+        let waker = waker_ref(woken);
+        let mut cx = Context::from_waker(&waker);
+        let mut run = pin!(parts.local.run_until(std::future::pending::<()>()));
+        let mut ticks = 0;
+        loop {
+            woken.take();
+            let _ = run.as_mut().poll(&mut cx);
+            ticks += 1;
+            self.ticks += 1;
+            // The `LocalSet` wakes its waker when a tick ended with work
+            // left (or a task was woken during it).
+            let more = woken.take();
+            let now = Instant::now();
+            if !more
+                || self.ticks >= UNGATED_TICKS
+                || now >= until
+                || deadline.is_some_and(|d| now >= d)
+            {
+                if more {
+                    woken.set();
+                }
+                return (ticks, more);
+            }
         }
     }
 }
-
-/// The most ticks a round adds, after its sentinel, while no pool task
-/// makes progress: what is left is then tasks spawned with
-/// `tokio::task::spawn_local`, which the pump cannot tell apart. Tokio
-/// reaches cross-thread wakes of such tasks at once when nothing else is
-/// queued, but only every 31st poll behind a task that wakes itself; the
-/// grace lets the first kind drain within the pump and bounds what the
-/// second costs.
-const UNGATED_TICKS: u32 = 16;
-
-/// The most time those ticks may take (checked after each tick).
-const UNGATED_GRACE: Duration = Duration::from_micros(250);
 
 /// Tasks waiting in [`NextFrame`] for the next pump.
 #[derive(Default)]
@@ -401,93 +273,34 @@ impl Future for NextFrame<'_> {
     }
 }
 
-/// Set when the `LocalSet` asks to be polled again: by a tick that stopped
-/// at the task limit, and by any task scheduled from outside a tick. Starts
-/// set, as tasks spawned before the first pump found no waker to wake.
-struct MoreWork(AtomicBool);
+/// The `LocalSet`'s waker: set when it asks to be ticked again (a tick
+/// that stopped with work left, or a task scheduled from outside a tick,
+/// from any thread). Starts set, as tasks spawned before the first pump
+/// found no waker to wake.
+pub(crate) struct LocalWoken(AtomicBool);
 
-impl Default for MoreWork {
+impl Default for LocalWoken {
     fn default() -> Self {
-        MoreWork(AtomicBool::new(true))
+        LocalWoken(AtomicBool::new(true))
     }
 }
 
-impl ArcWake for MoreWork {
+impl LocalWoken {
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn take(&self) -> bool {
+        self.0.load(Ordering::Acquire) && self.0.swap(false, Ordering::AcqRel)
+    }
+
+    pub(crate) fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl ArcWake for LocalWoken {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.0.store(true, Ordering::Relaxed);
-    }
-}
-
-/// The marker task that tells the pump when the tasks that were ready at its
-/// start have all been polled.
-#[derive(Default)]
-pub(crate) struct Sentinel {
-    state: Rc<SentinelState>,
-    /// Allocated once, so that a pump allocates nothing.
-    more: Arc<MoreWork>,
-}
-
-#[derive(Default)]
-struct SentinelState {
-    waker: RefCell<Option<Waker>>,
-    spawned: Cell<bool>,
-    /// Woken and not yet polled.
-    queued: Cell<bool>,
-    fired: Cell<bool>,
-    /// [`Backlog::progress`] when it was last polled.
-    progress: Cell<u64>,
-}
-
-impl Sentinel {
-    /// Queues the sentinel at the back of `local`'s run queue. Returns true
-    /// when it was still queued from an earlier pump (that pump stopped at
-    /// its budget), in which case it stays where it is.
-    fn arm(&self, local: &LocalSet, backlog: &Rc<Backlog>) -> bool {
-        let state = &self.state;
-        if state.queued.replace(true) {
-            return true;
-        }
-        state.fired.set(false);
-        if let Some(waker) = &*state.waker.borrow() {
-            waker.wake_by_ref();
-        } else if !state.spawned.replace(true) {
-            drop(local.spawn_local(SentinelTask(Rc::clone(state), Rc::clone(backlog))));
-        }
-        false
-    }
-
-    fn fired(&self) -> bool {
-        self.state.fired.get()
-    }
-
-    fn progress_at_fire(&self) -> u64 {
-        self.state.progress.get()
-    }
-
-    /// Forgets the sentinel task (its `LocalSet` was dropped).
-    pub(crate) fn reset(&self) {
-        self.more.0.store(true, Ordering::Relaxed);
-        self.state.waker.borrow_mut().take();
-        self.state.spawned.set(false);
-        self.state.queued.set(false);
-        self.state.fired.set(false);
-    }
-}
-
-struct SentinelTask(Rc<SentinelState>, Rc<Backlog>);
-
-impl Future for SentinelTask {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let state = &self.0;
-        state.fired.set(true);
-        state.queued.set(false);
-        state.progress.set(self.1.progress());
-        let mut slot = state.waker.borrow_mut();
-        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *slot = Some(cx.waker().clone());
-        }
-        Poll::Pending
+        arc_self.set();
     }
 }

@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::task::JoinHandle;
+use crate::executor::join::JoinHandle;
 
 use crate::executor::SharedLocalPool;
 

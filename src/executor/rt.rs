@@ -5,11 +5,11 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tokio::task::JoinHandle;
+use crate::executor::join::JoinHandle;
 
 use crate::executor::SharedLocalPool;
 
-/// Spawns `future` on this thread's pool and returns Tokio's handle:
+/// Spawns `future` on this thread's pool and returns its [`JoinHandle`]:
 /// `.await` it for `Ok(output)` (or `Err` if it panicked or was aborted),
 /// `.abort()` it to cancel (the future is dropped in the next pump).
 /// Dropping the handle detaches the task.
@@ -17,7 +17,7 @@ use crate::executor::SharedLocalPool;
 /// Usable from any code on the main thread while the pool is registered,
 /// inside or outside a task. The future first runs in the next pump; with
 /// no driver in the scene tree it waits (and an error says what to add).
-/// Costs one Tokio task.
+/// Costs one boxed future and the handle's shared state.
 ///
 /// ```
 /// let pool = gdnative_tokio::SharedLocalPool::current();

@@ -41,10 +41,13 @@ use crate::godot::lifecycle;
 /// GDScript coroutines waiting on Rust futures resume *inside* the pump,
 /// while the tree emits `idle_frame`. The pump touches neither a driver
 /// node nor any `RefCell` borrow that spawning needs after tasks ran,
-/// never calls `block_on` (so no "runtime within a runtime"), and a nested
-/// pump is refused. A resumed coroutine may therefore (each case has a
-/// headless test: `test_reentrancy.gd`, `test_lifecycle.gd`, the
-/// `quit_reentrant` and `change_scene_from_pump` scenes):
+/// polls the tasks that resume coroutines outside Tokio's `block_on` (so
+/// code they call may run a runtime of its own), and a nested pump is
+/// refused. A resumed coroutine may therefore (each case has a headless
+/// test: `test_reentrancy.gd`, `test_lifecycle.gd`, the `quit_reentrant`
+/// and `change_scene_from_pump` scenes):
+///
+/// - call a plain method that builds a Tokio runtime and blocks on it;
 ///
 /// - start async methods, toolkit calls and tasks, and `yield` on them: work
 ///   started in a pump runs in that pump or the next one;
@@ -94,7 +97,8 @@ use crate::godot::lifecycle;
 /// [`spawn_background`](crate::spawn_background) and
 /// [`spawn_blocking`](crate::spawn_blocking). It only takes effect before
 /// that runtime starts (the first background task); a change after that is
-/// reported as an error and ignored. From Rust, use
+/// reported as an error and ignored. Once the runtime runs, the property
+/// reads back its real worker count. From Rust, use
 /// [`set_background_workers`](crate::set_background_workers).
 ///
 /// # Cost

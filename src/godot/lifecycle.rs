@@ -350,10 +350,16 @@ fn root_freed(id: i64) {
 
 /// Releases every Godot object this thread's crate state holds: the pool's
 /// pending tasks, gdnative-async's signal observers and the frame hook.
-/// Returns `false` when called inside a pump, where the tasks are kept.
-/// Used when the root is freed and again by [`terminate`](crate::terminate).
+/// Returns `false`, and releases nothing, when called inside a pump (from a
+/// task or a coroutine it resumed): the tasks, the observers and the hook
+/// are kept and go on working. Used when the root is freed and again by
+/// [`terminate`](crate::terminate).
 pub(crate) fn release_godot_objects() -> bool {
-    let dropped = SharedLocalPool::current().shutdown();
+    let pool = SharedLocalPool::current();
+    if pool.is_pumping() {
+        return false;
+    }
+    let dropped = pool.shutdown();
     gdnative::tasks::terminate_runtime();
     // Taken out of the state first: dropping the hook may free it.
     let old = STATE.with(|s| s.borrow_mut().hook.take());

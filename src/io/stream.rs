@@ -11,10 +11,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::executor::join::JoinHandle;
 use futures::stream::{Stream, StreamExt};
 use gdnative::prelude::*;
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio::task::JoinHandle;
 
 use crate::executor::SharedLocalPool;
 

@@ -19,7 +19,12 @@
 //! [`AsyncTask`]; failures resolve with an `AsyncError` of kind `failed`
 //! (`connection refused`, `peer closed`, `closed`, the system's text) or
 //! `timeout`. `close()` ends pending operations on the object with
-//! `closed`; dropping the last reference closes the socket too.
+//! `closed`; dropping the last reference closes the socket too (after the
+//! writes already queued are sent).
+//!
+//! Every read and write is cancellation-safe (see [`AsyncTcpStream`]'s
+//! *Cancellation*): polling with a short `Async.timeout` never makes a
+//! protocol fall out of step with its peer.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -29,12 +34,13 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use gdnative::prelude::*;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify};
 
 use crate::error::{AsyncError, ErrorKind};
+use crate::io::buffered::{BufferedReader, ReadError};
+use crate::io::write_queue::{WriteQueue, Written};
 use crate::script::args::Args;
 use crate::script::method::Refusal;
 use crate::script::task::AsyncTask;
@@ -44,8 +50,12 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest line `read_line` accepts, and the most bytes `read_bytes`
 /// reads at once: 16 MiB.
 const MAX_READ: usize = 16 << 20;
+/// What `read_available` hands out at most when no `max` is given.
+const DEFAULT_AVAILABLE: usize = 64 << 10;
 
 /// `tcp_connect(host, port, timeout = 10.0) -> AsyncTcpStream`.
+/// Cancellation-safe: a cancelled connect drops the attempt (and a socket
+/// it may have opened); nothing was handed out.
 pub(crate) fn tcp_connect(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 3)?;
     let (host, port) = address(&args)?;
@@ -139,31 +149,75 @@ fn describe(error: &io::Error) -> String {
 }
 
 /// An open TCP connection (from `Async.tcp_connect` or
-/// `AsyncTcpListener.accept`). Reads queue behind each other, as do writes.
+/// `AsyncTcpListener.accept`). Reads queue behind each other; writes are
+/// queued at the call and sent in call order.
+///
+/// # Cancellation
+///
+/// Every read and write is cancellation-safe: cancelling its task
+/// (`Async.timeout` giving up, a lost `Async.any`, `cancel()`, or a
+/// combinator that owns it being cancelled) loses no data and leaves the
+/// connection usable. Bytes a read took off the socket stay in the
+/// connection's buffer until a read hands them out, so a line or byte
+/// count split across a cancelled read arrives whole on the next read, of
+/// any kind. A write's bytes are queued whole at the call: cancelling only
+/// stops the wait; all of them are still sent, before any later write's.
+/// A read that had already finished is not undone: if `Async.any` picked
+/// another item that finished in the same frame (the first in the array
+/// wins), the read's value is in its task's `result`. `close()` is the
+/// one thing that drops data: buffered bytes and queued writes go with
+/// the socket.
 #[derive(NativeClass)]
 #[inherit(Reference)]
 #[no_constructor]
 pub struct AsyncTcpStream {
     state: Rc<Connection>,
+    writes: WriteQueue,
 }
 
 struct Connection {
-    reader: Mutex<Option<BufReader<OwnedReadHalf>>>,
-    writer: Mutex<Option<OwnedWriteHalf>>,
+    reader: Mutex<Option<BufferedReader<OwnedReadHalf>>>,
     peer: String,
-    closing: Notify,
+    closing: Rc<Closing>,
+}
+
+/// Set by `close()`; what pending operations and the writer watch.
+#[derive(Default)]
+struct Closing {
     closed: Cell<bool>,
+    notify: Notify,
+}
+
+impl Closing {
+    fn close(&self) {
+        self.closed.set(true);
+        self.notify.notify_waiters();
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Resolves once `close()` was called.
+    async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.closed.get() {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Connection {
-    /// Drops the socket halves that no pending operation holds (the others
-    /// are dropped when their operation ends).
+    /// Drops the read half unless a pending read holds it (then it is
+    /// dropped when that read ends).
     fn release(&self) {
         if let Ok(mut reader) = self.reader.try_lock() {
             reader.take();
-        }
-        if let Ok(mut writer) = self.writer.try_lock() {
-            writer.take();
         }
     }
 }
@@ -176,64 +230,122 @@ impl AsyncTcpStream {
         // Small writes go out at once: games send small messages.
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();
+        let closing = Rc::new(Closing::default());
+        let (writes, writer) = WriteQueue::new(write);
+        let stop = Rc::clone(&closing);
+        // Ends when the object is gone and its writes are sent, or at
+        // `close()` (queued writes then end with `closed`).
+        let writing = async move {
+            tokio::select! {
+                () = writer => {}
+                () = stop.wait() => {}
+            }
+        };
+        drop(crate::spawn_local(writing));
         AsyncTcpStream {
             state: Rc::new(Connection {
-                reader: Mutex::new(Some(BufReader::new(read))),
-                writer: Mutex::new(Some(write)),
+                reader: Mutex::new(Some(BufferedReader::new(read))),
                 peer,
-                closing: Notify::new(),
-                closed: Cell::new(false),
+                closing,
             }),
+            writes,
         }
         .emplace()
         .owned_to_variant()
     }
 
-    /// Runs `op` on one half of the connection as a task; `closed` if the
-    /// connection is or gets closed first.
-    fn run<H, F>(
-        &self,
-        name: &'static str,
-        half: fn(&Connection) -> &Mutex<Option<H>>,
-        op: F,
-    ) -> Instance<AsyncTask>
+    /// Runs the read `op` as a task; `closed` if the connection is or gets
+    /// closed first.
+    fn read<F>(&self, name: &'static str, op: F) -> Instance<AsyncTask>
     where
-        H: 'static,
-        F: for<'a> FnOnce(&'a mut H) -> Operation<'a> + 'static,
+        F: for<'a> FnOnce(&'a mut BufferedReader<OwnedReadHalf>) -> Operation<'a> + 'static,
     {
         let state = Rc::clone(&self.state);
         AsyncTask::spawn(name, async move {
-            let closed = || outcome(name, format!("{}: closed", state.peer));
+            let closing = &state.closing;
             let work = async {
-                let mut guard = half(&state).lock().await;
+                let mut guard = state.reader.lock().await;
                 match guard.as_mut() {
-                    Some(io) if !state.closed.get() => Some(op(io).await),
+                    Some(reader) if !closing.is_closed() => Some(op(reader).await),
                     _ => None,
                 }
             };
             let result = tokio::select! {
                 result = work => result,
-                () = state.closing.notified() => None,
+                () = closing.wait() => None,
             };
-            if state.closed.get() {
+            if closing.is_closed() {
                 state.release();
             }
             match result {
                 Some(Ok(value)) => value,
-                Some(Err(message)) if message.starts_with("peer closed") => {
-                    outcome(name, format!("{}: {message}", state.peer))
+                Some(Err(ReadError::PeerClosed)) => {
+                    outcome(name, format!("{}: peer closed", state.peer))
                 }
-                Some(Err(message)) => failed(name, format!("{}: {message}", state.peer)),
-                None => closed(),
+                Some(Err(ReadError::LineTooLong(max))) => failed(
+                    name,
+                    format!("{}: line longer than {max} bytes", state.peer),
+                ),
+                Some(Err(ReadError::Io(e))) => io_failure(name, &state.peer, &e),
+                None => outcome(name, format!("{}: closed", state.peer)),
             }
         })
+    }
+
+    /// `read_bytes` (`exact`) and `read_available`: the byte count argument
+    /// `arg`, an int in `least..=MAX_READ`, then the read, as a
+    /// PoolByteArray.
+    fn read_count(
+        &self,
+        name: &'static str,
+        arg: &str,
+        value: &Variant,
+        least: usize,
+        exact: bool,
+    ) -> Instance<AsyncTask> {
+        let Some(count) = count_argument(value).filter(|n| *n >= least) else {
+            let message = Args::invalid(
+                0,
+                arg,
+                format_args!("expected an int in {least}..={MAX_READ}, got {value:?}"),
+            );
+            return AsyncTask::failed(name, ErrorKind::BadArguments, message);
+        };
+        self.read(name, move |r| {
+            Box::pin(async move {
+                let bytes = if exact {
+                    r.read_exact(count).await?
+                } else {
+                    r.read_available(count).await?
+                };
+                Ok(PoolArray::<u8>::from_vec(bytes).owned_to_variant())
+            })
+        })
+    }
+}
+
+/// A socket error: an expected outcome when the peer went away.
+#[track_caller]
+fn io_failure(name: &str, peer: &str, error: &io::Error) -> Variant {
+    let message = describe(error);
+    if message.starts_with("peer closed") {
+        outcome(name, format!("{peer}: {message}"))
+    } else {
+        failed(name, format!("{peer}: {message}"))
     }
 }
 
 #[methods]
 impl AsyncTcpStream {
     /// `write(data: String or PoolByteArray) -> int`: sends all of it;
-    /// resolves with the number of bytes.
+    /// resolves with the number of bytes once they were handed to the
+    /// system.
+    ///
+    /// Cancellation-safe, all or nothing: the bytes are queued at the call,
+    /// whole, behind earlier writes. Cancelling the task only stops the
+    /// wait: all of them are still sent, and no later write's bytes come
+    /// between them. Only `close()` (or a failed socket) stops queued
+    /// writes; they then resolve with `closed`.
     #[method]
     fn write(&self, data: Variant) -> Instance<AsyncTask> {
         let bytes = match data.get_type() {
@@ -253,91 +365,78 @@ impl AsyncTcpStream {
                 return AsyncTask::failed("write", ErrorKind::BadArguments, message);
             }
         };
-        self.run(
-            "write",
-            |c| &c.writer,
-            move |w| {
-                Box::pin(async move {
-                    w.write_all(&bytes).await.map_err(|e| describe(&e))?;
-                    Ok((bytes.len() as i64).to_variant())
-                })
-            },
-        )
+        let peer = self.state.peer.clone();
+        let closed = self.state.closing.is_closed();
+        let len = bytes.len() as i64;
+        let written = (!closed).then(|| self.writes.push(bytes));
+        AsyncTask::spawn("write", async move {
+            match written {
+                Some(written) => match written.await {
+                    Written::Sent => len.to_variant(),
+                    Written::Failed(e) => io_failure("write", &peer, &e),
+                    Written::Stopped => outcome("write", format!("{peer}: closed")),
+                },
+                None => outcome("write", format!("{peer}: closed")),
+            }
+        })
     }
 
     /// `read_line() -> String`: the next line, without its `\n` (or
-    /// `\r\n`); `peer closed` at the end of the stream.
+    /// `\r\n`); at the end of the stream an unterminated last line, then
+    /// `peer closed`. A line of more than 16 MiB fails, and its first
+    /// 16 MiB are dropped.
+    ///
+    /// Cancellation-safe: the bytes of a line that had not fully arrived
+    /// stay buffered in the connection for the next read.
     #[method]
     fn read_line(&self) -> Instance<AsyncTask> {
-        self.run(
-            "read_line",
-            |c| &c.reader,
-            |r| {
-                Box::pin(async move {
-                    let mut line = Vec::new();
-                    let n = (&mut *r)
-                        .take(MAX_READ as u64)
-                        .read_until(b'\n', &mut line)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    if n == 0 {
-                        return Err("peer closed".into());
-                    }
-                    if line.last() != Some(&b'\n') && n == MAX_READ {
-                        return Err(format!("line longer than {MAX_READ} bytes"));
-                    }
-                    while matches!(line.last(), Some(b'\n' | b'\r')) {
-                        line.pop();
-                    }
-                    Ok(String::from_utf8_lossy(&line).into_owned().to_variant())
-                })
-            },
-        )
+        self.read("read_line", |r| {
+            Box::pin(async move {
+                let mut line = r.read_line(MAX_READ).await?;
+                while matches!(line.last(), Some(b'\n' | b'\r')) {
+                    line.pop();
+                }
+                Ok(String::from_utf8_lossy(&line).into_owned().to_variant())
+            })
+        })
     }
 
     /// `read_bytes(n: int) -> PoolByteArray`: exactly `n` bytes (at most
-    /// 16 MiB); `peer closed` if the stream ends first.
+    /// 16 MiB); `peer closed` if the stream ends first (the bytes that did
+    /// come stay buffered, e.g. for `read_available`).
+    ///
+    /// Cancellation-safe: bytes of an incomplete count stay buffered in the
+    /// connection for the next read.
     #[method]
     fn read_bytes(&self, n: Variant) -> Instance<AsyncTask> {
-        let count = i64::from_variant(&n)
-            .ok()
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|n| *n <= MAX_READ);
-        let Some(count) = count else {
-            let message = Args::invalid(
-                0,
-                "n",
-                format_args!("expected an int in 0..={MAX_READ}, got {n:?}"),
-            );
-            return AsyncTask::failed("read_bytes", ErrorKind::BadArguments, message);
-        };
-        self.run(
-            "read_bytes",
-            |c| &c.reader,
-            move |r| {
-                Box::pin(async move {
-                    let mut buf = vec![0; count];
-                    r.read_exact(&mut buf).await.map_err(|e| describe(&e))?;
-                    Ok(PoolArray::<u8>::from_vec(buf).owned_to_variant())
-                })
-            },
-        )
+        self.read_count("read_bytes", "n", &n, 0, true)
+    }
+
+    /// `read_available(max: int = 65536) -> PoolByteArray`: the bytes
+    /// already received, up to `max` (1 to 16 MiB): at once when there are
+    /// some, else as soon as some arrive; `peer closed` at the end of the
+    /// stream.
+    ///
+    /// Cancellation-safe: it takes bytes only when it completes.
+    #[method]
+    fn read_available(&self, #[opt] max: Option<Variant>) -> Instance<AsyncTask> {
+        let max = max.unwrap_or_else(|| (DEFAULT_AVAILABLE as i64).to_variant());
+        self.read_count("read_available", "max", &max, 1, false)
     }
 
     /// `close()`: closes the connection now; pending reads and writes on
-    /// this object resolve with `closed`.
+    /// this object resolve with `closed`, and bytes received but not read
+    /// yet are dropped.
     #[method]
     fn close(&self) {
-        let state = &self.state;
-        state.closed.set(true);
-        state.closing.notify_waiters();
-        state.release();
+        self.state.closing.close();
+        self.state.release();
     }
 
     /// `is_open() -> bool`: false after `close()`.
     #[method]
     fn is_open(&self) -> bool {
-        !self.state.closed.get()
+        !self.state.closing.is_closed()
     }
 
     /// `peer() -> String`: the remote address, `ip:port`.
@@ -347,8 +446,16 @@ impl AsyncTcpStream {
     }
 }
 
-/// One read or write on a connection half.
-type Operation<'a> = Pin<Box<dyn Future<Output = Result<Variant, String>> + 'a>>;
+/// A byte count argument: an int in `0..=MAX_READ`.
+fn count_argument(n: &Variant) -> Option<usize> {
+    i64::from_variant(n)
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n <= MAX_READ)
+}
+
+/// One read on a connection.
+type Operation<'a> = Pin<Box<dyn Future<Output = Result<Variant, ReadError>> + 'a>>;
 
 /// A listening TCP socket (from `Async.tcp_listen`).
 #[derive(NativeClass)]
@@ -368,6 +475,11 @@ struct Listening {
 #[methods]
 impl AsyncTcpListener {
     /// `accept() -> AsyncTcpStream`: the next incoming connection.
+    /// Accepts queue behind each other.
+    ///
+    /// Cancellation-safe: a connection is taken from the listener only in
+    /// the poll that completes the accept (Tokio's `accept` is cancel
+    /// safe), so a cancelled accept leaves it for the next `accept()`.
     #[method]
     fn accept(&self) -> Instance<AsyncTask> {
         let state = Rc::clone(&self.listener);

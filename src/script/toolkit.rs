@@ -296,7 +296,9 @@ fn all(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
 
 /// `any(awaitables: Array) -> Dictionary`: `{"index": i, "value": v}` of
 /// the first item to finish (its value may be an `AsyncError`); the tasks
-/// that lost are cancelled.
+/// that lost are cancelled. Items that finished in the same frame: the
+/// first in the array wins, and a losing task that had finished keeps its
+/// value in its `result` (put a read first: see `src/io/mod.rs`).
 fn any(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let (waits, owned) = list_argument(&args)?;
     Ok(async move {

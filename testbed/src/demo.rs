@@ -608,6 +608,19 @@ impl AsyncDemo {
         })
     }
 
+    /// `background_worker_threads() -> AsyncTask`: resolves with the
+    /// number of worker threads the running background runtime really has,
+    /// as Tokio counts them from inside it (starts the runtime if needed).
+    #[method]
+    fn background_worker_threads(&self) -> Instance<AsyncTask> {
+        AsyncTask::spawn_result("background_worker_threads", async {
+            let workers = gdnative_tokio::spawn_background(async {
+                tokio::runtime::Handle::current().metrics().num_workers()
+            });
+            workers.await.map(|n| n as i64)
+        })
+    }
+
     /// `background_jobs_dropped() -> int`: background futures of
     /// `background_job` dropped before they finished (cancelled).
     #[method]
@@ -684,6 +697,79 @@ impl AsyncDemo {
                 None => Err("no runtime_spawn call to wait for".to_owned()),
             }
         })
+    }
+
+    /// `spinners_beside_wakes(spinners: int, waiters: int) -> int`: the
+    /// freeze of issue 23. Spawns, with `tokio::task::spawn_local`,
+    /// `spinners` tasks that loop on a hand-written yield (wake their own
+    /// waker, return `Pending`) and `waiters` tasks awaiting oneshots that
+    /// an OS thread completes; resolves with the number of waiters that got
+    /// their value once all did (the spinners then stop).
+    #[method(async)]
+    fn spinners_beside_wakes(
+        &self,
+        spinners: i64,
+        waiters: i64,
+    ) -> impl Future<Output = Variant> + 'static {
+        guard("spinners_beside_wakes", async move {
+            let stop = std::rc::Rc::new(Cell::new(false));
+            for _ in 0..spinners {
+                let stop = std::rc::Rc::clone(&stop);
+                drop(tokio::task::spawn_local(async move {
+                    while !stop.get() {
+                        let mut yielded = false;
+                        std::future::poll_fn(|cx| {
+                            if yielded {
+                                return std::task::Poll::Ready(());
+                            }
+                            yielded = true;
+                            cx.waker().wake_by_ref();
+                            std::task::Poll::Pending
+                        })
+                        .await;
+                    }
+                }));
+            }
+            let (senders, handles): (Vec<_>, Vec<_>) = (0..waiters)
+                .map(|_| {
+                    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                    (
+                        tx,
+                        tokio::task::spawn_local(async move { rx.await.is_ok() }),
+                    )
+                })
+                .unzip();
+            std::thread::spawn(move || {
+                senders.into_iter().for_each(|tx| {
+                    let _ = tx.send(());
+                })
+            });
+            let mut done = 0i64;
+            for handle in handles {
+                done += i64::from(handle.await.unwrap_or(false));
+            }
+            stop.set(true);
+            done
+        })
+    }
+
+    /// `block_on_own_runtime(ms: int) -> bool`: what synchronous wrappers
+    /// of async libraries do: builds a current-thread runtime, blocks on a
+    /// sleep of `ms` on it, and drops it. Works from any code on the main
+    /// thread, a coroutine resumed by the pump included.
+    #[method]
+    fn block_on_own_runtime(&self, ms: i64) -> bool {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        else {
+            return false;
+        };
+        let millis = u64::try_from(ms).unwrap_or(0);
+        // The sleep is made inside `block_on`, so on this runtime's timer
+        // (made outside, it would take the main thread's runtime).
+        runtime.block_on(async { tokio::time::sleep(Duration::from_millis(millis)).await });
+        true
     }
 
     #[method(async)]

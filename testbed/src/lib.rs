@@ -49,6 +49,26 @@ impl Greeter {
     }
 }
 
+/// Test-only calls that would disrupt other tests if fuzzed (the fuzz
+/// covers `AsyncDemo`): `LibraryUnload.new().terminate_now()` calls
+/// [`gdnative_tokio::terminate`] as a library's unload would, from wherever
+/// the script is (tests: inside a pump).
+#[derive(NativeClass)]
+#[inherit(Reference)]
+struct LibraryUnload;
+
+#[methods]
+impl LibraryUnload {
+    fn new(_base: &Reference) -> Self {
+        LibraryUnload
+    }
+
+    #[method]
+    fn terminate_now(&self) {
+        gdnative_tokio::terminate();
+    }
+}
+
 /// The crate documentation's `Game`: `load_level(n)` -> "level n" after a
 /// Tokio timer of 0.1 s.
 #[derive(NativeClass)]
@@ -76,6 +96,7 @@ fn init(handle: InitHandle) {
     handle.add_class::<AsyncDemo>();
     handle.add_class::<HashService>();
     handle.add_class::<Greeter>();
+    handle.add_class::<LibraryUnload>();
     handle.add_class::<seed::SeedRecipe>();
 }
 

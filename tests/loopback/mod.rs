@@ -75,12 +75,17 @@ pub async fn echoes(addr: SocketAddr, n: usize) {
     }
 }
 
+/// How many of [`spawn_join_1000`]'s tasks have started their sleep.
+pub static SLEEPS_STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// 1000 `tokio::spawn` tasks sleeping 5-9 ms, joined in order.
 pub async fn spawn_join_1000() {
     let handles: Vec<_> = (0..1000u64)
         .map(|i| {
             tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(5 + i % 5)).await;
+                let sleep = tokio::time::sleep(Duration::from_millis(5 + i % 5));
+                SLEEPS_STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                sleep.await;
                 i
             })
         })
