@@ -1,7 +1,8 @@
 //! The memory check: `scripts/valgrind.sh` runs headless Godot under
 //! valgrind memcheck on the GDScript suites that do not measure time, on
 //! the scenes that quit with work pending and on the fuzz scene (2000
-//! calls), and fails on any invalid read or
+//! calls), among them a wait cancelled inside the emission that ended it
+//! (`test_wait_lifetimes`), and fails on any invalid read or
 //! write and on any definitely lost block with a frame of this crate or its
 //! Rust dependencies. This test runs it and fails with its output.
 //!
@@ -35,6 +36,13 @@ fn valgrind_finds_no_invalid_access_and_no_leak() {
     assert_eq!(
         checked, 5,
         "one clean valgrind verdict per scene:\n{output}"
+    );
+    // The cancel-in-emission scenario ran under memcheck.
+    let scenario =
+        "PASS test_wait_lifetimes::test_cancelling_a_guard_inside_the_emission_that_ended_it";
+    assert!(
+        output.contains(scenario),
+        "`{scenario}` under valgrind:\n{output}"
     );
     println!("{output}");
 }

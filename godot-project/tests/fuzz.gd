@@ -58,10 +58,12 @@ const METHODS = {
 	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
 	"AsyncError": ["is_error", "_to_string"],
 	# The crate's hidden objects, which a script can still reach: the frame
-	# hook (a connection of the tree's idle_frame) and a signal bridge (a
-	# connection of a signal a Rust future waits on).
+	# hook (a connection of the tree's idle_frame), a signal bridge (a
+	# connection of a signal a Rust future waits on) and a free watch's
+	# sentry (a connection of the watched object's script_changed).
 	"FrameHook": ["_on_idle_frame"],
-	"SignalBridge": ["_on_signal"],
+	"SignalBridge": ["_on_signal", "_release"],
+	"FreeSentry": ["_on_watched"],
 }
 const PROPERTIES = {
 	"Async": ["frame_budget_ms", "auto_pump", "track_tasks"],
@@ -215,13 +217,15 @@ func _find_hidden_objects():
 	add_child(watched)
 	watched.add_user_signal("never_emitted_by_godot")
 	_new_bridge()
-	for key in watched.get_meta_list():
-		sentry = watched.get_meta(key)
+	sentry = _connected(watched, "script_changed", "_on_watched")
+	if not watched.get_meta_list().empty():
+		failures.append("the crate put metadata on a watched object: %s" % str(watched.get_meta_list()))
 
 
 # A Rust signal wait that stays pending until the fuzz calls its bridge's
-# `_on_signal`, which ends the wait and frees the bridge (the script holds
-# it without a reference): then the next call gets a new one.
+# `_on_signal`, which ends the wait and frees the bridge and the wait's free
+# watch sentry (the script holds them without a reference): then the next
+# call gets new ones.
 func _new_bridge():
 	Async.signal(watched, "never_emitted_by_godot")
 	bridge = _connected(watched, "never_emitted_by_godot", "_on_signal")
@@ -255,7 +259,7 @@ func _targets():
 		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
 		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
 		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "HashService": service,
-		"FrameHook": hook, "SignalBridge": bridge,
+		"FrameHook": hook, "SignalBridge": bridge, "FreeSentry": sentry,
 	}
 
 
@@ -282,6 +286,13 @@ func _one_call():
 		bridges += 1
 		_new_bridge()
 		target = bridge
+	if cls == "FreeSentry" and not is_instance_valid(target):
+		# Its wait ended (a fuzzed `_on_signal`): the watch went with it.
+		if not is_instance_valid(bridge):
+			bridges += 1
+			_new_bridge()
+		sentry = _connected(watched, "script_changed", "_on_watched")
+		target = sentry
 	var result = target.callv(method, args)
 	if method == "set_print_all_errors":
 		# Printing every error would print kinds this run does not declare.

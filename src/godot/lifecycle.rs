@@ -40,7 +40,8 @@
 //!   lost.
 //!
 //! The window between the two is the destruction of the scene tree's root
-//! viewport: its metadata is released after all its children are freed.
+//! viewport: its signal connections are released after all its children
+//! are freed.
 //! The first driver to enter a tree puts a [`FreeWatch`] there; when it
 //! fires, [`release_godot_objects`] drops the pool's tasks, gdnative-async's
 //! signal observers and the frame hook. [`terminate`](crate::terminate) does
@@ -316,8 +317,8 @@ fn install_hook(tree: TRef<'_, SceneTree>) {
 }
 
 /// Makes sure `tree`'s root viewport drops this thread's pending tasks
-/// when it is freed at exit. Costs one metadata entry on the root, once per
-/// root.
+/// when it is freed at exit. Costs one connection on the root (its
+/// `script_changed`), once per root.
 fn watch_root(tree: TRef<'_, SceneTree>) {
     let Some(root) = tree.root() else {
         return;

@@ -34,8 +34,11 @@ type Slot = SetOnce<Outcome>;
 ///
 /// Connects at once (so an emission right after this call is not missed)
 /// and keeps only a weak reference to `object`. Dropping the future
-/// disconnects. Costs one small Godot object for the connection and one
-/// metadata entry on `object` to notice its freeing.
+/// disconnects; that is safe at any time, also inside the emission that
+/// resolved it (the connection is not one-shot, so Godot keeps no pointer
+/// to the connection object past its own call). Costs one small Godot
+/// object for the connection and one more connection on `object` to notice
+/// its freeing (nothing in its metadata: see `src/godot/weak.rs`).
 ///
 /// # Errors
 ///
@@ -77,14 +80,14 @@ pub(crate) fn connect(
     .into_shared();
     // SAFETY: the bridge was just created on this thread and is alive.
     let target = unsafe { bridge.base().assume_safe() };
+    // Not `CONNECT_ONESHOT`: Godot keeps a raw pointer to a one-shot
+    // connection's target until the emission ends, to disconnect it then;
+    // a wait dropped inside that emission (a guard cancelled in the
+    // continuation it resumed) would free the bridge under that pointer.
+    // Without the flag Godot looks targets up by id during the emission and
+    // keeps nothing, and `Drop` disconnects.
     object
-        .connect(
-            signal,
-            target,
-            "_on_signal",
-            VariantArray::new_shared(),
-            Object::CONNECT_ONESHOT,
-        )
+        .connect(signal, target, "_on_signal", VariantArray::new_shared(), 0)
         .map_err(|e| format!("cannot connect to `{signal}`: {e:?}"))?;
     let watch = keep.is_none().then(|| {
         let slot = Rc::clone(&slot);
@@ -140,13 +143,47 @@ impl Future for Signal {
 
 impl Drop for Signal {
     fn drop(&mut self) {
-        let Some(source) = self.source.get() else {
-            return;
-        };
-        let target = self.bridge.base();
-        if source.is_connected(&self.name, target.clone(), "_on_signal") {
-            source.disconnect(&self.name, target, "_on_signal");
+        if let Some(source) = self.source.get() {
+            let target = self.bridge.base();
+            if source.is_connected(&self.name, target.clone(), "_on_signal") {
+                source.disconnect(&self.name, target, "_on_signal");
+            }
         }
+        if let Some(keep) = self._keep.take() {
+            release_after_emissions(&self.bridge, keep);
+        }
+    }
+}
+
+/// Releases `keep` (a `Reference` a wait held) once every signal emission
+/// in progress has returned: in the next flush of Godot's message queue (a
+/// deferred call of the bridge's `_release`, whose arguments hold both).
+///
+/// A wait dropped inside an emission (a wait cancelled by a handler of the
+/// signal it waited for) may hold the last reference to an object whose
+/// own method is still running in an outer emission: released at once, the
+/// object would be freed when that method returns, and Godot's emit loop
+/// reads its targets after the call (valgrind: invalid read in
+/// `emit_signal`). At teardown (inside a free watch's callback, or with no
+/// main loop left) the message queue may not be flushed again, so `keep`
+/// is released at once.
+fn release_after_emissions(bridge: &Instance<SignalBridge, Shared>, keep: Ref<Reference>) {
+    let tearing_down = crate::godot::weak::in_free_callback()
+        || gdnative::api::Engine::godot_singleton()
+            .get_main_loop()
+            .is_none();
+    if tearing_down {
+        return;
+    }
+    // SAFETY: the bridge is alive (`bridge` holds it) on the main thread;
+    // `call_deferred` only queues the call.
+    let base = unsafe { bridge.base().assume_safe() };
+    // SAFETY: queuing a call runs no script code now.
+    unsafe {
+        base.call_deferred(
+            "_release",
+            &[bridge.clone().owned_to_variant(), keep.to_variant()],
+        );
     }
 }
 
@@ -164,6 +201,18 @@ impl SignalBridge {}
 
 fn register_bridge(builder: &ClassBuilder<SignalBridge>) {
     builder.method("_on_signal", OnSignal).done_stateless();
+    builder.method("_release", Release).done_stateless();
+}
+
+/// `_release(...)`: nothing; its deferred call's arguments are what the
+/// bridge releases when the call is done (see `release_after_emissions`).
+#[derive(Clone, Copy, Default)]
+struct Release;
+
+impl Method<SignalBridge> for Release {
+    fn call(&self, _this: TInstance<'_, SignalBridge>, _args: Varargs<'_>) -> Variant {
+        Variant::nil()
+    }
 }
 
 /// `_on_signal(...)`: accepts any number of signal arguments.

@@ -8,6 +8,11 @@
 //! yield(Async.write_bytes("user://blob.bin", PoolByteArray([1, 2, 3])), "completed")
 //! ```
 //!
+//! Writes replace the file whole: the writes to one path run in call order,
+//! one at a time, each into a temporary file in the same folder
+//! (`.<name>.<pid>-<n>.tmp`) that is flushed to disk and renamed over the
+//! target; see [`write_text`].
+//!
 //! Paths may be absolute, `user://` or `res://` (globalized on the main
 //! thread; `res://` is only a real directory in an unexported project).
 //! The file work runs on the background runtime's blocking threads (see
@@ -19,11 +24,13 @@
 
 use std::future::Future;
 use std::io;
+use std::path::PathBuf;
 
 use gdnative::api::ProjectSettings;
 use gdnative::prelude::*;
 
 use crate::error::{AsyncError, ErrorKind};
+use crate::io::save::queue_write;
 use crate::script::args::Args;
 use crate::script::method::Refusal;
 
@@ -47,6 +54,16 @@ pub(crate) fn read_bytes(args: Args) -> Result<impl Future<Output = Variant>, Re
 
 /// `write_text(path, text) -> int`: creates or replaces the file; resolves
 /// with the number of bytes written.
+///
+/// Guarantees, for this and `write_bytes`: the writes to one path are
+/// applied in the order of the calls and never interleave (a later call's
+/// content is the one left, also when the calls are awaited together);
+/// each write goes to a temporary file in the target's folder, is flushed
+/// to disk and is renamed over the target, so a reader, or the disk after a
+/// crash or power loss, sees the old file or the new one, never a mix. No
+/// temporary file is left behind, also on failure. A symbolic link is
+/// written through and the file keeps its permissions. Cancelling a write
+/// that has not started skips it; one that started completes.
 pub(crate) fn write_text(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(2, 2)?;
     let path = path(&args)?;
@@ -63,10 +80,16 @@ pub(crate) fn write_bytes(args: Args) -> Result<impl Future<Output = Variant>, R
 }
 
 fn write(name: &'static str, path: String, bytes: Vec<u8>) -> impl Future<Output = Variant> {
-    run(name, path, move |p| {
-        let len = bytes.len() as i64;
-        std::fs::write(p, &bytes).map(|()| Data::Written(len))
-    })
+    // Queued now, in the script's call, so the order is the calls' order.
+    let done = queue_write(PathBuf::from(&path), bytes);
+    async move {
+        let written = done.await.unwrap_or_else(|_| {
+            Err(io::Error::other(
+                "the write was lost (its blocking thread stopped)",
+            ))
+        });
+        finish(name, &path, written.map(Data::Written))
+    }
 }
 
 /// The `path` argument, as a real file-system path.
@@ -101,23 +124,31 @@ where
     let work = crate::spawn_blocking(move || op(&path));
     async move {
         match work.await {
-            Ok(Ok(Data::Text(text))) => text.to_variant(),
-            Ok(Ok(Data::Bytes(bytes))) => PoolArray::<u8>::from_vec(bytes).owned_to_variant(),
-            Ok(Ok(Data::Written(len))) => len.to_variant(),
-            Ok(Err(error)) => {
-                let failed = AsyncError::new(
-                    ErrorKind::Failed,
-                    name,
-                    format!("{name}({shown}): {}", describe(&error)),
-                );
-                // A missing file is an outcome callers handle.
-                match error.kind() {
-                    io::ErrorKind::NotFound => failed.expected(),
-                    _ => failed,
-                }
-                .report()
-            }
+            Ok(result) => finish(name, &shown, result),
             Err(error) => error.in_method(name).report(),
+        }
+    }
+}
+
+/// A file operation's result as a Godot value, or the error value for
+/// `name(path)`.
+fn finish(name: &'static str, path: &str, result: io::Result<Data>) -> Variant {
+    match result {
+        Ok(Data::Text(text)) => text.to_variant(),
+        Ok(Data::Bytes(bytes)) => PoolArray::<u8>::from_vec(bytes).owned_to_variant(),
+        Ok(Data::Written(len)) => len.to_variant(),
+        Err(error) => {
+            let failed = AsyncError::new(
+                ErrorKind::Failed,
+                name,
+                format!("{name}({path}): {}", describe(&error)),
+            );
+            // A missing file is an outcome callers handle.
+            match error.kind() {
+                io::ErrorKind::NotFound => failed.expected(),
+                _ => failed,
+            }
+            .report()
         }
     }
 }

@@ -19,7 +19,7 @@
 //! | `AsyncTcpListener.accept()` | yes | a connection is taken from the listener only in the poll that completes the accept; others wait for the next `accept()` |
 //! | `Async.tcp_connect(...)` | yes | the attempt is dropped; nothing was handed out |
 //! | `Async.read_text`, `Async.read_bytes` | yes | the result of the read (which runs on) is discarded; the file is untouched |
-//! | `Async.write_text`, `Async.write_bytes` | no: the write is not withdrawn | it started at the call on a blocking thread and runs to its end; only the wait stops |
+//! | `Async.write_text`, `Async.write_bytes` | whole or not at all | a write still queued behind earlier writes to its path is skipped; one that started runs to its end (the file is replaced whole, by a rename); only the wait stops |
 //! | `AsyncStream` `item` | n/a: items are signals | an item is taken from the Rust stream only in the poll that emits it; a wait on `item` that gives up misses later emissions (signals are not queued: connect to `item`); `close()` drops the stream with the items not taken yet |
 //! | [`Service::request`](crate::Service::request) | no, once queued | dropped before its request was queued: nothing was sent; after: the service still handles it and the response is dropped |
 //! | [`Service::try_request`](crate::Service::try_request) | no | the request was queued at the call: it is handled, its response dropped |
@@ -32,6 +32,7 @@
 
 pub(crate) mod buffered;
 pub(crate) mod files;
+pub(crate) mod save;
 pub(crate) mod stream;
 pub(crate) mod tcp;
 pub(crate) mod write_queue;

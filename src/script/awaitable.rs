@@ -9,21 +9,34 @@
 //! - a `GDScriptFunctionState` (a GDScript coroutine) that has not completed
 //!   yet: Godot 3 emits its `completed` exactly once and cannot tell a
 //!   completed state's return value, so completed ones are refused;
-//! - a `SceneTreeTimer` (its `timeout` signal; value `null`);
+//! - a `SceneTreeTimer` (its `timeout` signal; value `null`); one that
+//!   already fired (`time_left < 0`: Godot emits `timeout` once, in the
+//!   frame its time runs out) is done, like a finished task;
 //! - an `[object, "signal"]` pair: the next emission of that signal, whose
-//!   value is the Array of its arguments, as from `Async.signal`;
+//!   value is the Array of its arguments, as from `Async.signal`; for an
+//!   expired `SceneTreeTimer` and `"timeout"`, `[]` at once;
 //! - any other object with a `completed` signal.
 //!
-//! A Node (or other non-`Reference` object) freed while waited on resolves
-//! the wait with an `AsyncError` of kind `freed`; a `Reference` is kept
-//! alive while waited on. Dropping the wait (a cancelled combinator, a
-//! lost `any`) disconnects it.
+//! Every wait watches for as long as it waits: a Node (or other
+//! non-`Reference` object) freed while waited on resolves the wait with an
+//! `AsyncError` of kind `freed`; a `Reference` is kept alive while waited
+//! on. A GDScript coroutine whose object (the node running it) is freed
+//! resolves the wait with `freed`: at its first `yield`, in the next frame
+//! (checked once per frame with `is_valid(true)`, as Godot tells no one);
+//! past it, when Godot lets the coroutine's state go (Godot 3 links the
+//! state a script got only from the later ones: the wait holds it weakly,
+//! with a free watch). A script that keeps the state in a variable keeps
+//! it alive, so a node freed after the coroutine's first resume is then
+//! not seen (the wait ends with its `completed`, a timeout or a cancel).
+//! Dropping the wait (a cancelled combinator, a lost `any`) disconnects it.
 //!
 //! The wait connects at once, in the script's call, so a completion right
 //! after the call is not missed.
 
 use std::future::Future;
 use std::pin::Pin;
+
+use futures::future::Either;
 
 use gdnative::api::{GDScriptFunctionState, NativeScript, SceneTreeTimer};
 use gdnative::prelude::*;
@@ -46,6 +59,8 @@ pub(crate) enum Awaitable {
     Task(Instance<AsyncTask>),
     Ready(Variant),
     Completed(Signal),
+    /// A GDScript coroutine's `completed`, watched for its object's freeing.
+    Coroutine(Signal, WeakObject),
     /// An `[object, "signal"]` pair: resolves with the arguments.
     Emitted(Signal),
 }
@@ -73,6 +88,9 @@ impl Awaitable {
             return Err(format!("{what}: the object was freed").into());
         };
         let keep = Ref::<Reference>::from_variant(value).ok();
+        if expired_timer(object) {
+            return Ok(Awaitable::Ready(Variant::nil()));
+        }
         if let Some(state) = object.cast::<GDScriptFunctionState>() {
             if !state.is_valid(false) {
                 return Err(format!(
@@ -87,6 +105,14 @@ impl Awaitable {
                     message: format!("{what}: the object running this coroutine was freed"),
                 });
             }
+            // Held weakly, with a free watch: Godot holds a pending
+            // coroutine's first state for as long as the coroutine can
+            // still complete (the connection of the signal it yields on,
+            // or the later state it resumed into); once that is gone it is
+            // freed, unless a script still holds it.
+            return connect(object, "completed", None)
+                .map(|signal| Awaitable::Coroutine(signal, weak))
+                .map_err(|e| format!("{what}: not awaitable: {e}").into());
         } else if is_func_state(object) {
             if let Some(value) = resolved_value(object) {
                 return Ok(Awaitable::Ready(value));
@@ -131,6 +157,19 @@ impl Awaitable {
                     Err(error) => error.report(),
                 }
             }),
+            Awaitable::Coroutine(signal, state) => Box::pin(async move {
+                let freed = Box::pin(coroutine_freed(state));
+                match futures::future::select(signal, freed).await {
+                    Either::Left((Ok(args), _)) => args.into_iter().next().unwrap_or_default(),
+                    // The state itself was freed: nothing can resume it.
+                    Either::Left((Err(_), _)) | Either::Right(((), _)) => AsyncError::new(
+                        ErrorKind::Freed,
+                        "wait",
+                        "the object running this coroutine was freed before it completed",
+                    )
+                    .report(),
+                }
+            }),
             Awaitable::Emitted(signal) => Box::pin(async move {
                 match signal.await {
                     Ok(args) => args.to_variant(),
@@ -170,10 +209,42 @@ fn pair(value: &Variant, what: &str) -> Result<Awaitable, Refusal> {
     let object = weak
         .get()
         .ok_or_else(|| format!("{what}: the object was freed"))?;
+    if name == "timeout" && expired_timer(object) {
+        return Ok(Awaitable::Ready(VariantArray::new().owned_to_variant()));
+    }
     let keep = Ref::<Reference>::from_variant(&target).ok();
     connect(object, &name, keep)
         .map(Awaitable::Emitted)
         .map_err(|e| format!("{what}: {e}").into())
+}
+
+/// Whether `object` is a `SceneTreeTimer` that already fired: the scene
+/// tree emits `timeout` in the frame `time_left` drops below 0, then lets
+/// the timer go, so it never emits again. (A timer of 0 s has not fired
+/// yet: it fires in the next frame.)
+fn expired_timer(object: TRef<'_, Object>) -> bool {
+    object
+        .cast::<SceneTreeTimer>()
+        .is_some_and(|timer| timer.time_left() < 0.0)
+}
+
+/// Resolves once the object running `state`'s coroutine was freed while
+/// the state waits at its `yield`: checked once per frame, since Godot
+/// signals nothing (the state stays alive if a script holds it). A state
+/// that already resumed (`is_valid(false)` is false) has handed its
+/// `completed` on to a later state; that one holds it, so it is freed with
+/// it, which the wait's free watch sees.
+async fn coroutine_freed(state: WeakObject) {
+    loop {
+        crate::next_frame().await;
+        let Some(state) = state.get().and_then(|s| s.cast::<GDScriptFunctionState>()) else {
+            // Freed: the wait's free watch resolves it.
+            return std::future::pending().await;
+        };
+        if state.is_valid(false) && !state.is_valid(true) {
+            return;
+        }
+    }
 }
 
 /// [`live_object`] for an argument named `what`: a freed object is a
