@@ -848,3 +848,34 @@ fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_tic
     assert_eq!(done.get(), Some(200));
     assert!(ticks_after_sent <= 256, "{ticks_after_sent} ticks");
 }
+
+/// A budget stops the pump before a further round too: a task that runs
+/// past the budget and wakes another leaves that one for the next pump
+/// (nothing of it ran past the poll that crossed the deadline).
+#[test]
+fn a_spent_budget_starts_no_further_round() {
+    let pool = pool();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let woken_ran = flag();
+    let w = Rc::clone(&woken_ran);
+    pool.spawn_local(async move {
+        rx.await.ok();
+        w.set(true);
+    });
+    pool.pump(); // the waiter waits
+    pool.spawn_local(async move {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(3) {
+            std::hint::spin_loop();
+        }
+        let _ = tx.send(());
+    });
+    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    assert!(
+        !woken_ran.get(),
+        "a round started past the budget: {stats:?}"
+    );
+    assert!(stats.over_budget, "{stats:?}");
+    pool.pump();
+    assert!(woken_ran.get());
+}

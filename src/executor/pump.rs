@@ -163,6 +163,11 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
         if !progress || stats.rounds >= MAX_ROUNDS {
             break;
         }
+        // The budget is checked before any further round too.
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            stats.over_budget = parts.queue.has_ready() || parts.local_woken.is_set();
+            break;
+        }
         let until = *further_until.get_or_insert_with(|| Instant::now() + FURTHER_ROUNDS_FOR);
         if Instant::now() >= until {
             break;
