@@ -123,6 +123,7 @@ pub(crate) struct Ran {
 
 /// The slab of tasks and their ready queue. Owned by one thread (it is not
 /// `Send`); only its [`Header`]s cross threads, inside wakers.
+#[derive(Default)]
 pub(crate) struct RunQueue {
     slots: RefCell<Vec<Slot>>,
     free: RefCell<Vec<u32>>,
@@ -132,20 +133,6 @@ pub(crate) struct RunQueue {
     /// The keys' scratch vector, swapped with the remote one.
     scratch: RefCell<Vec<u64>>,
     live: Cell<usize>,
-}
-
-impl Default for RunQueue {
-    fn default() -> Self {
-        RunQueue {
-            slots: RefCell::default(),
-            free: RefCell::default(),
-            ready: RefCell::default(),
-            remote: Arc::default(),
-            spare: RefCell::default(),
-            scratch: RefCell::default(),
-            live: Cell::new(0),
-        }
-    }
 }
 
 impl RunQueue {
