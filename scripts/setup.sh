@@ -20,6 +20,11 @@ command -v xvfb-run >/dev/null 2>&1 || packages+=(xvfb)
 command -v xauth >/dev/null 2>&1 || packages+=(xauth)
 # The memory check (scripts/valgrind.sh, tests/memcheck.rs).
 command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
+# The Windows library (scripts/windows.sh): mingw-w64's C toolchain (the
+# linker, the C runtime and headers, objdump for the import and export
+# check) and Wine 8 (64-bit) to run the Windows tests.
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || packages+=(gcc-mingw-w64-x86-64)
+command -v wine64 >/dev/null 2>&1 || [ -x /usr/lib/wine/wine64 ] || packages+=(wine64)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${packages[*]}" >&2
@@ -33,5 +38,15 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo not found. Install Rust (1.77 or newer, the rust-version in Cargo.toml) with rustup: https://rustup.rs" >&2
     exit 1
+fi
+# Rust's standard library for the Windows target (scripts/windows.sh).
+if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
+    if command -v rustup >/dev/null 2>&1; then
+        echo "setup: rustup target add x86_64-pc-windows-gnu" >&2
+        rustup target add x86_64-pc-windows-gnu >&2
+    else
+        echo "setup: no rustup; the Windows build needs the x86_64-pc-windows-gnu target's standard library" >&2
+        exit 1
+    fi
 fi
 export GODOT_BIN="${GODOT_BIN:-$(command -v godot3-server)}"

@@ -172,11 +172,22 @@ mod tests {
     /// (EACCES cannot be provoked for real here: the tests run as root).
     #[test]
     fn os_errors_are_described_in_the_documented_words() {
+        #[cfg(not(windows))]
         let cases = [
             (2, "not found"),          // ENOENT
             (13, "permission denied"), // EACCES
             (1, "permission denied"),  // EPERM
             (17, "already exists"),    // EEXIST
+        ];
+        // Windows' own codes for the same errors (scripts/windows.sh runs
+        // this test under Wine).
+        #[cfg(windows)]
+        let cases = [
+            (2, "not found"),          // ERROR_FILE_NOT_FOUND
+            (3, "not found"),          // ERROR_PATH_NOT_FOUND
+            (5, "permission denied"),  // ERROR_ACCESS_DENIED
+            (80, "already exists"),    // ERROR_FILE_EXISTS
+            (183, "already exists"),   // ERROR_ALREADY_EXISTS
         ];
         for (errno, words) in cases {
             assert_eq!(
