@@ -10,8 +10,10 @@
 #                                     godot3.5: gdnative's stock 3.5.1 bindings
 #   bash scripts/release.sh all       godot3.2, godot3.5 and godot3.6 (fetches
 #                                     Godot 3.6 as the tests do)
-# Windows and macOS libraries built on those systems and put into
-# godot-project/addons/gdnative_tokio/bin/ are included too.
+# Each zip holds the Linux library and the Windows one (x86_64, built here
+# with mingw-w64 by scripts/windows.sh, with the same bindings); a macOS
+# library built on macOS and put into godot-project/addons/gdnative_tokio/bin/
+# is included too.
 # Prints the path of each zip written, one per line, last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +40,7 @@ else
 fi
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 locked_cargo build --quiet --release "${features[@]}" --lib >&2
+dll=$(bash scripts/windows.sh dll "${features[@]}")
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -46,13 +49,11 @@ mkdir -p "$stage/addons/gdnative_tokio/bin"
 # The addon's own files: everything but build outputs and editor caches.
 find "$addon" -maxdepth 1 -type f ! -name '*.import' ! -name '.*' \
     -exec cp {} "$stage/addons/gdnative_tokio/" \;
-cp "$CARGO_TARGET_DIR/release/libgdnative_tokio.so" "$stage/addons/gdnative_tokio/bin/"
-# Libraries built on Windows and macOS (README), when put into bin/.
-for lib in gdnative_tokio.dll libgdnative_tokio.dylib; do
-    if [ -f "$addon/bin/$lib" ]; then
-        cp "$addon/bin/$lib" "$stage/addons/gdnative_tokio/bin/"
-    fi
-done
+cp "$CARGO_TARGET_DIR/release/libgdnative_tokio.so" "$dll" "$stage/addons/gdnative_tokio/bin/"
+# A library built on macOS (README), when put into bin/.
+if [ -f "$addon/bin/libgdnative_tokio.dylib" ]; then
+    cp "$addon/bin/libgdnative_tokio.dylib" "$stage/addons/gdnative_tokio/bin/"
+fi
 
 mkdir -p dist
 zip_path="$root/dist/gdnative-tokio-addon-$version-godot$line.zip"
