@@ -88,12 +88,10 @@ stock_check() {
     echo "engines.sh: stock bindings untouched ($(basename "$src"), Godot 3.5.1 api.json)" >&2
 }
 
-# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6,
-# with no change to the system: apt with a private sources list, lists and
-# cache (and no package status) downloads the package and the libraries it
-# needs, dpkg-deb unpacks them into one folder, and a launcher runs the
-# engine with that folder's own loader and libraries. The mirror is the one
-# this machine's apt uses for Debian. Prints the launcher's path.
+# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6
+# (debian13_unpack: the package and every library it needs, down to libc6
+# and its loader), and a launcher that runs the engine with that folder's
+# own loader and libraries. Prints the launcher's path.
 install_godot36() {
     local dir="$gdt_cache/godot-3.6"
     local launcher="$dir/godot3-server"
@@ -101,28 +99,9 @@ install_godot36() {
         echo "$launcher"
         return
     fi
-    local mirror
-    mirror=$(debian_mirror) || return 1
     local work="$dir.tmp"
-    rm -rf "$work"
-    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
-        > "$work/sources.list"
-    local apt=(-qq -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-        -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
     echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
-    apt-get "${apt[@]}" update >&2
-    # The package and every library it needs, down to libc6 and its loader.
-    local packages
-    packages=$(apt-cache "${apt[@]}" depends --recurse --no-recommends --no-suggests \
-        --no-conflicts --no-breaks --no-replaces --no-enhances godot3-server \
-        | grep -E '^(lib|godot3-server$)' | sort -u)
-    (cd "$work/debs" && apt-get "${apt[@]}" download $packages) >&2
-    local deb
-    for deb in "$work"/debs/*.deb; do
-        dpkg-deb -x "$deb" "$work/root"
-    done
+    debian13_unpack "$work" deps godot3-server || return 1
     cat > "$work/godot3-server" <<'LAUNCH'
 #!/usr/bin/env bash
 # Godot 3.6 headless from Debian 13, run with its own loader and libraries.
@@ -131,7 +110,6 @@ exec "$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$here/root/usr/
     "$here/root/usr/bin/godot3-server" "$@"
 LAUNCH
     chmod +x "$work/godot3-server"
-    rm -rf "$work/debs" "$work/cache" "$work/lists"
     if ! "$work/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
         echo "engines.sh: the unpacked Godot 3.6 does not start" >&2
         return 1
@@ -139,6 +117,96 @@ LAUNCH
     rm -rf "$dir"
     mv "$work" "$dir"
     echo "$launcher"
+}
+
+# The Godot 3.6 engine itself, without its launcher script, one argument a
+# line: its loader, the loader's options and the engine binary (valgrind
+# must start the engine, not bash).
+godot36_command() {
+    local root
+    root=$(dirname "$(install_godot36)")/root || return 1
+    printf '%s\n' "$root/usr/lib64/ld-linux-x86-64.so.2" --library-path \
+        "$root/usr/lib/x86_64-linux-gnu" "$root/usr/bin/godot3-server"
+}
+
+# Valgrind for Godot 3.6 in $gdt_cache/valgrind-3.6: Debian 12's valgrind
+# refuses the 3.6 folder's loader, so Debian 13's valgrind and libc6-dbg
+# (the loader's symbols, which valgrind needs to start) are unpacked there
+# (debian13_unpack), and a launcher, `valgrind`, runs valgrind with the 3.6
+# folder's loader and libraries. Valgrind looks for a library's symbols by
+# its build ID in /usr/lib/debug only; elsewhere by its .gnu_debuglink name
+# under --extra-debuginfo-path (<path>/<library's folder>/<name>), so links/
+# holds those names for the 3.6 folder's libraries. Fails if libc6-dbg is
+# not the 3.6 folder's libc6 build. Prints the launcher's path.
+install_valgrind36() {
+    local dir="$gdt_cache/valgrind-3.6"
+    local engine loader debuglink
+    engine=$(dirname "$(install_godot36)") || return 1
+    loader="$engine/root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    debuglink=$(readelf -p .gnu_debuglink "$loader" | sed -n 's/^ *\[ *0\] *//p')
+    if ! ls "$dir"/root/usr/lib/debug/.build-id/*/"$debuglink" >/dev/null 2>&1; then
+        echo "engines.sh: fetching valgrind for Godot 3.6 (Debian 13 valgrind, libc6-dbg) into $dir" >&2
+        debian13_unpack "$dir.tmp" nodeps valgrind libc6-dbg || return 1
+        if ! ls "$dir.tmp"/root/usr/lib/debug/.build-id/*/"$debuglink" >/dev/null 2>&1; then
+            echo "engines.sh: Debian 13's libc6-dbg is not the build of $loader;" \
+                "remove $engine to fetch Godot 3.6 and its libc6 again" >&2
+            return 1
+        fi
+        rm -rf "$dir"
+        mv "$dir.tmp" "$dir"
+    fi
+    local lib debug
+    rm -rf "$dir/links"
+    for lib in "$engine/root/usr/lib64" "$engine/root/usr/lib/x86_64-linux-gnu"; do
+        mkdir -p "$dir/links$lib"
+        for debug in "$dir"/root/usr/lib/debug/.build-id/*/*.debug; do
+            ln -s "$debug" "$dir/links$lib/$(basename "$debug")"
+        done
+    done
+    cat > "$dir/valgrind" <<LAUNCH
+#!/usr/bin/env bash
+# Debian 13's valgrind, run with the Godot 3.6 folder's loader and libraries.
+export VALGRIND_LIB="$dir/root/usr/libexec/valgrind"
+exec "$loader" --library-path "$engine/root/usr/lib/x86_64-linux-gnu" \
+    "$dir/root/usr/bin/valgrind.bin" --extra-debuginfo-path="$dir/links" "\$@"
+LAUNCH
+    chmod +x "$dir/valgrind"
+    echo "$dir/valgrind"
+}
+
+# Downloads Debian 13 (trixie) packages and unpacks them into $1/root, with
+# no change to the system: apt with a private sources list, lists and cache
+# (and no package status) in $1 downloads them from the mirror this
+# machine's apt uses for Debian, and dpkg-deb unpacks them. $2: `deps` also
+# fetches every library they need (recursively, down to libc6 and its
+# loader), `nodeps` the named packages only. The rest: the packages.
+debian13_unpack() {
+    local work=$1 deps=$2
+    shift 2
+    local mirror
+    mirror=$(debian_mirror) || return 1
+    rm -rf "$work"
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+        > "$work/sources.list"
+    local apt=(-qq -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+        -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+    apt-get "${apt[@]}" update >&2
+    local packages=("$@")
+    if [ "$deps" = deps ]; then
+        local named
+        named=$(printf '|%s$' "$@")
+        packages=($(apt-cache "${apt[@]}" depends --recurse --no-recommends --no-suggests \
+            --no-conflicts --no-breaks --no-replaces --no-enhances "$@" \
+            | grep -E "^(lib$named)" | sort -u))
+    fi
+    (cd "$work/debs" && apt-get "${apt[@]}" download "${packages[@]}") >&2
+    local deb
+    for deb in "$work"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$work/root"
+    done
+    rm -rf "$work/debs" "$work/cache" "$work/lists"
 }
 
 # The URI this machine's apt uses for Debian's main archive.

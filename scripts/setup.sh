@@ -20,6 +20,7 @@ command -v xvfb-run >/dev/null 2>&1 || packages+=(xvfb)
 command -v xauth >/dev/null 2>&1 || packages+=(xauth)
 # The memory check (scripts/valgrind.sh, tests/memcheck.rs).
 command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
+command -v readelf >/dev/null 2>&1 || packages+=(binutils)
 # The Windows library (scripts/windows.sh): mingw-w64's C toolchain (the
 # linker, the C runtime and headers, objdump for the import and export
 # check) and Wine 8 (64-bit) to run the Windows tests.

@@ -7,8 +7,11 @@
 # Rust test (pure Rust ones, the headless Godot runs of godot-project's
 # GDScript tests and scenes, the release zip in a fresh project, the editor
 # plugin in the real editor, valgrind), Godot 3.6 (Debian 13's, fetched by
-# scripts/engines.sh) runs every headless Godot test and its zip, plus the
-# stock-bindings (Godot 3.5) zip. Fails if any part fails on any engine.
+# scripts/engines.sh) runs every headless Godot test, valgrind and its zip,
+# plus the stock-bindings (Godot 3.5) zip. Each zip's Windows library is
+# checked (imports, exports, loaded under Wine: tests/addon.rs), and the
+# pure-Rust tests run once more built for Windows, under Wine
+# (scripts/windows.sh). Fails if any part fails on any engine.
 # GDT_ENGINES="3.2" or "3.6" runs one engine's part only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,6 +77,15 @@ tokio_versions() {
 }
 tokio_versions
 
+# The pure-Rust tests built for Windows and run under Wine (default
+# features, the stock cargo home; scripts/windows.sh).
+(
+    stock_env
+    started=$SECONDS
+    bash scripts/windows.sh test 2>&1 | tee -a "$log"
+    echo "test.sh: the Windows tests under Wine took $((SECONDS - started)) s"
+)
+
 # One engine's part: clippy and tests against bindings from $GODOT_BIN.
 # The arguments are cargo test's for the crate (the engine tests need the
 # `godot-tests` feature); with GDT_TESTBED_TESTS=1 the testbed's Rust tests
@@ -98,9 +110,10 @@ for engine in $engines; do
         (GDT_TESTBED_TESTS=1 engine_part --lib --tests -- --skip stock_bindings_zip)
         ;;
     3.6)
-        # The headless Godot tests; the editor test needs a 3.6 editor,
-        # valgrind runs on 3.2.3 (README: Godot versions).
-        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template --test snippets -- --skip editor_plugin)
+        # The headless Godot tests and valgrind (Debian 13's); the editor
+        # test needs a 3.6 editor (README: Godot versions).
+        (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template --test snippets \
+            --test memcheck -- --skip editor_plugin)
         ;;
     *)
         echo "test.sh: unknown engine $engine (GDT_ENGINES takes 3.2 and 3.6)" >&2

@@ -11,10 +11,13 @@
 # quit_pending (exit with tasks pending), quit_reentrant (quit from inside a
 # pump), quit_io (exit with sockets, a busy background thread, streams) and
 # the fuzz scene with FUZZ_CALLS (default 2000) calls.
-# setup.sh installs valgrind when missing (as root).
+# setup.sh installs valgrind when missing (as root). Godot 3.6 (the
+# engines.sh folder) runs under Debian 13's valgrind instead, which
+# engines.sh fetches (install_valgrind36).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/setup.sh"
+. "$here/engines.sh"
 filter=${1:-test_core,test_lifecycle,test_reentrancy,test_errors,test_wait_lifetimes}
 # The fuzz scene, shortened: bad input to every method, calls from a Thread.
 export FUZZ_CALLS=${FUZZ_CALLS:-2000}
@@ -26,13 +29,20 @@ else
     out=$(mktemp -d)
     trap 'rm -rf "$out"' EXIT
 fi
-real_godot=$GODOT_BIN
+# The valgrind and the engine command it starts: Godot 3.6's folder engine
+# itself (not its launcher script), under Debian 13's valgrind.
+valgrind=(valgrind)
+godot=("$GODOT_BIN")
+if [ "$GODOT_BIN" -ef "$gdt_cache/godot-3.6/godot3-server" ]; then
+    valgrind=("$(install_valgrind36)")
+    mapfile -t godot < <(godot36_command)
+fi
 wrapper="$out/godot-under-valgrind"
 cat > "$wrapper" <<WRAP
 #!/usr/bin/env bash
-exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
+exec ${valgrind[*]@Q} --tool=memcheck --leak-check=full --show-leak-kinds=definite \
     --errors-for-leak-kinds=definite --num-callers=40 \
-    --log-file="\$VALGRIND_LOG_DIR/vg.%p.log" "$real_godot" "\$@"
+    --log-file="\$VALGRIND_LOG_DIR/vg.%p.log" ${godot[*]@Q} "\$@"
 WRAP
 chmod +x "$wrapper"
 scenes=${VALGRIND_SCENES:-res://tests/runner.tscn res://tests/quit_pending.tscn res://tests/quit_reentrant.tscn res://tests/quit_io.tscn res://tests/fuzz.tscn}

@@ -5,9 +5,13 @@
 //! zip (gdnative's stock bindings) runs on Godot 3.6, the nearest engine
 //! this machine has, with the version warning as its only engine message.
 //!
+//! The zip's Windows library is checked from its import and export tables
+//! and loaded under Wine (`windows`, `scripts/windows.sh`).
+//!
 //! Runs are checked by the same checker as tests/godot.rs (`common`).
 
 mod common;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,6 +42,7 @@ const ZIP_FILES: &[&str] = &[
     "addons/gdnative_tokio/LICENSE",
     "addons/gdnative_tokio/README.md",
     "addons/gdnative_tokio/bin/libgdnative_tokio.so",
+    "addons/gdnative_tokio/bin/gdnative_tokio.dll",
 ];
 
 fn root() -> &'static Path {
@@ -147,6 +152,79 @@ fn addon_zip_has_the_asset_library_layout() {
             "editor cache in the zip: {entry}"
         );
     }
+}
+
+/// The zip's Windows library, where its `.gdnlib` says, loads on a Windows
+/// machine with nothing else installed: it imports only Windows system
+/// DLLs, exports the entry points Godot resolves (with the `.gdnlib`'s
+/// prefix), and `LoadLibrary` and `GetProcAddress` find them under Wine.
+#[test]
+fn the_zips_windows_library_needs_only_system_dlls_and_loads_under_wine() {
+    let dir = project_with_addon("windows");
+    let gdnlib = std::fs::read_to_string(dir.join(ADDON).join("gdnative_tokio.gdnlib"))
+        .expect("cannot read the zip's .gdnlib");
+    let (prefix, entry) = windows::gdnlib_windows(&gdnlib);
+    let dll = dir.join(
+        entry
+            .strip_prefix("res://")
+            .unwrap_or_else(|| panic!("Windows.64 is not a res:// path: {entry}")),
+    );
+    assert!(dll.is_file(), "the zip has no {entry}");
+    let symbols: Vec<String> = windows::ENTRY_POINTS
+        .iter()
+        .map(|name| format!("{prefix}{name}"))
+        .collect();
+    let problems = windows::problems(&dll, &symbols);
+    assert!(
+        problems.is_empty(),
+        "{entry}: {problems:#?}\n{:#?}",
+        windows::tables(&dll)
+    );
+    let (loaded, output) = windows::load_under_wine(&dll, &symbols);
+    assert!(loaded, "{entry} under Wine:\n{output}");
+    for symbol in &symbols {
+        let line = format!("GetProcAddress {symbol}: ok");
+        assert!(output.contains(&line), "lacks `{line}`:\n{output}");
+    }
+    println!("{entry}: {:#?}\n{output}", windows::tables(&dll));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The checks above reject a DLL that needs mingw-w64's runtime DLLs and
+/// lacks an entry point (`tests/windows/bad_dll.c`).
+#[test]
+fn the_windows_checks_reject_runtime_imports_and_a_missing_entry_point() {
+    let dir = temp_dir("bad-dll");
+    let dll = windows::mingw_dll(
+        &dir.join("bad.dll"),
+        "bad_dll.c",
+        &["-shared-libgcc", "-pthread"],
+    );
+    let symbols: Vec<String> = windows::ENTRY_POINTS
+        .iter()
+        .map(|name| format!("godot_{name}"))
+        .collect();
+    let problems = windows::problems(&dll, &symbols);
+    for wanted in [
+        "imports libgcc_s_seh-1.dll, which is not a Windows system DLL",
+        "imports libwinpthread-1.dll, which is not a Windows system DLL",
+        "does not export godot_nativescript_init",
+        "does not export godot_nativescript_terminate",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == wanted),
+            "no `{wanted}` in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    // Wine cannot load it (no mingw-w64 runtime DLLs there, as on Windows).
+    let (loaded, output) = windows::load_under_wine(&dll, &symbols[..2]);
+    assert!(!loaded, "the bad DLL loaded:\n{output}");
+    assert!(
+        output.contains("LoadLibrary bad.dll failed"),
+        "not the LoadLibrary failure:\n{output}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runs the fresh-project scene on `godot` with `zip` installed; its
