@@ -183,11 +183,11 @@ mod tests {
         // this test under Wine).
         #[cfg(windows)]
         let cases = [
-            (2, "not found"),          // ERROR_FILE_NOT_FOUND
-            (3, "not found"),          // ERROR_PATH_NOT_FOUND
-            (5, "permission denied"),  // ERROR_ACCESS_DENIED
-            (80, "already exists"),    // ERROR_FILE_EXISTS
-            (183, "already exists"),   // ERROR_ALREADY_EXISTS
+            (2, "not found"),         // ERROR_FILE_NOT_FOUND
+            (3, "not found"),         // ERROR_PATH_NOT_FOUND
+            (5, "permission denied"), // ERROR_ACCESS_DENIED
+            (80, "already exists"),   // ERROR_FILE_EXISTS
+            (183, "already exists"),  // ERROR_ALREADY_EXISTS
         ];
         for (errno, words) in cases {
             assert_eq!(
