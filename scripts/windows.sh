@@ -104,7 +104,10 @@ test)
     locked_cargo test --quiet --no-run --no-fail-fast --target "$target" "${features[@]}" --lib --tests "$@"
     echo "windows.sh: built the Windows tests in $((SECONDS - started)) s" >&2
     started=$SECONDS
-    cargo test --no-fail-fast --target "$target" "${features[@]}" --lib --tests "$@" -- "${windows_test_skips[@]}" 2>&1 \
+    # One test at a time: Wine's wineserver serialises the syscalls of all
+    # threads, and the pump tests bound wall time.
+    cargo test --no-fail-fast --target "$target" "${features[@]}" --lib --tests "$@" -- \
+        --test-threads=1 "${windows_test_skips[@]}" 2>&1 \
         | tee "$out"
     ran=$(awk '/^test result:/ { n += $4 + $6 } END { print n + 0 }' "$out")
     echo "windows.sh: $ran tests ran under Wine in $((SECONDS - started)) s" >&2
