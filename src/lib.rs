@@ -148,6 +148,7 @@
 //!   benchmarks (the `testbed/` crate); not part of the API.
 
 #![warn(unreachable_pub, missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod background;
 mod error;

@@ -20,6 +20,8 @@
 //! (`godot-project/`) loads this library in place of the addon's, so one
 //! library (one task pool) serves the addon's classes and these.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::future::Future;
 
 use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
