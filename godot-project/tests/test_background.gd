@@ -20,7 +20,7 @@ func test_a_bad_argument_is_an_error_value():
 
 func test_background_workers_can_only_change_before_the_runtime_starts():
 	var driver = main_driver()
-	yield(demo.background_spin(0), "completed") # the runtime is running now
+	yield(demo.background_spin(0), "completed")  # the runtime is running now
 	var before = driver.background_workers
 	expect_log("the background runtime is already running with")
 	driver.background_workers = 3
@@ -75,6 +75,7 @@ func test_background_job_refuses_bad_seconds():
 
 # --- progress: AsyncTask.progress(value) from a blocking worker ------------
 
+
 func test_a_task_reports_progress_before_it_completes():
 	var task = demo.hash_task(4)
 	var seen = {"values": [], "completed_after": -1}
@@ -82,7 +83,9 @@ func test_a_task_reports_progress_before_it_completes():
 	task.connect("completed", self, "_on_progress_done", [seen])
 	check_eq(task.progress, null, "no progress before the first report")
 	var checksum = yield(task, "completed")
-	check(typeof(checksum) == TYPE_STRING and checksum.length() == 16, "checksum: %s" % str(checksum))
+	check(
+		typeof(checksum) == TYPE_STRING and checksum.length() == 16, "checksum: %s" % str(checksum)
+	)
 	var values = seen.values
 	check(values.size() >= 1, "progress was emitted")
 	check_eq(seen.completed_after, values.size(), "completed came after every progress")
