@@ -177,12 +177,12 @@ pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;
 
-/// Installs the panic hook that [`register`] installs (panics caught by
-/// [`catch_panic`] are recorded with their location instead of printed),
-/// for tests that run without Godot. Feature `test-support` only.
 #[doc(hidden)]
 pub use godot::embed::private as __private;
 
+/// Installs the panic hook that [`register`] installs (panics caught by
+/// [`catch_panic`] are recorded with their location instead of printed),
+/// for tests that run without Godot. Feature `test-support` only.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub fn install_hook() {
