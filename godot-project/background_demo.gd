@@ -8,10 +8,15 @@ extends Control
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
 
 var demo = AsyncDemo.new()
+
 var frames = 0
+
 var frames_at_start = 0
+
 var screenshot = OS.get_environment("GDT_SCREENSHOT")
+
 var headless = OS.get_name() == "Server"
+
 var megabytes = 32 if headless else 256
 
 
@@ -20,12 +25,17 @@ func _ready():
 	fill.bg_color = Color(0.35, 0.75, 0.45)
 	$Box/Progress.add_stylebox_override("fg", fill)
 	$Box/Title.text = "Hashing %d MiB on a background thread (gdnative-tokio)" % megabytes
-	var job = demo.hash_task(megabytes)    # an AsyncTask with progress
+	var job = demo.hash_task(megabytes)  # an AsyncTask with progress
 	job.connect("progress", self, "_on_progress")
 	frames_at_start = frames
 	var checksum = yield(job, "completed")
 	$Box/Status.text = "done: checksum %s" % checksum
-	print("hash_task done: checksum %s after %d frames (last progress %s)" % [checksum, frames - frames_at_start, job.progress])
+	print(
+		(
+			"hash_task done: checksum %s after %d frames (last progress %s)"
+			% [checksum, frames - frames_at_start, job.progress]
+		)
+	)
 	if headless or OS.get_environment("GDT_QUIT_WHEN_DONE") != "":
 		get_tree().quit(0)
 
@@ -48,4 +58,3 @@ func _save_screenshot(path):
 	print("screenshot saved to %s (%d)" % [path, err])
 	get_tree().quit(0 if err == OK else 1)
 	return ""
-

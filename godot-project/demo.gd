@@ -2,10 +2,15 @@
 # Run it with `bash scripts/demo.sh` (headless) from the repository root.
 extends Node
 
+# A Rust future that waits for a Godot signal emitted by this script.
+signal ping(value)
+
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
 
 var demo = AsyncDemo.new()
+
 var start_ms = 0
+
 var running = 0
 
 
@@ -16,7 +21,7 @@ func _ready():
 	_timer("delay(0.3)", demo.delay(0.3))
 	_timer("delay(0.1)", demo.delay(0.1))
 	_timer("sum_in_steps(200000, 20000)", demo.sum_in_steps(200000, 20000))
-	_timer("greet(\"player\")", demo.greet("player"))
+	_timer('greet("player")', demo.greet("player"))
 
 
 # Awaits one Rust future and reports what it resolved with.
@@ -32,16 +37,12 @@ func _timer(label, state):
 		get_tree().quit(0)
 
 
-# A Rust future that waits for a Godot signal emitted by this script.
-signal ping(value)
-
-
 func _signal_round_trip():
 	var state = demo.wait_signal(self, "ping")
 	yield(get_tree(), "idle_frame")
 	emit_signal("ping", "pong")
 	var args = yield(state, "completed")
-	say("wait_signal(self, \"ping\") -> %s" % str(args))
+	say('wait_signal(self, "ping") -> %s' % str(args))
 
 
 func say(text):

@@ -4,11 +4,12 @@
 # rows and quits; with GDT_SCREENSHOT=file.png it saves a screenshot.
 extends Control
 
-const AsyncDemo = preload("res://testbed/async_demo.gdns")
-
 signal never
 
+const AsyncDemo = preload("res://testbed/async_demo.gdns")
+
 var demo = AsyncDemo.new()
+
 var screenshot = OS.get_environment("GDT_SCREENSHOT")
 
 

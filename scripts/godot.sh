@@ -8,7 +8,7 @@
 # own library instead.
 # usage: scripts/godot.sh [--embedded] [godot arguments, e.g. res://main.tscn]
 # --embedded also puts the testbed library, under its own name, into
-# godot-project/tests/embedded/bin/ (a second library embedding the crate).
+# the project's tests/embedded folder, under bin (a second library embedding the crate).
 # GDT_PROFILE=release builds the library optimised (benchmarks).
 # GODOT_RUN runs another binary of the same Godot version as $GODOT_BIN
 # (the bindings are still generated from $GODOT_BIN), e.g. the windowed

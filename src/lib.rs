@@ -68,15 +68,14 @@
 //! The repository's `templates/game/` is this crate, ready to copy, with a
 //! Godot project that uses it.
 //!
-//! **2. An async method, and the entry points** (`src/lib.rs`): call
-//! [`register`] from your init callback and [`terminate`] when the library
-//! is unloaded.
+//! **2. An async method, and the entry points** (`src/lib.rs`):
+//! [`entry_points!`] registers this crate, then your classes, and
+//! terminates it when Godot unloads the library.
 //!
 //! ```no_run
 //! use std::future::Future;
 //! use std::time::Duration;
 //!
-//! use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 //! use gdnative::prelude::*;
 //!
 //! /// A class of the game: `preload("res://game.gdns").new()`.
@@ -102,19 +101,11 @@
 //! }
 //!
 //! fn init(handle: InitHandle) {
-//!     gdnative_tokio::register(handle); // the driver, toolkit, executor...
 //!     handle.add_class::<Game>();
 //! }
 //!
-//! godot_gdnative_init!();
-//! godot_nativescript_init!(init);
-//! godot_gdnative_terminate!();
-//!
-//! /// Drops pending tasks while Godot objects can still be released.
-//! #[no_mangle]
-//! pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
-//!     let _ = std::panic::catch_unwind(gdnative_tokio::terminate);
-//! }
+//! // The driver, the toolkit and the executor, then `init`'s classes.
+//! gdnative_tokio::entry_points!(init);
 //! # fn main() {}
 //! ```
 //!
@@ -148,6 +139,7 @@
 //!   benchmarks (the `testbed/` crate); not part of the API.
 
 #![warn(unreachable_pub, missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod background;
 mod error;
@@ -184,6 +176,9 @@ pub use script::method::{
 pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;
+
+#[doc(hidden)]
+pub use godot::embed::private as __private;
 
 /// Installs the panic hook that [`register`] installs (panics caught by
 /// [`catch_panic`] are recorded with their location instead of printed),
@@ -224,7 +219,8 @@ struct ReadmeDoctests;
 /// `tokio::time::sleep` or `TcpStream::connect` work from any code on it,
 /// a plain `#[method]` called from `_ready` included.
 ///
-/// Call it exactly once, from your `godot_nativescript_init!` callback.
+/// Call it exactly once, from your `godot_nativescript_init!` callback;
+/// [`entry_points!`] does.
 pub fn register(handle: InitHandle) {
     if cfg!(debug_assertions) {
         godot::log::error(
@@ -257,8 +253,8 @@ pub fn register(handle: InitHandle) {
 /// Drops every pending task (releasing the Godot objects they hold) and
 /// gdnative-async's signal observers, and stops the background runtime
 /// (waiting at most [`SHUTDOWN_TIMEOUT`] for blocking work). Call it when the library is unloaded,
-/// so that Godot does not report leaked objects at exit. The crate's own
-/// entry points call it from `godot_nativescript_terminate`.
+/// so that Godot does not report leaked objects at exit.
+/// [`entry_points!`] calls it from `godot_nativescript_terminate`.
 ///
 /// In a normal exit the tasks are already gone: they are dropped when the
 /// scene tree's root is freed (see the driver's documentation), while the

@@ -4,8 +4,9 @@
 # quits. Run by the Rust harness as its own scene.
 extends Node
 
-var demo = preload("res://testbed/async_demo.gdns").new()
 signal never
+
+var demo = preload("res://testbed/async_demo.gdns").new()
 
 
 func _ready():

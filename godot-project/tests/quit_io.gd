@@ -5,6 +5,7 @@
 extends Node
 
 var demo = preload("res://testbed/async_demo.gdns").new()
+
 var keep = []
 
 

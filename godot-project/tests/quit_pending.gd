@@ -2,8 +2,11 @@
 # panic, no leaked objects). Run by the Rust harness as its own scene.
 extends Node
 
-var demo = preload("res://testbed/async_demo.gdns").new()
 signal never
+
+signal also_never
+
+var demo = preload("res://testbed/async_demo.gdns").new()
 
 
 func _ready():
@@ -27,9 +30,6 @@ func _ready():
 func _wait(state):
 	yield(state, "completed")
 	print("unexpected: a pending task completed")
-
-
-signal also_never
 
 
 func child_coroutine():

@@ -3,8 +3,9 @@
 # leaked). Run by the Rust harness as its own scene.
 extends Node
 
-var demo = preload("res://testbed/async_demo.gdns").new()
 signal never
+
+var demo = preload("res://testbed/async_demo.gdns").new()
 
 
 func _ready():

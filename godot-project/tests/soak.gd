@@ -10,10 +10,13 @@
 extends Node
 
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
+
 const PANIC_EVERY = 1000
 
 var demo = AsyncDemo.new()
+
 var outstanding = 0
+
 var results = {}
 
 
@@ -45,21 +48,46 @@ func _ready():
 		if outstanding > 0:
 			failures.append("wave %d: %d GDScript tasks still pending" % [w, outstanding])
 			break
-		if not (rust_counts is Dictionary) or rust_counts.get("completed", 0) + rust_counts.get("panicked", 0) \
-				+ rust_counts.get("cancelled", 0) + rust_counts.get("timed_out", 0) != per_rust:
+		if (
+			not (rust_counts is Dictionary)
+			or (
+				(
+					rust_counts.get("completed", 0)
+					+ rust_counts.get("panicked", 0)
+					+ rust_counts.get("cancelled", 0)
+					+ rust_counts.get("timed_out", 0)
+				)
+				!= per_rust
+			)
+		):
 			failures.append("wave %d: Rust wave resolved with %s" % [w, str(rust_counts)])
 		var rss = demo.resident_kib()
 		samples.append(rss)
-		print("soak wave %d: rss %d KiB, live tasks %d, spawned %d, rust %s, gdscript %s, %d ms"
-			% [w, rss, driver.live_tasks(), driver.spawned_tasks() - spawned0, str(rust_counts),
-			str(results), OS.get_ticks_msec() - t0])
+		print(
+			(
+				"soak wave %d: rss %d KiB, live tasks %d, spawned %d, rust %s, gdscript %s, %d ms"
+				% [
+					w,
+					rss,
+					driver.live_tasks(),
+					driver.spawned_tasks() - spawned0,
+					str(rust_counts),
+					str(results),
+					OS.get_ticks_msec() - t0
+				]
+			)
+		)
 	# Let the last cancelled tasks' runners finish.
 	yield(get_tree(), "idle_frame")
 	yield(get_tree(), "idle_frame")
 	var spawned = driver.spawned_tasks() - spawned0
 	var live = driver.live_tasks()
-	print("soak: %d tasks through the pool in %d ms, live tasks at the end %d, rss per wave %s"
-		% [spawned, OS.get_ticks_msec() - t0, live, str(samples)])
+	print(
+		(
+			"soak: %d tasks through the pool in %d ms, live tasks at the end %d, rss per wave %s"
+			% [spawned, OS.get_ticks_msec() - t0, live, str(samples)]
+		)
+	)
 	if spawned < waves * (per_rust + per_gd):
 		failures.append("only %d tasks spawned" % spawned)
 	if live != 0:

@@ -1,9 +1,9 @@
 # Awaiting Rust futures from GDScript.
 extends "res://tests/test_case.gd"
 
-var demo = AsyncDemo.new()
-
 signal ping(a, b)
+
+var demo = AsyncDemo.new()
 
 
 func test_delay_resolves_with_the_time_waited():
@@ -35,7 +35,10 @@ func test_sum_in_steps_spreads_work_over_frames():
 	var f0 = Engine.get_idle_frames()
 	var total = yield(demo.sum_in_steps(10000, 1000), "completed")
 	check_eq(total, 50005000, "sum of 1..10000")
-	check(Engine.get_idle_frames() - f0 >= 5, "10 yields took %d frames" % (Engine.get_idle_frames() - f0))
+	check(
+		Engine.get_idle_frames() - f0 >= 5,
+		"10 yields took %d frames" % (Engine.get_idle_frames() - f0)
+	)
 
 
 func test_wait_signal_resumes_with_the_signal_arguments():

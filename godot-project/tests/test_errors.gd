@@ -59,7 +59,10 @@ func test_error_value_is_distinguishable():
 	var r = yield(demo.delay([]), "completed")
 	check(r is Object and r.is_error(), "is_error()")
 	check(str(r).begins_with("AsyncError(bad_arguments: delay:"), "to_string: %s" % str(r))
-	check(not is_async_error(yield(demo.ready({"is_error": true}), "completed")), "a dictionary is not an error")
+	check(
+		not is_async_error(yield(demo.ready({"is_error": true}), "completed")),
+		"a dictionary is not an error"
+	)
 
 
 func test_async_is_error_checks_a_value_in_one_expression():

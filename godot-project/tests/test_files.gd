@@ -21,7 +21,10 @@ func test_bytes_round_trip_through_user_path():
 	var written = yield(Async.write_bytes("user://test_files_bytes.bin", bytes), "completed")
 	check_eq(written, 4, "bytes written")
 	var back = yield(Async.read_bytes("user://test_files_bytes.bin"), "completed")
-	check(back is PoolByteArray and back.size() == 4 and back[3] == 255, "bytes read back: %s" % str(back))
+	check(
+		back is PoolByteArray and back.size() == 4 and back[3] == 255,
+		"bytes read back: %s" % str(back)
+	)
 
 
 func test_a_missing_file_is_a_failed_error():
@@ -86,8 +89,12 @@ func test_writes_to_one_path_apply_in_call_order():
 	var texts = [text_of("a", 4 << 20), text_of("b", 1024), text_of("c", 10)]
 	var rounds = 8
 	var wrong = []
-	for round_ in range(rounds):
-		var order = texts.duplicate() if round_ % 2 == 0 else [texts[2], texts[0], texts[1], texts[2].to_upper()]
+	for round_number in range(rounds):
+		var order = (
+			texts.duplicate()
+			if round_number % 2 == 0
+			else [texts[2], texts[0], texts[1], texts[2].to_upper()]
+		)
 		var writes = []
 		for t in order:
 			writes.append(Async.write_text(path, t))
@@ -95,11 +102,26 @@ func test_writes_to_one_path_apply_in_call_order():
 		var want = []
 		for t in order:
 			want.append(t.length())
-		check_eq(sizes, want, "round %d: bytes written" % round_)
+		check_eq(sizes, want, "round %d: bytes written" % round_number)
 		var back = yield(Async.read_text(path), "completed")
 		if not (back is String and back == order[order.size() - 1]):
-			wrong.append("round %d: %s bytes starting %s" % [round_, str(back.length()) if back is String else "?", str(back).substr(0, 12)])
-	check(wrong.empty(), "the last call's text in every round; %d of %d wrong: %s" % [wrong.size(), rounds, str(wrong)])
+			wrong.append(
+				(
+					"round %d: %s bytes starting %s"
+					% [
+						round_number,
+						str(back.length()) if back is String else "?",
+						str(back).substr(0, 12)
+					]
+				)
+			)
+	check(
+		wrong.empty(),
+		(
+			"the last call's text in every round; %d of %d wrong: %s"
+			% [wrong.size(), rounds, str(wrong)]
+		)
+	)
 	check_eq(files_in(folder), ["save.txt"], "no temporary file left")
 
 

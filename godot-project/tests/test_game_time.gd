@@ -50,15 +50,29 @@ func until_both(rec, max_frames):
 # create_timer runs on while paused unless told otherwise: the timers here
 # pass pause_mode_process = false, what sleep_game does by default.
 func check_race(rec, seconds, what):
-	if not check(rec.sleep_frame >= 0 and rec.timer_frame >= 0,
-			"%s: both resolved (%s)" % [what, str(rec)]):
+	if not check(
+		rec.sleep_frame >= 0 and rec.timer_frame >= 0, "%s: both resolved (%s)" % [what, str(rec)]
+	):
 		return
 	var late = rec.sleep_frame - rec.timer_frame
-	check(late >= 0 and late <= 2,
-		"%s: sleep_game resolved %d frame(s) after the SceneTreeTimer, expected 0 to 2" % [what, late])
-	check(rec.waited >= seconds - 0.000001, "%s: never early, waited %f of %f" % [what, rec.waited, seconds])
-	check(rec.waited - rec.delta < seconds,
-		"%s: in the first frame that reached the deadline (waited %f, frame delta %f)" % [what, rec.waited, rec.delta])
+	check(
+		late >= 0 and late <= 2,
+		(
+			"%s: sleep_game resolved %d frame(s) after the SceneTreeTimer, expected 0 to 2"
+			% [what, late]
+		)
+	)
+	check(
+		rec.waited >= seconds - 0.000001,
+		"%s: never early, waited %f of %f" % [what, rec.waited, seconds]
+	)
+	check(
+		rec.waited - rec.delta < seconds,
+		(
+			"%s: in the first frame that reached the deadline (waited %f, frame delta %f)"
+			% [what, rec.waited, rec.delta]
+		)
+	)
 	print("game-time lateness (%s): %.2f ms of game time" % [what, (rec.waited - seconds) * 1000.0])
 
 
@@ -104,14 +118,16 @@ func test_pause_mode_process_runs_while_paused():
 
 func test_time_scale_quarter():
 	Engine.time_scale = 0.25
-	yield(frames(1), "completed")   # this frame's delta is still unscaled
+	yield(frames(1), "completed")  # this frame's delta is still unscaled
 	var rec = race(Async.sleep_game(0.2), get_tree().create_timer(0.2, false))
 	var wall = {"frame": -1}
 	Async.sleep(0.2).connect("completed", self, "_on_wall", [wall])
 	yield(until_both(rec, 240), "completed")
 	check_race(rec, 0.2, "time_scale 0.25")
-	check(wall.frame >= 0 and wall.frame < rec.timer_frame - 10,
-		"the wall-clock sleep is not scaled (frame %d, timer %d)" % [wall.frame, rec.timer_frame])
+	check(
+		wall.frame >= 0 and wall.frame < rec.timer_frame - 10,
+		"the wall-clock sleep is not scaled (frame %d, timer %d)" % [wall.frame, rec.timer_frame]
+	)
 
 
 func _on_wall(_value, box):
@@ -139,7 +155,9 @@ func test_timeout_game_stops_while_paused():
 	check(not box.done, "no game time passed while paused")
 	get_tree().paused = false
 	yield(until_done(box, 60), "completed")
-	if check(is_async_error(box.value, "timeout"), "timed out after the pause: %s" % str(box.value)):
+	if check(
+		is_async_error(box.value, "timeout"), "timed out after the pause: %s" % str(box.value)
+	):
 		check_eq(box.value.method, "timeout_game", "method")
 	var value = yield(Async.timeout_game(Async.frames(2), 1.0, true), "completed")
 	check_eq(value, 2, "the value passes through")
@@ -148,7 +166,14 @@ func test_timeout_game_stops_while_paused():
 func test_game_time_bad_arguments():
 	expect_log("sleep_game: bad_arguments: argument 2 `pause`: expected a bool or a Node")
 	expect_log("timeout_game: bad_arguments: argument 2 `seconds`: expected a number")
-	expect_log("sleep_game: bad_arguments: argument 1 `seconds`: must be between 0 and 86400, got -1")
+	expect_log(
+		"sleep_game: bad_arguments: argument 1 `seconds`: must be between 0 and 86400, got -1"
+	)
 	check(is_async_error(yield(Async.sleep_game(1, "x"), "completed"), "bad_arguments"), "pause")
 	check(is_async_error(yield(Async.sleep_game(-1), "completed"), "bad_arguments"), "seconds")
-	check(is_async_error(yield(Async.timeout_game(Async.frames(1), "x"), "completed"), "bad_arguments"), "timeout_game")
+	check(
+		is_async_error(
+			yield(Async.timeout_game(Async.frames(1), "x"), "completed"), "bad_arguments"
+		),
+		"timeout_game"
+	)

@@ -37,7 +37,9 @@ func test_freeing_the_driver_with_pending_tasks_is_safe():
 	temp.free()
 	check(not (yield(until_done(box, 20), "completed")), "the delay waits while no driver exists")
 	reattach_main_driver()
-	check((yield(until_done(box, 60), "completed")), "the pending delay completed with the new driver")
+	check(
+		yield(until_done(box, 60), "completed"), "the pending delay completed with the new driver"
+	)
 	check(typeof(box.value) == TYPE_REAL and box.value >= 0.1, "waited %s" % str(box.value))
 
 
@@ -57,9 +59,9 @@ func test_freeing_the_pumping_driver_from_a_resumed_coroutine():
 	check_eq(yield(later, "completed"), "later", "work started after free() completes")
 	var waited = yield(timer, "completed")
 	check(typeof(waited) == TYPE_REAL, "the pending timer survived: %s" % str(waited))
-	check((yield(wait_box(sleep, 60), "completed")), "Async.sleep started after free() completes")
-	check((yield(wait_box(task, 60), "completed")), "a task started after free() completes")
-	check((yield(wait_box(pending_sleep, 60), "completed")), "a pending Async.sleep survived")
+	check(yield(wait_box(sleep, 60), "completed"), "Async.sleep started after free() completes")
+	check(yield(wait_box(task, 60), "completed"), "a task started after free() completes")
+	check(yield(wait_box(pending_sleep, 60), "completed"), "a pending Async.sleep survived")
 	other.free()
 	reattach_main_driver()
 	check_eq(yield(demo.ready(2), "completed"), 2, "main driver pumps again")
@@ -83,7 +85,10 @@ func test_pumping_follows_the_driver_in_the_tree_not_its_processing():
 	driver.set_process(false)
 	var result = yield(demo.delay(0.01), "completed")
 	driver.set_process(true)
-	check(typeof(result) == TYPE_REAL, "a delay completes with the driver's processing off: %s" % str(result))
+	check(
+		typeof(result) == TYPE_REAL,
+		"a delay completes with the driver's processing off: %s" % str(result)
+	)
 
 
 func test_a_disconnected_frame_hook_is_reconnected_when_a_driver_enters():
@@ -107,6 +112,7 @@ func test_a_disconnected_frame_hook_is_reconnected_when_a_driver_enters():
 
 # --- one step to start: the Async autoload pumps while no driver does -------
 
+
 func test_the_async_autoload_pumps_when_no_driver_is_in_the_tree():
 	var driver = main_driver()
 	driver.get_parent().remove_child(driver)
@@ -122,12 +128,20 @@ func test_the_async_autoload_pumps_when_no_driver_is_in_the_tree():
 	p0 = driver.pump_count()
 	f0 = Engine.get_idle_frames()
 	yield(frames(5), "completed")
-	check_eq(driver.pump_count() - p0, Engine.get_idle_frames() - f0,
-		"still one pump per frame with the driver back beside the autoload")
+	check_eq(
+		driver.pump_count() - p0,
+		Engine.get_idle_frames() - f0,
+		"still one pump per frame with the driver back beside the autoload"
+	)
 
 
 func test_the_autoload_budget_and_auto_pump():
-	expect_log("Async.frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got \"x\" (not a number)")
+	expect_log(
+		(
+			"Async.frame_budget_ms must be a finite number of milliseconds >= 0 (0 "
+			+ '= no budget), got "x" (not a number)'
+		)
+	)
 	check_eq(Async.auto_pump, true, "auto_pump is on by default")
 	Async.frame_budget_ms = 2.5
 	check_eq(Async.frame_budget_ms, 2.5, "the autoload's budget is settable")

@@ -2,10 +2,11 @@
 # driver's frame budget.
 extends "res://tests/test_case.gd"
 
-var demo = AsyncDemo.new()
-
 const N = 100000
+
 const SUM = N * (N - 1) / 2
+
+var demo = AsyncDemo.new()
 
 
 # Runs fan_out(N) and returns [result, frames elapsed, pumps run].
@@ -57,17 +58,28 @@ func test_frame_budget_ms_property():
 	check_eq(driver.frame_budget_ms, 0.0, "no budget by default")
 	driver.frame_budget_ms = 2.5
 	check_eq(driver.frame_budget_ms, 2.5, "budget set")
-	expect_log("frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got -1")
+	expect_log(
+		"frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got -1"
+	)
 	driver.frame_budget_ms = -1
 	check_eq(driver.frame_budget_ms, 0.0, "a negative budget is refused")
 	driver.frame_budget_ms = 3
-	expect_log("frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got NaN")
+	expect_log(
+		"frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got NaN"
+	)
 	driver.frame_budget_ms = NAN
 	check_eq(driver.frame_budget_ms, 0.0, "NaN is refused")
-	expect_log("frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got inf")
+	expect_log(
+		"frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got inf"
+	)
 	driver.frame_budget_ms = INF
 	check_eq(driver.frame_budget_ms, 0.0, "infinity is refused")
-	expect_log("frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no budget), got \"fast\" (not a number)")
+	expect_log(
+		(
+			"frame_budget_ms must be a finite number of milliseconds >= 0 (0 = no "
+			+ 'budget), got "fast" (not a number)'
+		)
+	)
 	driver.frame_budget_ms = "fast"
 	check_eq(driver.frame_budget_ms, 0.0, "a string is refused")
 	driver.frame_budget_ms = 2

@@ -6,9 +6,9 @@
 # change_scene() have their own scenes (quit_reentrant, change_scene_from_pump).
 extends "res://tests/test_case.gd"
 
-var demo = AsyncDemo.new()
-
 signal ping(value)
+
+var demo = AsyncDemo.new()
 
 
 func test_resumed_coroutine_starts_and_awaits_more_rust_work():
@@ -27,7 +27,9 @@ func test_resumed_coroutine_starts_and_awaits_more_rust_work():
 	# ...and awaited from inside the pump too.
 	check_eq(yield(demo.ready("nested"), "completed"), "nested", "ready started in the pump")
 	for name in boxes:
-		check((yield(wait_box(boxes[name], 60), "completed")), name + " started in the pump completed")
+		check(
+			yield(wait_box(boxes[name], 60), "completed"), name + " started in the pump completed"
+		)
 	check(typeof(boxes["delay"].value) == TYPE_REAL, "delay's value")
 	check(typeof(boxes["Async.sleep"].value) == TYPE_REAL, "sleep's value")
 	check_eq(boxes["greet"].value, "hello, pump", "greet's value")
@@ -60,8 +62,10 @@ func test_resumed_coroutine_adds_a_second_driver():
 	var p0 = main_driver().pump_count()
 	var f0 = Engine.get_idle_frames()
 	yield(frames(10), "completed")
-	check_eq(main_driver().pump_count() - p0, Engine.get_idle_frames() - f0, "still one pump per frame")
-	check((yield(wait_box(timer, 60), "completed")), "work completes with two drivers")
+	check_eq(
+		main_driver().pump_count() - p0, Engine.get_idle_frames() - f0, "still one pump per frame"
+	)
+	check(yield(wait_box(timer, 60), "completed"), "work completes with two drivers")
 	yield(demo.ready(0), "completed")
 	second.free()  # the second one may be the one pumping: free it there too
 	check_eq(yield(demo.ready("after"), "completed"), "after", "main driver pumps alone again")
@@ -80,8 +84,8 @@ func test_resumed_coroutine_removes_the_only_driver():
 	check(not timer.done, "the timer waits for a driver")
 	check_eq(_detached_main.pump_count(), pumps, "no pump without a driver")
 	reattach_main_driver()
-	check((yield(wait_box(box, 10), "completed")), "work started without a driver completes")
-	check((yield(wait_box(timer, 10), "completed")), "timer started in the last pump completes")
+	check(yield(wait_box(box, 10), "completed"), "work started without a driver completes")
+	check(yield(wait_box(timer, 10), "completed"), "timer started in the last pump completes")
 	check_eq(box.value, "waits", "its value")
 
 
@@ -105,4 +109,4 @@ func test_resumed_coroutine_calls_terminate_and_tasks_are_kept():
 	yield(demo.ready(0), "completed")
 	preload("res://testbed/library_unload.gdns").new().terminate_now()
 	check_eq(yield(demo.ready("after"), "completed"), "after", "new work runs")
-	check((yield(wait_box(pending, 60), "completed")), "pending work completed")
+	check(yield(wait_box(pending, 60), "completed"), "pending work completed")

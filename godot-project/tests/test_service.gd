@@ -37,14 +37,19 @@ func test_a_full_queue_refuses_try_request_and_makes_request_wait():
 		waiting.append(svc.request(str(i)))
 	check(svc.queued() <= 2, "never more than the capacity queued: %d" % svc.queued())
 	var results = yield(Async.all(waiting), "completed")
-	check(results is Array and results.size() == 5, "all waiting requests answered: %s" % str(results))
+	check(
+		results is Array and results.size() == 5, "all waiting requests answered: %s" % str(results)
+	)
 
 
 func test_bad_arguments():
 	expect_log("argument 1 `capacity`: must be in 1..=1000000, got -1")
 	check(is_async_error(demo.hash_service(-1, 0.0), "bad_arguments"), "negative capacity")
 	expect_log("argument 1 `capacity`: must be in 1..=1000000, got 4611686018427387904")
-	check(is_async_error(demo.hash_service(4611686018427387904, 0.0), "bad_arguments"), "huge capacity")
+	check(
+		is_async_error(demo.hash_service(4611686018427387904, 0.0), "bad_arguments"),
+		"huge capacity"
+	)
 	expect_log("argument 2 `delay`: must be between 0 and 86400, got -1")
 	check(is_async_error(demo.hash_service(1, -1.0), "bad_arguments"), "negative delay")
 	expect_log("argument 2 `delay`: expected a number, got")
@@ -57,4 +62,6 @@ func test_bad_arguments():
 	check(is_async_error(r, "bad_arguments"), "request(5): %s" % str(r))
 	r = yield(Async.task(service.try_request(null)), "completed")
 	check(is_async_error(r, "bad_arguments"), "try_request(null): %s" % str(r))
-	check_eq(yield(service.request("still fine"), "completed").length(), 16, "the service still answers")
+	check_eq(
+		yield(service.request("still fine"), "completed").length(), 16, "the service still answers"
+	)

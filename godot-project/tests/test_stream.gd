@@ -2,7 +2,9 @@
 extends "res://tests/test_case.gd"
 
 var demo = AsyncDemo.new()
+
 var items = []
+
 var lagged = 0
 
 
@@ -70,5 +72,5 @@ func test_bad_arguments():
 	expect_log("argument 1 `megabytes`: ")
 	check(is_async_error(demo.hash_job("big"), "bad_arguments"), "not a number")
 	check(is_async_error(demo.hash_job(5000), "bad_arguments"), "too big")
-	expect_log("expected \"broadcast\" or \"watch\"")
+	expect_log('expected "broadcast" or "watch"')
 	check(is_async_error(demo.channel_stream("mpsc", 1), "bad_arguments"), "unknown kind")

@@ -58,8 +58,10 @@ func test_the_overlay_shows_1000_live_tasks():
 		if row[0] == "sleep_game" and row[3] == "waiting on game timer" and int(row[2]) >= 1:
 			sleeps += 1
 	check_eq(sleeps, 1000, "1000 sleep_game rows, polled, waiting on a game timer")
-	check(overlay.get_node("Box/Title").text.begins_with("%d live tasks" % (before + 1000)),
-		"title: %s" % overlay.get_node("Box/Title").text)
+	check(
+		overlay.get_node("Box/Title").text.begins_with("%d live tasks" % (before + 1000)),
+		"title: %s" % overlay.get_node("Box/Title").text
+	)
 	for t in tasks:
 		t.cancel()
 	yield(frames(2), "completed")
@@ -68,8 +70,8 @@ func test_the_overlay_shows_1000_live_tasks():
 	var key = InputEventKey.new()
 	key.scancode = overlay.toggle_key
 	key.pressed = true
-	overlay._input(key)
+	overlay._input(key)  # gdlint: ignore=private-method-call
 	check(not overlay.visible, "the toggle key hides it")
-	overlay._input(key)
+	overlay._input(key)  # gdlint: ignore=private-method-call
 	check(overlay.visible, "and shows it again")
 	overlay.queue_free()

@@ -1,14 +1,13 @@
 # TCP against a real server on 127.0.0.1 that the test starts itself.
 extends "res://tests/test_case.gd"
 
+var _echo_done = false
+
 
 func _listen():
 	var server = yield(Async.tcp_listen("127.0.0.1", 0), "completed")
 	check(server is Object and server.has_method("accept"), "listening: %s" % str(server))
 	return server
-
-
-var _echo_done = false
 
 
 # Echo protocol: every line comes back; ends when the peer goes away.
@@ -32,7 +31,10 @@ func test_echo_lines_and_bytes():
 	check_eq(yield(conn.read_line(), "completed"), "hello", "line echoed")
 	yield(conn.write(PoolByteArray([65, 66, 67, 10])), "completed")
 	var bytes = yield(conn.read_bytes(4), "completed")
-	check(bytes is PoolByteArray and bytes.get_string_from_utf8() == "ABC\n", "bytes echoed: %s" % str(bytes))
+	check(
+		bytes is PoolByteArray and bytes.get_string_from_utf8() == "ABC\n",
+		"bytes echoed: %s" % str(bytes)
+	)
 	check(conn.peer().begins_with("127.0.0.1:"), "peer: %s" % conn.peer())
 	conn.close()
 	check(not conn.is_open(), "closed")
@@ -52,7 +54,10 @@ func test_connection_refused():
 	yield(frames(1), "completed")
 	expect_log("127.0.0.1:%d: connection refused" % port)
 	var r = yield(Async.tcp_connect("127.0.0.1", port, 2.0), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("connection refused"), "refused: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("connection refused"),
+		"refused: %s" % str(r)
+	)
 
 
 func test_peer_closed_and_closed_locally():
@@ -60,17 +65,23 @@ func test_peer_closed_and_closed_locally():
 	var accepted = server.accept()
 	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
 	# The accept finished while we connected: read its result via Async.task.
-	var remote = yield(Async.task(accepted), "completed")
-	remote.close()
+	var far_end = yield(Async.task(accepted), "completed")
+	far_end.close()
 	var r = yield(conn.read_line(), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("peer closed"), "peer closed: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("peer closed"),
+		"peer closed: %s" % str(r)
+	)
 	# A read pending when the connection is closed here ends with `closed`.
 	var other = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
 	var pending = other.read_line()
 	yield(frames(2), "completed")
 	other.close()
 	r = yield(pending, "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "closed while reading: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("closed"),
+		"closed while reading: %s" % str(r)
+	)
 	server.close()
 
 
@@ -120,21 +131,34 @@ func test_queued_writes_outlive_the_object_and_close_stops_them():
 	var server = yield(_listen(), "completed")
 	var accepted = server.accept()
 	var conn = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
-	var remote = yield(Async.task(accepted), "completed")
+	var far_end = yield(Async.task(accepted), "completed")
 	conn.write("last words\n")
 	conn = null
-	check_eq(yield(Async.timeout(remote.read_line(), 2.0), "completed"), "last words", "sent after the object went")
-	var r = yield(Async.timeout(remote.read_line(), 2.0), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("peer closed"), "then the socket closed: %s" % str(r))
+	check_eq(
+		yield(Async.timeout(far_end.read_line(), 2.0), "completed"),
+		"last words",
+		"sent after the object went"
+	)
+	var r = yield(Async.timeout(far_end.read_line(), 2.0), "completed")
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("peer closed"),
+		"then the socket closed: %s" % str(r)
+	)
 	var other = yield(Async.tcp_connect("127.0.0.1", server.local_port()), "completed")
-	var big = zero_bytes(32 << 20) # more than loopback's socket buffers hold: still sending
+	var big = zero_bytes(32 << 20)  # more than loopback's socket buffers hold: still sending
 	var writing = other.write(big)
 	var queued = other.write("after")
 	yield(frames(3), "completed")
 	other.close()
 	r = yield(Async.task(writing), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "the write still sending: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("closed"),
+		"the write still sending: %s" % str(r)
+	)
 	r = yield(Async.task(queued), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("closed"), "the write queued behind it: %s" % str(r))
-	remote.close()
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("closed"),
+		"the write queued behind it: %s" % str(r)
+	)
+	far_end.close()
 	server.close()

@@ -6,12 +6,16 @@
 extends "res://tests/test_case.gd"
 
 const MESSAGE = "hello world\n"
+
 # Long enough for the read to take the first packet off the socket.
 const CANCEL_AFTER = 0.03
+
 # A verifying read that takes longer failed (the old code waited forever).
 const VERIFY_LIMIT = 2.0
 
 var _listener = null
+
+var _sent_all = false
 
 
 # [client, server side] of a fresh connection.
@@ -20,8 +24,10 @@ func _pair():
 	var accepted = _listener.accept()
 	var client = yield(Async.tcp_connect("127.0.0.1", _listener.local_port(), 2.0), "completed")
 	var server = yield(Async.task(accepted), "completed")
-	check(client is Object and server is Object and server.has_method("read_line"),
-		"connected: %s, %s" % [str(client), str(server)])
+	check(
+		client is Object and server is Object and server.has_method("read_line"),
+		"connected: %s, %s" % [str(client), str(server)]
+	)
 	return [client, server]
 
 
@@ -97,7 +103,11 @@ func _split_everywhere(kind, way):
 		yield(_cancelled(server, kind, way), "completed")
 		yield(client.write(MESSAGE.substr(split)), "completed")
 		var got = yield(_verify(server, kind), "completed")
-		if not check_eq(got.c_escape(), MESSAGE.c_escape(), "%s cancelled by %s, split at %d" % [kind, way, split]):
+		if not check_eq(
+			got.c_escape(),
+			MESSAGE.c_escape(),
+			"%s cancelled by %s, split at %d" % [kind, way, split]
+		):
 			break
 	_close(pair)
 
@@ -120,7 +130,11 @@ func _available_everywhere(way):
 			if got.length() >= MESSAGE.length():
 				break
 			got += yield(_verify(server, "available"), "completed")
-		if not check_eq(got.c_escape(), MESSAGE.c_escape(), "available cancelled by %s, split at %d" % [way, split]):
+		if not check_eq(
+			got.c_escape(),
+			MESSAGE.c_escape(),
+			"available cancelled by %s, split at %d" % [way, split]
+		):
 			break
 	_close(pair)
 
@@ -182,7 +196,7 @@ func _write_cancelled_by(way):
 	var pair = yield(_pair(), "completed")
 	var client = pair[0]
 	var server = pair[1]
-	var big = zero_bytes(32 << 20) # more than loopback's socket buffers hold
+	var big = zero_bytes(32 << 20)  # more than loopback's socket buffers hold
 	var write = client.write(big)
 	match way:
 		"timeout":
@@ -222,9 +236,6 @@ func test_a_write_cancelled_by_any_is_sent_whole():
 
 func test_a_write_cancelled_by_cancel_is_sent_whole():
 	yield(_write_cancelled_by("cancel"), "completed")
-
-
-var _sent_all = false
 
 
 # Sends `data` in random packets, a random number of frames apart.
@@ -298,7 +309,19 @@ func test_random_packets_and_cancels_lose_nothing():
 	var at = 0
 	while at < min(received.length(), text.length()) and received[at] == text[at]:
 		at += 1
-	check(received == text, "seed %d: %d of %d bytes received, first difference at %d: expected %s, got %s"
-		% [run_seed, got.size(), data.size(), at, text.substr(at, 12).c_escape(), received.substr(at, 12).c_escape()])
+	check(
+		received == text,
+		(
+			"seed %d: %d of %d bytes received, first difference at %d: expected %s, got %s"
+			% [
+				run_seed,
+				got.size(),
+				data.size(),
+				at,
+				text.substr(at, 12).c_escape(),
+				received.substr(at, 12).c_escape()
+			]
+		)
+	)
 	print("tcp cancel: %d reads cancelled" % cancels)
 	_close(pair)

@@ -1,13 +1,24 @@
 # The `Async` autoload: sleep, frames, timeout, all, any, signal, tasks.
 extends "res://tests/test_case.gd"
 
-var demo = AsyncDemo.new()
-
 signal ping(a, b)
+
 signal release
+
+var demo = AsyncDemo.new()
 
 # `tokio::spawn` from a plain method called in `_ready` (outside any pump).
 var spawned_in_ready = null
+
+# Async.sleep(d) called from _process resolves in the first frame at or
+# after call + d (its deadline counts from the call, not the next pump).
+var _sleep_calls = []
+
+# Set by that test only: the other tests' instances start no sleeps (they
+# would resume after their instance is freed).
+var _sleeping_from_process = false
+
+var _frame_starts = {}
 
 
 func _ready():
@@ -30,7 +41,9 @@ func held(value):
 
 # Checks an `any` result (GDScript 3 compares dictionaries by reference).
 func check_pick(r, index, value, message):
-	if check(r is Dictionary and r.size() == 2, "%s: a 2-key Dictionary, got %s" % [message, str(r)]):
+	if check(
+		r is Dictionary and r.size() == 2, "%s: a 2-key Dictionary, got %s" % [message, str(r)]
+	):
 		check_eq(r.get("index"), index, message + ": index")
 		check_eq(r.get("value"), value, message + ": value")
 
@@ -59,6 +72,7 @@ func is_task(value):
 
 
 # --- sleep -----------------------------------------------------------------
+
 
 func test_sleep_waits_on_a_timer_and_returns_a_task():
 	var t0 = OS.get_ticks_msec()
@@ -90,6 +104,7 @@ func test_sleep_bad_arguments():
 
 # --- frames ----------------------------------------------------------------
 
+
 func test_frames_resumes_after_n_frames():
 	var f0 = Engine.get_idle_frames()
 	var n = yield(Async.frames(5), "completed")
@@ -107,10 +122,15 @@ func test_frames_bad_arguments():
 
 # --- timeout ---------------------------------------------------------------
 
+
 func test_timeout_passes_the_value_through():
 	check_eq(yield(Async.timeout(demo.ready(7), 1.0), "completed"), 7, "Rust state")
 	check_eq(yield(Async.timeout(coro("g", 2), 1.0), "completed"), "g", "GDScript coroutine")
-	check_eq(yield(Async.timeout(demo.ready(null), 1.0), "completed"), null, "null is a value, not a timeout")
+	check_eq(
+		yield(Async.timeout(demo.ready(null), 1.0), "completed"),
+		null,
+		"null is a value, not a timeout"
+	)
 
 
 func test_timeout_resolves_with_a_timeout_error():
@@ -136,25 +156,41 @@ func test_timeout_drops_the_rust_future():
 
 
 func test_timeout_bad_arguments():
-	expect_log("timeout: bad_arguments: argument 1 `awaitable`: expected an awaitable (an object with a `completed` signal), got int")
+	expect_log(
+		(
+			"timeout: bad_arguments: argument 1 `awaitable`: expected an awaitable "
+			+ "(an object with a `completed` signal), got int"
+		)
+	)
 	expect_log("timeout: bad_arguments: argument 2 `seconds`: expected a number")
 	check(is_async_error(yield(Async.timeout(1, 1.0), "completed"), "bad_arguments"), "int")
-	check(is_async_error(yield(Async.timeout(demo.ready(1), "x"), "completed"), "bad_arguments"), "seconds")
+	check(
+		is_async_error(yield(Async.timeout(demo.ready(1), "x"), "completed"), "bad_arguments"),
+		"seconds"
+	)
 
 
 # --- all -------------------------------------------------------------------
 
+
 func test_all_mixes_rust_states_coroutines_and_tasks_in_input_order():
-	var values = yield(Async.all([
-		demo.delay(0.05),
-		coro("gd", 2),
-		Async.frames(1),
-		demo.ready("rust"),
-		demo.greet("all"),
-	]), "completed")
+	var values = yield(
+		Async.all(
+			[
+				demo.delay(0.05),
+				coro("gd", 2),
+				Async.frames(1),
+				demo.ready("rust"),
+				demo.greet("all"),
+			]
+		),
+		"completed"
+	)
 	check(values is Array and values.size() == 5, "5 values: %s" % str(values))
 	if values is Array and values.size() == 5:
-		check(typeof(values[0]) == TYPE_REAL and values[0] >= 0.05, "delay first: %s" % str(values[0]))
+		check(
+			typeof(values[0]) == TYPE_REAL and values[0] >= 0.05, "delay first: %s" % str(values[0])
+		)
 		check_eq(values[1], "gd", "coroutine second")
 		check_eq(values[2], 1, "frames third")
 		check_eq(values[3], "rust", "ready fourth")
@@ -164,7 +200,11 @@ func test_all_mixes_rust_states_coroutines_and_tasks_in_input_order():
 func test_all_accepts_already_resolved_rust_states():
 	var state = demo.ready(5)
 	yield(Async.frames(3), "completed")
-	check_eq(yield(Async.all([state, coro(6, 1)]), "completed"), [5, 6], "resolved state's value is read back")
+	check_eq(
+		yield(Async.all([state, coro(6, 1)]), "completed"),
+		[5, 6],
+		"resolved state's value is read back"
+	)
 
 
 func test_all_fails_fast_and_cancels_the_rest():
@@ -176,19 +216,41 @@ func test_all_fails_fast_and_cancels_the_rest():
 	check(is_async_error(r, "panic"), "all passes the panic on: %s" % str(r))
 	if is_async_error(r):
 		check_eq(r.method, "all", "method")
-		check(r.message.begins_with("item 1 failed: panic_after failed (panic): boom"), "message: %s" % r.message)
+		check(
+			r.message.begins_with("item 1 failed: panic_after failed (panic): boom"),
+			"message: %s" % r.message
+		)
 	check(OS.get_ticks_msec() - t0 < 1000, "did not wait for the slow item")
 	check_gone(slow, before, "the slow task")
 
 
 func test_all_bad_inputs():
 	expect_log("all: bad_arguments: argument 1 `awaitables`: the array is empty")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got String")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: item 1: expected an awaitable (an object with a `completed` signal), got int")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: expected an awaitable (an object with a `completed` signal), got null")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: Reference has no signal `completed`")
+	expect_log(
+		"all: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got String"
+	)
+	expect_log(
+		(
+			"all: bad_arguments: argument 1 `awaitables`: item 1: expected an "
+			+ "awaitable (an object with a `completed` signal), got int"
+		)
+	)
+	expect_log(
+		(
+			"all: bad_arguments: argument 1 `awaitables`: item 0: expected an "
+			+ "awaitable (an object with a `completed` signal), got null"
+		)
+	)
+	expect_log(
+		(
+			"all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: "
+			+ "Reference has no signal `completed`"
+		)
+	)
 	expect_log("all: freed: argument 1 `awaitables`: item 0: the object was freed")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: this GDScript coroutine already completed")
+	expect_log(
+		"all: bad_arguments: argument 1 `awaitables`: item 0: this GDScript coroutine already completed"
+	)
 	var freed = Node.new()
 	freed.free()
 	var done = coro(1, 1)
@@ -220,6 +282,7 @@ func test_all_resolves_with_freed_when_an_awaited_object_is_freed():
 
 # --- any -------------------------------------------------------------------
 
+
 func test_any_returns_the_first_finisher_index_and_value():
 	var r = yield(Async.any([demo.delay(2.0), coro("gd", 2), Async.sleep(3.0)]), "completed")
 	check_pick(r, 1, "gd", "the coroutine wins")
@@ -238,7 +301,9 @@ func test_any_cancels_the_losing_tasks():
 
 func test_any_bad_inputs():
 	expect_log("any: bad_arguments: argument 1 `awaitables`: the array is empty")
-	expect_log("any: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got null")
+	expect_log(
+		"any: bad_arguments: argument 1 `awaitables`: expected an Array of awaitables, got null"
+	)
 	expect_log("any: freed: argument 1 `awaitables`: item 1: the object was freed")
 	var freed = Node.new()
 	freed.free()
@@ -248,6 +313,7 @@ func test_any_bad_inputs():
 
 
 # --- signal ----------------------------------------------------------------
+
 
 func test_signal_resolves_with_the_arguments():
 	var task = Async.signal(self, "ping")
@@ -302,6 +368,7 @@ func test_signal_bad_arguments():
 
 # --- tasks -----------------------------------------------------------------
 
+
 func test_cancel_drops_the_future_at_once_and_resumes_with_cancelled():
 	var before = demo.dropped_early()
 	var task = demo.delay_task(5.0)
@@ -342,10 +409,13 @@ func test_task_wraps_any_awaitable():
 	check_eq(yield(Async.task(demo.ready(3)), "completed"), 3, "Rust state value")
 	var done = Async.sleep(0.01)
 	var waited = yield(done, "completed")
-	check_eq(yield(Async.task(done), "completed"), waited, "an already finished task gives its result")
+	check_eq(
+		yield(Async.task(done), "completed"), waited, "an already finished task gives its result"
+	)
 
 
 # --- one error convention --------------------------------------------------
+
 
 func test_every_failure_is_the_same_kind_of_value():
 	expect_log("parse_int: failed: invalid digit found in string")
@@ -370,7 +440,10 @@ func test_every_failure_is_the_same_kind_of_value():
 		var r = boxes[kind].value
 		check(is_async_error(r, kind), "%s: got %s" % [kind, str(r)])
 		if is_async_error(r):
-			check(r.is_error() and r.method != "" and r.message != "", "%s has method and message: %s" % [kind, str(r)])
+			check(
+				r.is_error() and r.method != "" and r.message != "",
+				"%s has method and message: %s" % [kind, str(r)]
+			)
 	check_eq(yield(demo.parse_int(" 42 "), "completed"), 42, "Ok passes the value")
 
 
@@ -390,14 +463,6 @@ func test_tokio_spawn_from_a_plain_method_in_ready_works():
 	check_eq(r, 42, "the runtime task's value")
 
 
-# Async.sleep(d) called from _process resolves in the first frame at or
-# after call + d (its deadline counts from the call, not the next pump).
-var _sleep_calls = []
-# Set by that test only: the other tests' instances start no sleeps (they
-# would resume after their instance is freed).
-var _sleeping_from_process = false
-
-
 func _process(_delta):
 	if _sleeping_from_process and _sleep_calls.size() < 9 and Engine.get_idle_frames() % 3 == 0:
 		var d = 0.01 + 0.004 * _sleep_calls.size()
@@ -409,9 +474,6 @@ func _process(_delta):
 func _await_sleep(entry):
 	yield(Async.sleep(entry["d"]), "completed")
 	entry["done_frame"] = Engine.get_idle_frames()
-
-
-var _frame_starts = {}
 
 
 func test_sleep_called_from_process_resolves_in_the_first_frame_at_or_after_its_deadline():
@@ -444,14 +506,25 @@ func test_sleep_called_from_process_resolves_in_the_first_frame_at_or_after_its_
 				break
 		check(e["done_frame"] >= 0, "a sleep of %s s resolved" % e["d"])
 		if first >= 0 and e["done_frame"] >= 0:
-			check(e["done_frame"] <= first, "sleep(%s) resolved in frame %d, but frame %d started after its deadline" % [e["d"], e["done_frame"], first])
+			check(
+				e["done_frame"] <= first,
+				(
+					"sleep(%s) resolved in frame %d, but frame %d started after its deadline"
+					% [e["d"], e["done_frame"], first]
+				)
+			)
 
 
 # --- Godot's own awaitables: SceneTreeTimers and [object, "signal"] --------
 
+
 func test_combinators_accept_scene_tree_timers():
-	check_pick(yield(Async.any([Async.sleep(5.0), get_tree().create_timer(0.05)]), "completed"),
-		1, null, "any with a timer")
+	check_pick(
+		yield(Async.any([Async.sleep(5.0), get_tree().create_timer(0.05)]), "completed"),
+		1,
+		null,
+		"any with a timer"
+	)
 	check_eq(yield(Async.task(get_tree().create_timer(0.01)), "completed"), null, "task(timer)")
 	var r = yield(Async.timeout(get_tree().create_timer(5.0), 0.05), "completed")
 	check(is_async_error(r, "timeout"), "timeout(timer): %s" % str(r))
@@ -462,8 +535,10 @@ func test_combinators_accept_object_signal_pairs():
 	yield(frames(3), "completed")
 	emit_signal("ping", 1, "two")
 	var r = yield(task, "completed")
-	check(r is Array and r.size() == 2 and r[0] == null and str(r[1]) == str([1, "two"]),
-		"all([timer, pair]) -> [null, [1, two]], got %s" % str(r))
+	check(
+		r is Array and r.size() == 2 and r[0] == null and str(r[1]) == str([1, "two"]),
+		"all([timer, pair]) -> [null, [1, two]], got %s" % str(r)
+	)
 	var node = Node.new()
 	node.add_user_signal("opened")
 	add_child(node)
@@ -486,20 +561,41 @@ func test_a_pair_whose_object_is_freed_resolves_with_freed():
 	yield(frames(2), "completed")
 	node.free()
 	var r = yield(task, "completed")
-	check(r is Dictionary and r.get("index") == 0 and is_async_error(r.get("value"), "freed"),
-		"freed: %s" % str(r))
+	check(
+		r is Dictionary and r.get("index") == 0 and is_async_error(r.get("value"), "freed"),
+		"freed: %s" % str(r)
+	)
 
 
 func test_bad_pairs():
-	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got int first")
-	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got an Array of 1 item(s)")
-	expect_log("task: bad_arguments: argument 1 `awaitable`: expected [object, \"signal\"], got int second")
+	expect_log(
+		'task: bad_arguments: argument 1 `awaitable`: expected [object, "signal"], got int first'
+	)
+	expect_log(
+		(
+			"task: bad_arguments: argument 1 `awaitable`: expected [object, "
+			+ '"signal"], got an Array of 1 item(s)'
+		)
+	)
+	expect_log(
+		'task: bad_arguments: argument 1 `awaitable`: expected [object, "signal"], got int second'
+	)
 	expect_log("task: bad_arguments: argument 1 `awaitable`: Node has no signal `nope`")
-	expect_log("all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: Node has no signal `completed` (for another signal pass [object, \"signal\"])")
+	expect_log(
+		(
+			"all: bad_arguments: argument 1 `awaitables`: item 0: not awaitable: "
+			+ 'Node has no signal `completed` (for another signal pass [object, "signal"])'
+		)
+	)
 	var node = Node.new()
 	add_child(node)
-	for task in [Async.task([1, "x"]), Async.task([node]), Async.task([node, 3]),
-			Async.task([node, "nope"]), Async.all([node])]:
+	for task in [
+		Async.task([1, "x"]),
+		Async.task([node]),
+		Async.task([node, 3]),
+		Async.task([node, "nope"]),
+		Async.all([node])
+	]:
 		var r = yield(task, "completed")
 		check(is_async_error(r, "bad_arguments"), "bad pair: %s" % str(r))
 	node.queue_free()

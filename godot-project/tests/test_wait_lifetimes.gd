@@ -3,9 +3,54 @@
 # freed, timers that already fired, duplicated and saved nodes.
 extends "res://tests/test_case.gd"
 
+signal ping(a)
+
+const KINDS = [
+	"coroutine",
+	"two_steps",
+	"door",
+	"pair",
+	"signal",
+	"timer",
+	"expired_timer",
+	"rust_state",
+	"task",
+	"emitter"
+]
+
+const COMBINATORS = ["task", "all", "any", "timeout", "all_with_sleep", "any_with_sleep"]
+
+const ACTIONS = [
+	"free",
+	"queue_free",
+	"emit",
+	"cancel",
+	"cancel_in_emission",
+	"duplicate_free_original",
+	"duplicate_free_copy",
+	"remove_from_tree",
+	"pack",
+	"pause",
+	"nothing"
+]
+
+const SCENARIOS_PER_ROUND = 12
+
+const SETTLE_FRAMES = 20
+
 var demo = AsyncDemo.new()
 
-signal ping(a)
+var rng = RandomNumberGenerator.new()
+
+var hunt_failures = []
+
+var expired = []
+
+var scenarios_ended = 0
+
+var running = {}  # scenario number -> key, while it runs
+
+var next_scenario = 0
 
 
 # A node running coroutines that wait on its own signals, as a level's
@@ -58,6 +103,7 @@ func error_of(result):
 
 
 # --- 1: cancelling inside the emission that ended the wait -----------------
+
 
 # The issue's repro: the guard's own wait on `st` is connected to the
 # `completed` that resumes this coroutine; cancelling the guard drops that
@@ -122,10 +168,14 @@ func test_a_reference_held_only_by_the_wait_outlives_a_cancel_in_its_emission():
 				break
 		check(ended, combinator + ": the wait ended")
 		yield(frames(2), "completed")
-		check(instance_from_id(id) == null, combinator + ": the Reference was released after the emission")
+		check(
+			instance_from_id(id) == null,
+			combinator + ": the Reference was released after the emission"
+		)
 
 
 # --- 3: coroutines whose node is freed -------------------------------------
+
 
 func test_waits_on_a_coroutine_whose_node_is_freed_resolve_with_freed():
 	expect_log("the object running this coroutine was freed")
@@ -137,7 +187,10 @@ func test_waits_on_a_coroutine_whose_node_is_freed_resolve_with_freed():
 	yield(frames(2), "completed")
 	held.free()
 	if check(yield(wait_box(held_box, 10), "completed"), "held state: resolved"):
-		check(is_async_error(held_box.value, "freed"), "held state: freed, got %s" % str(held_box.value))
+		check(
+			is_async_error(held_box.value, "freed"),
+			"held state: freed, got %s" % str(held_box.value)
+		)
 	for combinator in ["task", "all", "any", "timeout"]:
 		for shape in ["one yield", "two yields"]:
 			var level = Level.new()
@@ -145,7 +198,11 @@ func test_waits_on_a_coroutine_whose_node_is_freed_resolve_with_freed():
 			# The state is not kept in a variable: a held state of a coroutine
 			# that resumed once cannot tell its node's freeing (see
 			# src/script/awaitable.rs).
-			var box = watch(wait_with(combinator, level.waiting() if shape == "one yield" else level.two_steps()))
+			var box = watch(
+				wait_with(
+					combinator, level.waiting() if shape == "one yield" else level.two_steps()
+				)
+			)
 			yield(frames(2), "completed")
 			if shape == "two yields":
 				# The caller's state resumed once; a second state waits.
@@ -156,7 +213,10 @@ func test_waits_on_a_coroutine_whose_node_is_freed_resolve_with_freed():
 			var done = yield(wait_box(box, 30), "completed")
 			var what = "%s (%s)" % [combinator, shape]
 			if check(done, what + ": resolved within 30 frames of the free"):
-				check(is_async_error(error_of(box.value), "freed"), what + ": freed, got %s" % str(box.value))
+				check(
+					is_async_error(error_of(box.value), "freed"),
+					what + ": freed, got %s" % str(box.value)
+				)
 
 
 func test_a_coroutine_on_a_live_node_still_completes():
@@ -174,6 +234,7 @@ func test_a_coroutine_on_a_live_node_still_completes():
 
 
 # --- 4: a SceneTreeTimer that already fired --------------------------------
+
 
 func test_an_expired_timer_resolves_at_once():
 	var timer = get_tree().create_timer(0.0)
@@ -193,6 +254,7 @@ func test_an_expired_timer_resolves_at_once():
 
 # --- 5: duplicated and saved nodes -----------------------------------------
 
+
 func test_a_duplicate_does_not_take_the_free_watch():
 	expect_log("signal: freed: the object was freed before it emitted `renamed`")
 	for kind in ["signal", "task", "any"]:
@@ -209,13 +271,26 @@ func test_a_duplicate_does_not_take_the_free_watch():
 		var box = watch(wait)
 		var copy = node.duplicate()
 		add_child(copy)
-		check(copy.get_meta_list().empty(), kind + ": the copy has no metadata: %s" % str(copy.get_meta_list()))
-		check_eq(copy.get_signal_connection_list("renamed").size(), 0, kind + ": the copy is not waited on")
-		check(node.get_meta_list().empty(), kind + ": the original has no metadata: %s" % str(node.get_meta_list()))
+		check(
+			copy.get_meta_list().empty(),
+			kind + ": the copy has no metadata: %s" % str(copy.get_meta_list())
+		)
+		check_eq(
+			copy.get_signal_connection_list("renamed").size(),
+			0,
+			kind + ": the copy is not waited on"
+		)
+		check(
+			node.get_meta_list().empty(),
+			kind + ": the original has no metadata: %s" % str(node.get_meta_list())
+		)
 		node.free()
 		var done = yield(wait_box(box, 10), "completed")
 		if check(done, kind + ": resolved within 10 frames of the original's free"):
-			check(is_async_error(error_of(box.value), "freed"), kind + ": freed, got %s" % str(box.value))
+			check(
+				is_async_error(error_of(box.value), "freed"),
+				kind + ": freed, got %s" % str(box.value)
+			)
 		copy.free()
 
 
@@ -228,8 +303,11 @@ func test_a_node_with_pending_waits_saves_without_crate_data():
 	root.add_child(child)
 	child.owner = root
 	add_child(root)
-	var waits = [Async.signal(root, "renamed"), Async.task([child, "visibility_changed"]),
-		Async.any([[root, "ready"], [child, "draw"]])]
+	var waits = [
+		Async.signal(root, "renamed"),
+		Async.task([child, "visibility_changed"]),
+		Async.any([[root, "ready"], [child, "draw"]])
+	]
 	var packed = PackedScene.new()
 	check_eq(packed.pack(root), OK, "packed")
 	check_eq(ResourceSaver.save(path, packed), OK, "saved")
@@ -242,7 +320,9 @@ func test_a_node_with_pending_waits_saves_without_crate_data():
 	# The saved scene loads and instances as a plain copy, not waited on.
 	var copy = load(path).instance()
 	check(copy.get_meta_list().empty(), "the loaded copy has no metadata")
-	check_eq(copy.get_signal_connection_list("renamed").size(), 0, "the loaded copy is not waited on")
+	check_eq(
+		copy.get_signal_connection_list("renamed").size(), 0, "the loaded copy is not waited on"
+	)
 	copy.free()
 	for w in waits:
 		w.cancel()
@@ -257,6 +337,7 @@ func test_a_node_with_pending_waits_saves_without_crate_data():
 # its last event with a value or an AsyncError of kind freed, cancelled or
 # timeout, and nothing of the crate may show on the objects. The seed is
 # printed; LIFETIME_SEED=n replays a run, LIFETIME_ROUNDS=n runs longer.
+
 
 # A node with a `completed` signal and another one, as a door or a level
 # script that scripts wait on.
@@ -274,28 +355,15 @@ class Emitter:
 	signal completed(value)
 
 
-const KINDS = ["coroutine", "two_steps", "door", "pair", "signal", "timer", "expired_timer",
-	"rust_state", "task", "emitter"]
-const COMBINATORS = ["task", "all", "any", "timeout", "all_with_sleep", "any_with_sleep"]
-const ACTIONS = ["free", "queue_free", "emit", "cancel", "cancel_in_emission",
-	"duplicate_free_original", "duplicate_free_copy", "remove_from_tree", "pack", "pause",
-	"nothing"]
-const SCENARIOS_PER_ROUND = 12
-const SETTLE_FRAMES = 20
-
-var rng = RandomNumberGenerator.new()
-var hunt_failures = []
-var expired = []
-var scenarios_ended = 0
-var running = {}  # scenario number -> key, while it runs
-var next_scenario = 0
-
-
 func test_random_lifetimes_of_waits():
 	expect_log(": freed: ")
 	var seed_text = OS.get_environment("LIFETIME_SEED")
 	rng.seed = int(seed_text) if seed_text != "" else OS.get_unix_time()
-	var rounds = int(OS.get_environment("LIFETIME_ROUNDS")) if OS.get_environment("LIFETIME_ROUNDS") != "" else 20
+	var rounds = (
+		int(OS.get_environment("LIFETIME_ROUNDS"))
+		if OS.get_environment("LIFETIME_ROUNDS") != ""
+		else 20
+	)
 	print("lifetime hunt seed: %d (replay with LIFETIME_SEED=%d)" % [rng.seed, rng.seed])
 	# One freed wait for sure (the declared log line must appear).
 	var door = Door.new()
@@ -308,7 +376,7 @@ func test_random_lifetimes_of_waits():
 		yield(timer, "timeout")
 		expired.append(timer)
 	var tally = {}
-	for round_ in range(rounds):
+	for round_number in range(rounds):
 		scenarios_ended = 0
 		for _s in range(SCENARIOS_PER_ROUND):
 			var plan = _plan()
@@ -319,10 +387,18 @@ func test_random_lifetimes_of_waits():
 			if scenarios_ended == SCENARIOS_PER_ROUND:
 				break
 			yield(get_tree(), "idle_frame")
-		check(running.empty(), "round %d: scenarios that did not end: %s" % [round_, str(running.values())])
+		check(
+			running.empty(),
+			"round %d: scenarios that did not end: %s" % [round_number, str(running.values())]
+		)
 		running.clear()
 		get_tree().paused = false
-	print("lifetime hunt: %d scenarios %s, %d problems" % [rounds * SCENARIOS_PER_ROUND, str(tally), hunt_failures.size()])
+	print(
+		(
+			"lifetime hunt: %d scenarios %s, %d problems"
+			% [rounds * SCENARIOS_PER_ROUND, str(tally), hunt_failures.size()]
+		)
+	)
 	for f in hunt_failures.slice(0, 9):
 		check(false, f)
 
@@ -346,7 +422,9 @@ func _subject(kind):
 		"coroutine", "two_steps":
 			var level = Level.new()
 			add_child(level)
-			return [level, level, level.waiting() if kind == "coroutine" else level.two_steps(), "never"]
+			return [
+				level, level, level.waiting() if kind == "coroutine" else level.two_steps(), "never"
+			]
 		"door":
 			var door = Door.new()
 			add_child(door)
@@ -403,16 +481,30 @@ func _scenario(plan, key):
 				if live:
 					node.queue_free()
 			"emit", "cancel_in_emission":
-				if emitter != null and is_instance_valid(emitter) and signal_name != "" \
-						and plan.kind != "timer" and plan.kind != "rust_state":
+				if (
+					emitter != null
+					and is_instance_valid(emitter)
+					and signal_name != ""
+					and plan.kind != "timer"
+					and plan.kind != "rust_state"
+				):
 					if action[0] == "cancel_in_emission":
-						emitter.connect(signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT)
+						emitter.connect(
+							signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT
+						)
 						cancelled = true
 					_emit(plan.kind, emitter, signal_name)
-				elif action[0] == "cancel_in_emission" and emitter != null and is_instance_valid(emitter) \
-						and not box.done and not emitter.is_connected(signal_name, self, "_cancel_in_emission"):
+				elif (
+					action[0] == "cancel_in_emission"
+					and emitter != null
+					and is_instance_valid(emitter)
+					and not box.done
+					and not emitter.is_connected(signal_name, self, "_cancel_in_emission")
+				):
 					# Timers and Rust states emit by themselves.
-					emitter.connect(signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT)
+					emitter.connect(
+						signal_name, self, "_cancel_in_emission", [wait], CONNECT_ONESHOT
+					)
 					cancelled = true
 			"cancel":
 				wait.cancel()
@@ -454,7 +546,10 @@ func _scenario(plan, key):
 		emitter.emit_signal("completed", 3)
 	if copy != null and is_instance_valid(copy):
 		copy.free()
-	var bound = SETTLE_FRAMES + (int(plan.seconds * 60) + 60 if plan.kind in ["timer", "rust_state", "task"] else 0)
+	var bound = (
+		SETTLE_FRAMES
+		+ (int(plan.seconds * 60) + 60 if plan.kind in ["timer", "rust_state", "task"] else 0)
+	)
 	var done = yield(wait_box(box, bound), "completed")
 	scenarios_ended += 1
 	running.erase(number)
@@ -473,7 +568,10 @@ func _scenario(plan, key):
 func _emit(kind, emitter, signal_name):
 	if kind == "two_steps":
 		emitter.emit_signal("step")
-	emitter.emit_signal(signal_name, 1) if signal_name != "never" else emitter.emit_signal(signal_name)
+	if signal_name != "never":
+		emitter.emit_signal(signal_name, 1)
+	else:
+		emitter.emit_signal(signal_name)
 
 
 func _cancel_in_emission(_a = null, _b = null, wait = null):
@@ -489,4 +587,6 @@ func _check_clean_copy(copy, key):
 	for s in copy.get_signal_list():
 		for c in copy.get_signal_connection_list(s.name):
 			if c.method in ["_on_signal", "_on_watched"]:
-				hunt_failures.append("%s: the copy has the crate's connection %s.%s" % [key, s.name, c.method])
+				hunt_failures.append(
+					"%s: the copy has the crate's connection %s.%s" % [key, s.name, c.method]
+				)

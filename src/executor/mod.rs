@@ -10,7 +10,7 @@
 //! bookkeeping (`registry.rs`), panic catching (`panic.rs`) and a
 //! set-once cell shared by callbacks and futures (`once.rs`).
 //!
-//! Tested with plain `cargo test` (tests/pump.rs, tests/panic.rs and the
+//! Tested with plain `cargo test` (tests/pump.rs, tests/pump_model.rs and the
 //! unit tests here); the Godot layer ([`crate::godot`]) only decides when
 //! to pump.
 

@@ -8,10 +8,12 @@
 //!   awaiting a Godot signal from Rust;
 //! - `pause.rs`: which game clock a node's pause mode follows;
 //! - `log.rs`, `main_thread.rs`: console messages and the main-thread rule;
-//! - `entry.rs`: the library's own GDNative entry points (feature
-//!   `entry-points`).
+//! - `embed.rs`: `entry_points!`, the entry points of a library that
+//!   embeds the crate;
+//! - `entry.rs`: the library's own entry points (feature `entry-points`).
 
 pub(crate) mod driver;
+pub(crate) mod embed;
 #[cfg(feature = "entry-points")]
 mod entry;
 pub(crate) mod lifecycle;

@@ -47,7 +47,7 @@ type Slot = SetOnce<Outcome>;
 /// [`AsyncError::report`] to print it.
 ///
 /// ```no_run
-/// // The same pattern is used in `AsyncToolkit::signal` (src/toolkit.rs).
+/// // The same pattern is used in `AsyncToolkit`'s `signal` (src/script/toolkit.rs).
 /// # use gdnative::prelude::*;
 /// async fn wait_pressed(button: Ref<Object>) -> Result<(), gdnative_tokio::AsyncError> {
 ///     // SAFETY (example): `button` is alive and used on the main thread.

@@ -15,7 +15,7 @@ use crate::executor::registry::Tracked;
 /// [`AsyncError`] of kind `"panic"`, so the GDScript `yield` on it resumes.
 ///
 /// ```no_run
-/// // The same pattern is used in `AsyncDemo::greet` (src/demo.rs).
+/// // The same pattern is used in `AsyncDemo::greet` (testbed/src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]
@@ -47,7 +47,7 @@ where
 /// error convention: write the body with `?` and wrap it.
 ///
 /// ```no_run
-/// // The same pattern is used in `AsyncDemo::parse_int` (src/demo.rs).
+/// // The same pattern is used in `AsyncDemo::parse_int` (testbed/src/demo.rs).
 /// # use gdnative::prelude::*;
 /// # use std::future::Future;
 /// #[derive(NativeClass)]

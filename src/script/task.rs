@@ -110,7 +110,7 @@ impl AsyncTask {
     /// yieldable job:
     ///
     /// ```no_run
-    /// // The same pattern is used in `AsyncDemo::countdown` (src/demo.rs).
+    /// // The same pattern is used in `AsyncDemo::countdown` (testbed/src/demo.rs).
     /// use gdnative::prelude::*;
     /// use gdnative_tokio::AsyncTask;
     ///

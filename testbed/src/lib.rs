@@ -15,14 +15,15 @@
 //!   so the GDScript of that walkthrough runs as written (tests/snippets.rs).
 //!
 //! The embedding itself: depend on the crate with `default-features =
-//! false` (no entry points of its own), call `register` from your init and
-//! `terminate` from `godot_nativescript_terminate`. The demo project
+//! false` (no entry points of its own) and give the library its entry
+//! points with `gdnative_tokio::entry_points!(init)`. The demo project
 //! (`godot-project/`) loads this library in place of the addon's, so one
 //! library (one task pool) serves the addon's classes and these.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::future::Future;
 
-use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 use gdnative::prelude::*;
 
 mod demo;
@@ -94,7 +95,6 @@ impl Game {
 }
 
 fn init(handle: InitHandle) {
-    gdnative_tokio::register(handle);
     handle.add_class::<Game>();
     handle.add_class::<AsyncDemo>();
     handle.add_class::<HashService>();
@@ -104,19 +104,4 @@ fn init(handle: InitHandle) {
     handle.add_class::<seed::SeedRecipe>();
 }
 
-godot_gdnative_init!();
-godot_nativescript_init!(init);
-godot_gdnative_terminate!();
-
-/// Drops pending tasks before Godot frees the classes' data at exit.
-///
-/// # Safety
-///
-/// Called by Godot only, once, on the main thread.
-#[no_mangle]
-pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
-    // A panic must not unwind into the engine.
-    if std::panic::catch_unwind(gdnative_tokio::terminate).is_err() {
-        eprintln!("gdnative-tokio-testbed: terminate panicked");
-    }
-}
+gdnative_tokio::entry_points!(init);

@@ -7,11 +7,15 @@
 # the plugin, checks that the autoload is gone, prints one `EDITOR-CHECK`
 # line per step and quits the editor.
 tool
+
 extends EditorPlugin
 
 const ADDON = "gdnative_tokio"
+
 const SETTING = "autoload/Async"
+
 const ICON = "res://addons/gdnative_tokio/async_executor_driver.svg"
+
 const OVERLAY = "res://addons/gdnative_tokio/task_overlay.tscn"
 
 
@@ -44,9 +48,17 @@ func _report(step):
 	var saved = ConfigFile.new()
 	var err = saved.load("res://project.godot")
 	var on_disk = saved.get_value("autoload", "Async", "none") if err == OK else "unreadable"
-	var in_memory = ProjectSettings.get_setting(SETTING) if ProjectSettings.has_setting(SETTING) else "none"
-	print("EDITOR-CHECK %s: plugin=%s autoload=%s saved=%s" % [
-		step, get_editor_interface().is_plugin_enabled(ADDON), in_memory, on_disk])
+	var in_memory = (
+		ProjectSettings.get_setting(SETTING)
+		if ProjectSettings.has_setting(SETTING)
+		else "none"
+	)
+	print(
+		(
+			"EDITOR-CHECK %s: plugin=%s autoload=%s saved=%s"
+			% [step, get_editor_interface().is_plugin_enabled(ADDON), in_memory, on_disk]
+		)
+	)
 
 
 # Waits until the editor has saved the changed project settings (it saves

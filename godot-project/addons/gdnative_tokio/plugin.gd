@@ -2,12 +2,17 @@
 # `Async` autoload (the toolkit) and the Add Node dialog offers
 # AsyncExecutorDriver (a Node with the driver script and its icon).
 tool
+
 extends EditorPlugin
 
 const AUTOLOAD_NAME = "Async"
+
 const AUTOLOAD_PATH = "res://addons/gdnative_tokio/async_toolkit.gdns"
+
 const DRIVER_TYPE = "AsyncExecutorDriver"
+
 const DRIVER_SCRIPT = "res://addons/gdnative_tokio/async_executor_driver.gdns"
+
 const DRIVER_ICON = "res://addons/gdnative_tokio/async_executor_driver.svg"
 
 

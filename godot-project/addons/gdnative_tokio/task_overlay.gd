@@ -8,12 +8,15 @@
 extends PanelContainer
 
 export(int) var toggle_key = KEY_F3
+
 export(float) var refresh_interval = 0.25
+
 export(int) var max_rows = 2000
 
 var _last_refresh = 0
 
 onready var _title = $Box/Title
+
 onready var _list = $Box/List
 
 
@@ -44,8 +47,10 @@ func refresh():
 		return
 	var tasks = toolkit.tasks()
 	var shown = min(tasks.size(), max_rows)
-	_title.text = "%d live tasks%s: name, age, polls, state" % [tasks.size(),
-		"" if shown == tasks.size() else " (first %d)" % shown]
+	_title.text = (
+		"%d live tasks%s: name, age, polls, state"
+		% [tasks.size(), "" if shown == tasks.size() else " (first %d)" % shown]
+	)
 	_list.clear()
 	for i in range(shown):
 		var t = tasks[i]
@@ -59,6 +64,12 @@ func refresh():
 func rows():
 	var out = []
 	for i in range(0, _list.get_item_count(), 4):
-		out.append([_list.get_item_text(i), _list.get_item_text(i + 1),
-			_list.get_item_text(i + 2), _list.get_item_text(i + 3)])
+		out.append(
+			[
+				_list.get_item_text(i),
+				_list.get_item_text(i + 1),
+				_list.get_item_text(i + 2),
+				_list.get_item_text(i + 3)
+			]
+		)
 	return out

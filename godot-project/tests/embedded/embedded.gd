@@ -3,6 +3,7 @@
 extends Node
 
 var greeter = preload("res://tests/embedded/greeter.gdns").new()
+
 var demo = preload("res://tests/embedded/demo.gdns").new()
 
 
@@ -10,5 +11,7 @@ func _ready():
 	var hello = yield(greeter.greet("dev"), "completed")
 	var waited = yield(demo.delay(0.02), "completed")
 	var ok = hello == "embedded hello, dev" and typeof(waited) == TYPE_REAL and waited >= 0.02
-	print("embedded: %s (greet -> %s, delay -> %s)" % ["ok" if ok else "FAILED", hello, str(waited)])
+	print(
+		"embedded: %s (greet -> %s, delay -> %s)" % ["ok" if ok else "FAILED", hello, str(waited)]
+	)
 	get_tree().quit(0 if ok else 1)

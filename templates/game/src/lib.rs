@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use gdnative::init::{godot_gdnative_init, godot_gdnative_terminate, godot_nativescript_init};
 use gdnative::prelude::*;
 
 /// A class of the game, used from GDScript as `preload("res://game.gdns")`.
@@ -32,22 +31,10 @@ impl Game {
 }
 
 fn init(handle: InitHandle) {
-    // The driver node, the `Async` toolkit and the executor.
-    gdnative_tokio::register(handle);
     handle.add_class::<Game>();
 }
 
-godot_gdnative_init!();
-godot_nativescript_init!(init);
-godot_gdnative_terminate!();
-
-/// Drops pending tasks while Godot can still release the objects they hold.
-///
-/// # Safety
-///
-/// Called by Godot only, once, on the main thread, when it unloads the
-/// library.
-#[no_mangle]
-pub unsafe extern "C" fn godot_nativescript_terminate(_handle: *mut std::ffi::c_void) {
-    let _ = std::panic::catch_unwind(gdnative_tokio::terminate);
-}
+// The entry points Godot calls: the crate's driver, toolkit and executor
+// are registered before `init`, and terminated when Godot unloads the
+// library.
+gdnative_tokio::entry_points!(init);

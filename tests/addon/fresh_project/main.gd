@@ -8,7 +8,12 @@ func _ready():
 	var waited = yield(Async.sleep(0.1), "completed")
 	var frames = yield(Async.frames(2), "completed")
 	var values = yield(Async.all([Async.frames(2), _hello("all")]), "completed")
-	print("ADDON-RUN sleep(0.1) waited 0.1 s: %s; frames(2) -> %s; Async.all -> %s" % [waited >= 0.1, frames, values])
+	print(
+		(
+			"ADDON-RUN sleep(0.1) waited 0.1 s: %s; frames(2) -> %s; Async.all -> %s"
+			% [waited >= 0.1, frames, values]
+		)
+	)
 	get_tree().quit(0)
 
 
