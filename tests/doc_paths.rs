@@ -7,7 +7,8 @@
 //! history and names removed files on purpose). A path is a word starting
 //! with one of the repository's top folders; `res://` paths resolve in the
 //! Godot project they belong to. Globs (`*`) and placeholders (`...`) are
-//! skipped.
+//! skipped, and so are build outputs (what `.gitignore` lists from the
+//! root, such as the addon's `bin` folder): they exist only after a build.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -105,7 +106,25 @@ fn prose_lines(file: &Path, text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The root-anchored entries of `.gitignore` (`/target`, `/dist`...),
+/// without their slashes: folders that builds make.
+fn build_outputs(root: &Path) -> Vec<String> {
+    let text = fs::read_to_string(root.join(".gitignore")).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix('/'))
+        .map(|entry| entry.trim_end_matches('/').to_string())
+        .filter(|entry| !entry.is_empty())
+        .collect()
+}
+
 fn missing_paths(root: &Path) -> Vec<String> {
+    let outputs = build_outputs(root);
+    let is_output = |word: &str| {
+        outputs.iter().any(|out| {
+            word.strip_prefix(out.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    };
     let mut files = Vec::new();
     for dir in [
         "src",
@@ -127,6 +146,9 @@ fn missing_paths(root: &Path) -> Vec<String> {
         };
         for (number, line) in prose_lines(&file, &text) {
             for (word, res) in named_paths(&line) {
+                if is_output(&word) {
+                    continue;
+                }
                 if !candidates(root, &file, &word, res)
                     .iter()
                     .any(|p| p.exists())
@@ -152,9 +174,10 @@ fn the_check_sees_a_stale_path() {
     fs::create_dir_all(dir.join("src")).expect("scratch dir");
     fs::write(
         dir.join("src/here.rs"),
-        "//! Moved to src/gone.rs; see src/here.rs.\n",
+        "//! Moved to src/gone.rs; see src/here.rs; built into docs/out/x.\n",
     )
     .expect("scratch file");
+    fs::write(dir.join(".gitignore"), "/docs/out/\n").expect("scratch file");
     let missing = missing_paths(&dir);
     fs::remove_dir_all(&dir).ok();
     assert_eq!(missing, ["src/here.rs:1: `src/gone.rs` does not exist"]);
