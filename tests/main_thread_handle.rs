@@ -78,6 +78,42 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
         check_order(&log, 4, 2_000 + round * 997, main);
     }
 
+    // A thread that never stops posting does not hold the frame: each
+    // pump returns (bounded rounds), and the closures keep running.
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sent, ran) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (h, s, n, r) = (
+        handle.clone(),
+        Arc::clone(&stop),
+        Arc::clone(&sent),
+        Arc::clone(&ran),
+    );
+    let flood = thread::spawn(move || {
+        while !s.load(Relaxed) {
+            let r = Arc::clone(&r);
+            if h.run(move || drop(r.fetch_add(1, Relaxed))).is_ok() {
+                n.fetch_add(1, Relaxed);
+            }
+        }
+    });
+    while sent.load(Relaxed) < 1000 {
+        thread::yield_now();
+    }
+    for _ in 0..20 {
+        let start = std::time::Instant::now();
+        pool.pump();
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "a pump held by a flood"
+        );
+    }
+    assert!(ran.load(Relaxed) >= 1000, "the flood's closures ran");
+    stop.store(true, Relaxed);
+    flood.join().unwrap();
+    pool.pump();
+    assert_eq!(ran.load(Relaxed), sent.load(Relaxed), "every post ran");
+
     // A `!Send` task spawned from another thread runs on the main thread.
     let ran = Arc::new(Mutex::new(None));
     let r = Arc::clone(&ran);

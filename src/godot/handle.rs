@@ -152,7 +152,9 @@ impl MainThread {
 /// The mailbox task: runs the posted closures, a pump's worth at a time.
 async fn run_mailbox(mut receiver: UnboundedReceiver<Job>) {
     while let Some(first) = receiver.recv().await {
-        // What is queued now; later posts wake the task again.
+        // What is queued now; what comes later waits for the next round:
+        // pool tasks have no Tokio budget, so `recv` alone would keep
+        // this poll going while a thread keeps posting.
         let more = receiver.len();
         run_job(first);
         for _ in 0..more {
@@ -161,6 +163,7 @@ async fn run_mailbox(mut receiver: UnboundedReceiver<Job>) {
                 Err(_) => break,
             }
         }
+        tokio::task::yield_now().await;
     }
 }
 

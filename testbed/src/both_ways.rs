@@ -122,7 +122,11 @@ impl BothWays {
         OUTCOME.with(|o| o.borrow_mut().clear());
         let handle = gdnative_tokio::spawn_owned(node, gdnative_tokio::next_frame());
         gdnative_tokio::spawn_local(async move {
-            let outcome = if handle.await.is_ok() { "finished" } else { "cancelled" };
+            let outcome = if handle.await.is_ok() {
+                "finished"
+            } else {
+                "cancelled"
+            };
             OUTCOME.with(|o| *o.borrow_mut() = outcome.to_owned());
         });
     }
@@ -206,7 +210,9 @@ impl BothWays {
             result.insert("in_order", joined && log.1);
             result.insert("on_main", log.2);
             result.insert("frames", log.3.saturating_sub(posted_pump) as i64);
-            let ms = log.4.map_or(-1.0, |t| t.duration_since(posted_at).as_secs_f64() * 1000.0);
+            let ms = log
+                .4
+                .map_or(-1.0, |t| t.duration_since(posted_at).as_secs_f64() * 1000.0);
             result.insert("ms", ms);
             result.into_shared()
         })
