@@ -92,7 +92,11 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
     let flood = thread::spawn(move || {
         while !s.load(Relaxed) {
             let r = Arc::clone(&r);
-            if h.run(move || drop(r.fetch_add(1, Relaxed))).is_ok() {
+            if h.run(move || {
+                r.fetch_add(1, Relaxed);
+            })
+            .is_ok()
+            {
                 n.fetch_add(1, Relaxed);
             }
         }
