@@ -164,15 +164,18 @@ pub use executor::registry::{
 pub use executor::rt::{frames, sleep, spawn_local};
 pub use executor::SharedLocalPool;
 pub use godot::driver::AsyncExecutorDriver;
+pub use godot::handle::MainThread;
 pub use godot::main_thread::check_main_thread;
 pub use godot::signal::{signal, Signal};
 pub use io::stream::{AsyncStream, Step};
 pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use script::args::{Args, MAX_SECONDS};
+pub use script::call::{call, wait, Awaiting};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
     MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
 };
+pub use script::owned::spawn_owned;
 pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};
 pub use script::toolkit::AsyncToolkit;

@@ -19,7 +19,7 @@ const ARITY = {
 	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
 	"sleep": [1, 1], "sleep_game": [1, 2], "frames": [1, 1], "timeout": [2, 2],
 	"timeout_game": [2, 3], "all": [1, 1], "any": [1, 1],
-	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1],
+	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1], "owned": [2, 2],
 }
 # Methods whose valid ranges allow work that would outlive the run (hours of
 # spinning, gigabytes of hashing, a million stream items): numbers above
@@ -48,7 +48,7 @@ const METHODS = {
 		"runtime_spawn", "runtime_result", "spinners_beside_wakes", "block_on_own_runtime",
 		"background_worker_threads"],
 	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
-		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
+		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen", "owned"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
 	"AsyncTcpStream": ["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
 	"AsyncTcpListener": ["accept", "local_port", "close"],

@@ -98,20 +98,36 @@ impl<T> JoinHandle<T> {
     /// and otherwise in the next, and the handle resolves with a cancelled
     /// [`JoinError`]. Does nothing when the task has finished.
     pub fn abort(&self) {
-        let mut shared = self.shared.borrow_mut();
-        if shared.finished {
-            return;
-        }
-        shared.aborted = true;
-        if let Some(task) = shared.task.take() {
-            drop(shared);
-            task.wake();
-        }
+        abort(&self.shared);
+    }
+
+    /// A function that does what [`abort`](Self::abort) does, for code
+    /// that cancels the task without holding its handle (a node's free
+    /// watch, `src/script/owned.rs`).
+    pub(crate) fn aborter(&self) -> impl Fn() + 'static
+    where
+        T: 'static,
+    {
+        let shared = Rc::clone(&self.shared);
+        move || abort(&shared)
     }
 
     /// Whether the task has finished: returned, panicked or was dropped.
     pub fn is_finished(&self) -> bool {
         self.shared.borrow().finished
+    }
+}
+
+/// See [`JoinHandle::abort`].
+fn abort<T>(shared: &RefCell<Shared<T>>) {
+    let mut shared = shared.borrow_mut();
+    if shared.finished {
+        return;
+    }
+    shared.aborted = true;
+    if let Some(task) = shared.task.take() {
+        drop(shared);
+        task.wake();
     }
 }
 

@@ -6,6 +6,8 @@
 //!   release of every Godot object at exit;
 //! - `weak.rs`, `signal.rs`: weak objects, "freed" notification and
 //!   awaiting a Godot signal from Rust;
+//! - `handle.rs`: [`MainThread`](crate::MainThread), work posted to the
+//!   main thread from any thread;
 //! - `pause.rs`: which game clock a node's pause mode follows;
 //! - `log.rs`, `main_thread.rs`: console messages and the main-thread rule;
 //! - `embed.rs`: `entry_points!`, the entry points of a library that
@@ -16,6 +18,7 @@ pub(crate) mod driver;
 pub(crate) mod embed;
 #[cfg(feature = "entry-points")]
 mod entry;
+pub(crate) mod handle;
 pub(crate) mod lifecycle;
 pub(crate) mod log;
 pub(crate) mod main_thread;

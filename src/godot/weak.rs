@@ -29,6 +29,12 @@ impl WeakObject {
         }
     }
 
+    /// The object with instance id `id`, remembered weakly (it may be
+    /// freed, or never have existed: [`get`](Self::get) says).
+    pub(crate) fn from_id(id: i64) -> Self {
+        WeakObject { id }
+    }
+
     /// The object, while it is alive. Costs one ObjectDB lookup.
     /// An object whose free watch is calling back (Godot is destroying it,
     /// though its id still resolves) counts as freed.

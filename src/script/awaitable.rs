@@ -247,6 +247,19 @@ async fn coroutine_freed(state: WeakObject) {
     }
 }
 
+/// Whether `value` is a coroutine's state still to be waited on: a
+/// `GDScriptFunctionState`, or the function state of a Rust async method
+/// (see [`is_func_state`]).
+pub(crate) fn is_coroutine(value: &Variant) -> bool {
+    let Ok(Some(object)) = Option::<Ref<Object>>::from_variant(value) else {
+        return false;
+    };
+    // SAFETY: the value came from a call on this thread; the sanity check
+    // rejects freed objects, and the reference is used within this call.
+    unsafe { object.assume_safe_if_sane() }
+        .is_some_and(|o| o.cast::<GDScriptFunctionState>().is_some() || is_func_state(o))
+}
+
 /// [`live_object`] for an argument named `what`: a freed object is a
 /// refusal of kind `freed`.
 pub(crate) fn live_argument(value: &Variant, what: &str) -> Result<Option<WeakObject>, Refusal> {

@@ -186,6 +186,13 @@ pub struct MainThreadOnly<M> {
     method: M,
 }
 
+impl<M> MainThreadOnly<M> {
+    /// `method`, registered as `name`, refusing other threads.
+    pub(crate) fn new(name: &'static str, method: M) -> Self {
+        MainThreadOnly { name, method }
+    }
+}
+
 impl<C: NativeClass, M: Method<C>> Method<C> for MainThreadOnly<M> {
     fn call(&self, this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
         match crate::godot::main_thread::check(self.name) {

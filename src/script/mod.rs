@@ -10,6 +10,10 @@
 //! - `progress.rs`: [`Progress`](crate::Progress), how work reports progress to its task;
 //! - `toolkit.rs`: the `Async` autoload ([`AsyncToolkit`](crate::AsyncToolkit));
 //! - `awaitable.rs`: what the toolkit's combinators accept;
+//! - `call.rs`: Rust awaiting GDScript ([`call`](crate::call),
+//!   [`wait`](crate::wait));
+//! - `owned.rs`: tasks owned by a node ([`spawn_owned`](crate::spawn_owned),
+//!   `Async.owned`);
 //! - `error.rs`: the [`AsyncError`](crate::AsyncError) value failures
 //!   resolve with.
 //!
@@ -17,9 +21,11 @@
 
 pub(crate) mod args;
 pub(crate) mod awaitable;
+pub(crate) mod call;
 pub(crate) mod error;
 pub(crate) mod guard;
 pub(crate) mod method;
+pub(crate) mod owned;
 pub(crate) mod progress;
 pub(crate) mod task;
 pub(crate) mod toolkit;

@@ -19,6 +19,7 @@ use gdnative::prelude::*;
 use crate::error::{AsyncError, ErrorKind};
 use crate::executor::once::SetOnce;
 use crate::executor::SharedLocalPool;
+use crate::godot::weak::FreeWatch;
 use crate::script::guard::{guard, guard_result};
 use crate::script::progress::Progress;
 
@@ -64,6 +65,8 @@ struct TaskState {
     /// What the work reports, and the last value emitted.
     progress: Option<Progress>,
     last_progress: Cell<Option<f64>>,
+    /// Its owner's free watch (`owned.rs`), disconnected when it ends.
+    owner_watch: RefCell<Option<FreeWatch>>,
 }
 
 impl TaskState {
@@ -80,6 +83,17 @@ impl TaskState {
 
     fn is_cancelled(&self) -> bool {
         self.result.with(|r| matches!(r, Some(Outcome::Cancelled)))
+    }
+
+    /// See [`AsyncTask::cancel_task`].
+    fn cancel(&self) -> bool {
+        if !self.result.set(Outcome::Cancelled) {
+            return false;
+        }
+        // Dropped outside any borrow: its Drop may call back into scripts.
+        let work = self.work.borrow_mut().take();
+        drop(work);
+        true
     }
 }
 
@@ -221,6 +235,7 @@ impl AsyncTask {
             result: SetOnce::new(result),
             progress,
             last_progress: Cell::new(None),
+            owner_watch: RefCell::new(None),
         });
         let task = Instance::emplace(AsyncTask {
             state: Rc::clone(&state),
@@ -236,14 +251,23 @@ impl AsyncTask {
     /// Cancels the task: see the type-level docs. Returns false when it was
     /// already done.
     pub fn cancel_task(&self) -> bool {
-        let state = &self.state;
-        if !state.result.set(Outcome::Cancelled) {
-            return false;
+        self.state.cancel()
+    }
+
+    /// What [`cancel_task`](Self::cancel_task) does, as a function that
+    /// holds the task weakly (for an owner's free watch, `owned.rs`).
+    pub(crate) fn canceller(&self) -> impl FnOnce() + 'static {
+        let state = Rc::downgrade(&self.state);
+        move || {
+            if let Some(state) = state.upgrade() {
+                state.cancel();
+            }
         }
-        // Dropped outside any borrow: its Drop may call back into scripts.
-        let work = state.work.borrow_mut().take();
-        drop(work);
-        true
+    }
+
+    /// Keeps `watch` until the task ends (then drops it: disconnects it).
+    pub(crate) fn keep_until_done(&self, watch: FreeWatch) {
+        *self.state.owner_watch.borrow_mut() = Some(watch);
     }
 
     /// The result, once done.
@@ -412,6 +436,8 @@ impl Future for Runner {
             }
         }
         let value = state.result().unwrap_or_default();
+        let watch = state.owner_watch.borrow_mut().take();
+        drop(watch);
         if let Some(task) = self.task.take() {
             // SAFETY: the task object was created on this thread (the pool
             // is thread-local) and `task` keeps it alive.

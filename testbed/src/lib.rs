@@ -7,6 +7,8 @@
 //! - `RustApi` (`rust_api.rs`): the crate's Rust API used as a game crate
 //!   uses it (fast streams, panicking services, shutdown from the pump);
 //! - [`soak`]: the soak test's task waves and memory reading;
+//! - `BothWays` (`both_ways.rs`): Rust awaiting GDScript, node-owned
+//!   tasks and the main-thread handle (issue 26);
 //! - `Greeter`: the smallest embedding (one `#[method(async)]`), loaded by
 //!   the `embedded_library_works` Godot test;
 //! - `SeedRecipe` (`seed.rs`): the pump the crate started from, for the
@@ -26,6 +28,7 @@ use std::future::Future;
 
 use gdnative::prelude::*;
 
+mod both_ways;
 mod demo;
 mod rust_api;
 mod seed;
@@ -100,6 +103,7 @@ fn init(handle: InitHandle) {
     handle.add_class::<HashService>();
     handle.add_class::<Greeter>();
     handle.add_class::<rust_api::RustApi>();
+    handle.add_class::<both_ways::BothWays>();
     handle.add_class::<LibraryUnload>();
     handle.add_class::<seed::SeedRecipe>();
 }
