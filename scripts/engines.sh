@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the other scripts: which cargo home and target dir a build
-# uses, and the Godot 3.6 engine the tests run beside Debian 12's 3.2.3.
+# uses, the Godot 3.6 engine the tests run beside Debian 12's 3.2.3, and
+# mdBook for the guide.
 #
 # Why separate cargo homes: with the `custom-godot` feature, the build
 # script of gdnative-bindings writes the engine's api.json into the cargo
@@ -88,22 +89,16 @@ stock_check() {
     echo "engines.sh: stock bindings untouched ($(basename "$src"), Godot 3.5.1 api.json)" >&2
 }
 
-# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6,
-# with no change to the system: apt with a private sources list, lists and
-# cache (and no package status) downloads the package and the libraries it
-# needs, dpkg-deb unpacks them into one folder, and a launcher runs the
-# engine with that folder's own loader and libraries. The mirror is the one
-# this machine's apt uses for Debian. Prints the launcher's path.
-install_godot36() {
-    local dir="$gdt_cache/godot-3.6"
-    local launcher="$dir/godot3-server"
-    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^3\.6'; then
-        echo "$launcher"
-        return
-    fi
+# Unpacks Debian 13's package $1 and every library it needs, down to libc6
+# and its loader, into $2/root with no change to the system (apt with a
+# private sources list, lists and cache and no package status downloads
+# them, dpkg-deb unpacks them), and writes the launcher $2/$1 that runs
+# root/usr/bin/$1 with that folder's own loader and libraries. The mirror
+# is the one this machine's apt uses for Debian.
+unpack_trixie() {
+    local package=$1 work=$2
     local mirror
     mirror=$(debian_mirror) || return 1
-    local work="$dir.tmp"
     rm -rf "$work"
     mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
@@ -111,33 +106,71 @@ install_godot36() {
     local apt=(-qq -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
         -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
-    echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
     apt-get "${apt[@]}" update >&2
-    # The package and every library it needs, down to libc6 and its loader.
     local packages
     packages=$(apt-cache "${apt[@]}" depends --recurse --no-recommends --no-suggests \
-        --no-conflicts --no-breaks --no-replaces --no-enhances godot3-server \
-        | grep -E '^(lib|godot3-server$)' | sort -u)
+        --no-conflicts --no-breaks --no-replaces --no-enhances "$package" \
+        | grep -E "^(lib|$package\$)" | sort -u)
     (cd "$work/debs" && apt-get "${apt[@]}" download $packages) >&2
     local deb
     for deb in "$work"/debs/*.deb; do
         dpkg-deb -x "$deb" "$work/root"
     done
-    cat > "$work/godot3-server" <<'LAUNCH'
+    cat > "$work/$package" <<LAUNCH
 #!/usr/bin/env bash
-# Godot 3.6 headless from Debian 13, run with its own loader and libraries.
-here=$(cd "$(dirname "$0")" && pwd)
-exec "$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$here/root/usr/lib/x86_64-linux-gnu" \
-    "$here/root/usr/bin/godot3-server" "$@"
+# Debian 13's $package, run with its own loader and libraries.
+here=\$(cd "\$(dirname "\$0")" && pwd)
+exec "\$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "\$here/root/usr/lib/x86_64-linux-gnu" \\
+    "\$here/root/usr/bin/$package" "\$@"
 LAUNCH
-    chmod +x "$work/godot3-server"
+    chmod +x "$work/$package"
     rm -rf "$work/debs" "$work/cache" "$work/lists"
-    if ! "$work/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
+}
+
+# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6
+# (unpack_trixie). Prints the launcher's path.
+install_godot36() {
+    local dir="$gdt_cache/godot-3.6"
+    local launcher="$dir/godot3-server"
+    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^3\.6'; then
+        echo "$launcher"
+        return
+    fi
+    echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
+    unpack_trixie godot3-server "$dir.tmp" || return 1
+    if ! "$dir.tmp/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
         echo "engines.sh: the unpacked Godot 3.6 does not start" >&2
         return 1
     fi
     rm -rf "$dir"
-    mv "$work" "$dir"
+    mv "$dir.tmp" "$dir"
+    echo "$launcher"
+}
+
+# mdBook 0.4 (the guide's builder, docs/guide), Debian 13's mdbook in
+# $gdt_cache/mdbook (unpack_trixie): `mdbook` from PATH if it is 0.4.
+# Prints the command's path.
+install_mdbook() {
+    local found
+    found=$(command -v mdbook 2>/dev/null) || true
+    if [ -n "$found" ] && "$found" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
+        echo "$found"
+        return
+    fi
+    local dir="$gdt_cache/mdbook"
+    local launcher="$dir/mdbook"
+    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
+        echo "$launcher"
+        return
+    fi
+    echo "engines.sh: fetching mdBook (Debian 13 mdbook) into $dir" >&2
+    unpack_trixie mdbook "$dir.tmp" || return 1
+    if ! "$dir.tmp/mdbook" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
+        echo "engines.sh: the unpacked mdBook does not start" >&2
+        return 1
+    fi
+    rm -rf "$dir"
+    mv "$dir.tmp" "$dir"
     echo "$launcher"
 }
 
