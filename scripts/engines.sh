@@ -127,19 +127,20 @@ LAUNCH
     rm -rf "$work/debs" "$work/cache" "$work/lists"
 }
 
-# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6
-# (unpack_trixie). Prints the launcher's path.
-install_godot36() {
-    local dir="$gdt_cache/godot-3.6"
-    local launcher="$dir/godot3-server"
-    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^3\.6'; then
+# Debian 13's package $1 unpacked into $2 (unpack_trixie), kept while its
+# launcher's --version matches the pattern $3; $4 names it in messages.
+# Prints the launcher's path.
+install_trixie() {
+    local package=$1 dir=$2 version=$3 what=$4
+    local launcher="$dir/$package"
+    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q "$version"; then
         echo "$launcher"
         return
     fi
-    echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
-    unpack_trixie godot3-server "$dir.tmp" || return 1
-    if ! "$dir.tmp/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
-        echo "engines.sh: the unpacked Godot 3.6 does not start" >&2
+    echo "engines.sh: fetching $what (Debian 13 $package) into $dir" >&2
+    unpack_trixie "$package" "$dir.tmp" || return 1
+    if ! "$dir.tmp/$package" --version 2>/dev/null | grep -q "$version"; then
+        echo "engines.sh: the unpacked $what does not start" >&2
         return 1
     fi
     rm -rf "$dir"
@@ -147,9 +148,15 @@ install_godot36() {
     echo "$launcher"
 }
 
-# mdBook 0.4 (the guide's builder, docs/guide), Debian 13's mdbook in
-# $gdt_cache/mdbook (unpack_trixie): `mdbook` from PATH if it is 0.4.
-# Prints the command's path.
+# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6.
+# Prints the launcher's path.
+install_godot36() {
+    install_trixie godot3-server "$gdt_cache/godot-3.6" '^3\.6' "Godot 3.6"
+}
+
+# mdBook 0.4 (the guide's builder, docs/guide): `mdbook` from PATH if it is
+# 0.4, else Debian 13's mdbook in $gdt_cache/mdbook. Prints the command's
+# path.
 install_mdbook() {
     local found
     found=$(command -v mdbook 2>/dev/null) || true
@@ -157,21 +164,7 @@ install_mdbook() {
         echo "$found"
         return
     fi
-    local dir="$gdt_cache/mdbook"
-    local launcher="$dir/mdbook"
-    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
-        echo "$launcher"
-        return
-    fi
-    echo "engines.sh: fetching mdBook (Debian 13 mdbook) into $dir" >&2
-    unpack_trixie mdbook "$dir.tmp" || return 1
-    if ! "$dir.tmp/mdbook" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
-        echo "engines.sh: the unpacked mdBook does not start" >&2
-        return 1
-    fi
-    rm -rf "$dir"
-    mv "$dir.tmp" "$dir"
-    echo "$launcher"
+    install_trixie mdbook "$gdt_cache/mdbook" '^mdbook v0\.4' "mdBook"
 }
 
 # The URI this machine's apt uses for Debian's main archive.
