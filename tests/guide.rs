@@ -1,6 +1,6 @@
 //! The guide (`docs/guide`, an mdBook) holds together: its table of
 //! contents lists every chapter and only existing ones, every relative link
-//! of the guide and the README reaches a file (and a heading, for
+//! of the guide, the README and the other `docs/` pages reaches a file (and a heading, for
 //! `#anchor`s), and every chapter with ```` ```rust ```` blocks is compiled
 //! as a doctest by `src/lib.rs`. `scripts/guide.sh` builds the book itself.
 
@@ -118,6 +118,16 @@ fn guide_problems(root: &Path) -> Vec<String> {
         }
     }
     let mut files = vec![src.join("SUMMARY.md"), root.join("README.md")];
+    // The pages beside the guide link into it.
+    if let Ok(entries) = fs::read_dir(root.join("docs")) {
+        let mut pages: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        pages.sort();
+        files.extend(pages);
+    }
     files.extend(chapters(root).iter().map(|c| src.join(c)));
     for file in &files {
         problems.extend(broken_links(file));
