@@ -88,35 +88,53 @@ stock_check() {
     echo "engines.sh: stock bindings untouched ($(basename "$src"), Godot 3.5.1 api.json)" >&2
 }
 
-# Godot 3.6 headless, Debian 13's godot3-server, in $gdt_cache/godot-3.6
-# (debian13_unpack: the package and every library it needs, down to libc6
-# and its loader), and a launcher that runs the engine with that folder's
-# own loader and libraries. Prints the launcher's path.
-install_godot36() {
-    local dir="$gdt_cache/godot-3.6"
-    local launcher="$dir/godot3-server"
-    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q '^3\.6'; then
+# Debian 13's package $1, with every library it needs down to libc6 and its
+# loader, unpacked into $2 (debian13_unpack), with a launcher $2/$1 that runs
+# it with that folder's own loader and libraries; kept while the launcher's
+# --version matches the pattern $3 ($4 names it in messages). Prints the
+# launcher's path.
+install_trixie() {
+    local package=$1 dir=$2 version=$3 what=$4
+    local launcher="$dir/$package"
+    if [ -x "$launcher" ] && "$launcher" --version 2>/dev/null | grep -q "$version"; then
         echo "$launcher"
         return
     fi
     local work="$dir.tmp"
-    echo "engines.sh: fetching Godot 3.6 (Debian 13 godot3-server) into $dir" >&2
-    debian13_unpack "$work" deps godot3-server || return 1
-    cat > "$work/godot3-server" <<'LAUNCH'
+    echo "engines.sh: fetching $what (Debian 13 $package) into $dir" >&2
+    debian13_unpack "$work" deps "$package" || return 1
+    cat > "$work/$package" <<LAUNCH
 #!/usr/bin/env bash
-# Godot 3.6 headless from Debian 13, run with its own loader and libraries.
-here=$(cd "$(dirname "$0")" && pwd)
-exec "$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$here/root/usr/lib/x86_64-linux-gnu" \
-    "$here/root/usr/bin/godot3-server" "$@"
+# Debian 13's $package, run with its own loader and libraries.
+here=\$(cd "\$(dirname "\$0")" && pwd)
+exec "\$here/root/usr/lib64/ld-linux-x86-64.so.2" --library-path "\$here/root/usr/lib/x86_64-linux-gnu" \\
+    "\$here/root/usr/bin/$package" "\$@"
 LAUNCH
-    chmod +x "$work/godot3-server"
-    if ! "$work/godot3-server" --version 2>/dev/null | grep -q '^3\.6'; then
-        echo "engines.sh: the unpacked Godot 3.6 does not start" >&2
+    chmod +x "$work/$package"
+    if ! "$work/$package" --version 2>/dev/null | grep -q "$version"; then
+        echo "engines.sh: the unpacked $what does not start" >&2
         return 1
     fi
     rm -rf "$dir"
     mv "$work" "$dir"
     echo "$launcher"
+}
+
+# Godot 3.6 headless: Debian 13's godot3-server in $gdt_cache/godot-3.6.
+install_godot36() {
+    install_trixie godot3-server "$gdt_cache/godot-3.6" '^3\.6' "Godot 3.6"
+}
+
+# mdBook 0.4 (the guide, scripts/guide.sh): the one on PATH, or Debian 13's
+# in $gdt_cache/mdbook (Debian 12 has none).
+install_mdbook() {
+    local found
+    found=$(command -v mdbook 2>/dev/null) || true
+    if [ -n "$found" ] && "$found" --version 2>/dev/null | grep -q '^mdbook v0\.4'; then
+        echo "$found"
+        return
+    fi
+    install_trixie mdbook "$gdt_cache/mdbook" '^mdbook v0\.4' "mdBook"
 }
 
 # The Godot 3.6 engine itself, without its launcher script, one argument a

@@ -2,7 +2,7 @@
 # Runs the background-job demo and the task view demo in the windowed
 # engine (godot3-runner; GDT_RUNNER=godot3 takes the editor binary, which
 # runs games too) under a virtual X server and saves screenshots to
-# docs/background-demo.png (halfway through the job) and docs/task-view.png.
+# docs/guide/src/images/background-demo.png (halfway through the job) and docs/guide/src/images/task-view.png.
 # Installs godot3-runner and xvfb when root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,9 +27,9 @@ exec xvfb-run -a -s "-screen 0 1024x600x24" $runner --resolution 1024x600 "\$@"
 WRAP
 chmod +x "$wrapper"
 mkdir -p "$root/docs"
-GDT_SCREENSHOT="$root/docs/background-demo.png" GODOT_RUN="$wrapper" \
+GDT_SCREENSHOT="$root/docs/guide/src/images/background-demo.png" GODOT_RUN="$wrapper" \
     bash "$root/scripts/godot.sh" res://background_demo.tscn
-echo "wrote docs/background-demo.png"
-GDT_SCREENSHOT="$root/docs/task-view.png" GODOT_RUN="$wrapper" \
+echo "wrote docs/guide/src/images/background-demo.png"
+GDT_SCREENSHOT="$root/docs/guide/src/images/task-view.png" GODOT_RUN="$wrapper" \
     bash "$root/scripts/godot.sh" res://task_view_demo.tscn
-echo "wrote docs/task-view.png"
+echo "wrote docs/guide/src/images/task-view.png"

@@ -2,8 +2,8 @@
 # Runs every check: formatting; what crates.io and docs.rs users build
 # (default features, i.e. gdnative's stock Godot 3.5.1 bindings, in a cargo
 # home that no `custom-godot` build touched: clippy, docs, doctests, the
-# package); then, once per engine, clippy and the tests against bindings
-# generated from that engine: Godot 3.2.3 ($GODOT_BIN, Debian 12) runs every
+# package; the guide, docs/guide); then, once per engine, clippy and the
+# tests against bindings generated from that engine: Godot 3.2.3 ($GODOT_BIN, Debian 12) runs every
 # Rust test (pure Rust ones, the headless Godot runs of godot-project's
 # GDScript tests and scenes, the release zip in a fresh project, the editor
 # plugin in the real editor, valgrind), Godot 3.6 (Debian 13's, fetched by
@@ -46,6 +46,10 @@ cargo fmt --check
         exit 1
     fi
     cargo test --quiet --doc 2>&1 | tee -a "$log"
+    # The guide (docs/guide): mdBook must build it without a warning; its
+    # links and doctests are checked by cargo test (tests/guide.rs, the
+    # doctests above).
+    bash "$here/guide.sh"
 )
 
 # The pump's and the ecosystem's tests against the oldest Tokio that

@@ -209,6 +209,18 @@ use gdnative::prelude::*;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// The Rust blocks of the guide (docs/guide), compiled as doctests: one
+/// item per chapter that has any (`tests/guide.rs` checks that none is
+/// left out). Only under `cfg(doctest)`, so the packaged crate, which
+/// does not ship the guide, builds without it.
+#[cfg(doctest)]
+mod guide_doctests {
+    #[doc = include_str!("../docs/guide/src/background-io.md")]
+    struct BackgroundIo;
+    #[doc = include_str!("../docs/guide/src/rust-methods.md")]
+    struct RustMethods;
+}
+
 /// Registers everything this crate needs with Godot: gdnative-async's
 /// runtime classes, this thread's [`SharedLocalPool`] as the executor, a
 /// panic hook that reports panics in async methods through Godot, and the

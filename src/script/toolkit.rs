@@ -4,7 +4,7 @@
 //!
 //! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
 //! `completed` signal, or `cancel()` it. Failures resolve with an
-//! [`AsyncError`] value (see the README's error convention).
+//! [`AsyncError`] value (the guide's chapter *Errors*, docs/guide/src/errors.md).
 //!
 //! ```gdscript
 //! yield(Async.sleep(0.5), "completed")
