@@ -154,6 +154,7 @@ mod error;
 mod executor;
 mod godot;
 mod io;
+mod net;
 mod script;
 
 pub use background::runtime::{
@@ -176,6 +177,8 @@ pub use godot::main_thread::check_main_thread;
 pub use godot::signal::{signal, Signal};
 pub use io::stream::{AsyncStream, Step};
 pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
+#[cfg(feature = "websocket")]
+pub use net::websocket::AsyncWebSocket;
 pub use script::args::{Args, MAX_SECONDS};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
@@ -249,6 +252,8 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncTcpStream>();
     handle.add_class::<AsyncStream>();
     handle.add_class::<AsyncTcpListener>();
+    #[cfg(feature = "websocket")]
+    handle.add_class::<AsyncWebSocket>();
     handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
     handle.add_class_as::<godot::lifecycle::FrameHook>("__gdnative_tokio_FrameHook".into());

@@ -31,6 +31,7 @@
 //! Put the read first. `close()` drops what is buffered and queued.
 
 pub(crate) mod buffered;
+pub(crate) mod closing;
 pub(crate) mod files;
 pub(crate) mod save;
 pub(crate) mod stream;

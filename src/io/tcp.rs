@@ -40,6 +40,7 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::io::buffered::{BufferedReader, ReadError};
+use crate::io::closing::Closing;
 use crate::io::write_queue::{WriteQueue, Written};
 use crate::script::args::Args;
 use crate::script::method::Refusal;
@@ -137,7 +138,7 @@ fn outcome(method: &str, message: String) -> Variant {
         .report()
 }
 
-fn describe(error: &io::Error) -> String {
+pub(crate) fn describe(error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => "connection refused".into(),
         io::ErrorKind::UnexpectedEof => "peer closed".into(),
@@ -179,37 +180,6 @@ struct Connection {
     reader: Mutex<Option<BufferedReader<OwnedReadHalf>>>,
     peer: String,
     closing: Rc<Closing>,
-}
-
-/// Set by `close()`; what pending operations and the writer watch.
-#[derive(Default)]
-struct Closing {
-    closed: Cell<bool>,
-    notify: Notify,
-}
-
-impl Closing {
-    fn close(&self) {
-        self.closed.set(true);
-        self.notify.notify_waiters();
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed.get()
-    }
-
-    /// Resolves once `close()` was called.
-    async fn wait(&self) {
-        loop {
-            let notified = self.notify.notified();
-            let mut notified = std::pin::pin!(notified);
-            notified.as_mut().enable();
-            if self.closed.get() {
-                return;
-            }
-            notified.await;
-        }
-    }
 }
 
 impl Connection {

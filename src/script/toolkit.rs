@@ -150,6 +150,11 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
     use crate::io::tcp::{tcp_connect, tcp_listen};
     crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
         timeout_game, all, any, signal, task, read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
+    #[cfg(feature = "websocket")]
+    {
+        use crate::net::websocket::websocket_connect;
+        crate::script_methods!(builder, ScriptTaskFn; websocket_connect);
+    }
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
