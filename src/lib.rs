@@ -154,6 +154,8 @@ mod error;
 mod executor;
 mod godot;
 mod io;
+#[cfg(feature = "net")]
+mod net;
 mod script;
 
 pub use background::runtime::{

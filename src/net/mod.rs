@@ -1,0 +1,14 @@
+//! Networking for scripts (features `http` and `websocket`).
+//!
+//! - `tls.rs`: the rustls client configuration both share (compiled-in
+//!   Mozilla roots, an optional extra root, the `ring` crypto backend);
+//! - `http/`: `Async.http_request`, `Async.http_download`,
+//!   `Async.http_stream` (feature `http`).
+
+// Used by `http` and `websocket`; `net` alone (a feature nobody turns on
+// by itself) would leave it unused.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) mod tls;
+
+#[cfg(feature = "http")]
+pub(crate) mod http;
