@@ -154,6 +154,7 @@ mod error;
 mod executor;
 mod godot;
 mod io;
+#[cfg(feature = "net")]
 mod net;
 mod script;
 

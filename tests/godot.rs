@@ -11,14 +11,19 @@
 
 mod common;
 
-use common::{assert_clean, engine_messages, problems, run_godot_with, Run};
+use common::{assert_clean, engine_messages, problems, run_godot_with_servers, Run};
 
 fn run_scene(scene: &str) -> Run {
     run_godot(&[scene])
 }
 
+/// Every run has the loopback servers (common::run_godot_with_servers).
 fn run_godot(args: &[&str]) -> Run {
-    run_godot_with(args, &[])
+    run_godot_with_servers(args, &[])
+}
+
+fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_godot_with_servers(args, env)
 }
 
 /// The `N passed, N failed` summary of the GDScript runner.

@@ -98,7 +98,7 @@ fn tls_failure(host: &str, error: &std::io::Error) -> String {
     if text.contains("certificate") {
         format!(
             "TLS: the certificate of {host} was not accepted ({text}); for a \
-             self-hosted server, pass its CA with the `root_certificate` option"
+             self-hosted server, pass its CA with the `ca` option"
         )
     } else {
         format!("TLS: {text}")

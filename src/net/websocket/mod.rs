@@ -14,8 +14,8 @@
 //!
 //! Options (a Dictionary, all optional): `headers` (a Dictionary of
 //! header names to values), `protocols` (an Array of subprotocol names),
-//! `root_certificate` (PEM text, or a `res://`, `user://` or absolute path
-//! to a PEM file: an extra trusted root for a self-hosted `wss://` server),
+//! `ca` (an extra trusted root for a self-hosted `wss://` server: PEM
+//! text, or a `res://`, `user://` or absolute path to a PEM file),
 //! `timeout` (seconds for the connection and handshake, default 10),
 //! `max_message_size` (bytes, default 16 MiB: a larger message ends the
 //! connection with close code 1009).
@@ -57,19 +57,14 @@ pub(crate) fn websocket_connect(args: Args) -> Result<impl Future<Output = Varia
             AsyncError::new(kind, "websocket_connect", message).report()
         };
         let tls = if plan.secure {
-            let config = match &plan.root {
-                None => Ok(crate::net::tls::default_config()),
-                Some(options::Root::Pem(pem)) => crate::net::tls::config_with_root(pem),
-                Some(options::Root::File(path)) => std::fs::read(path)
-                    .map_err(|e| format!("{path}: {}", crate::io::files::describe(&e)))
-                    .and_then(|pem| crate::net::tls::config_with_root(&pem)),
-            };
-            match config {
-                Ok(config) => Some(config),
-                Err(e) => {
-                    let message = format!("option `root_certificate`: {e}");
-                    return failed(ErrorKind::BadArguments, message);
-                }
+            // Reads the `ca` file, if any: a small blocking read.
+            let root = plan.root.clone();
+            let config =
+                crate::spawn_blocking(move || crate::net::tls::client_config(root.as_ref()));
+            match config.await {
+                Ok(Ok(config)) => Some(config),
+                Ok(Err(e)) => return failed(ErrorKind::Failed, format!("option `ca`: {e}")),
+                Err(e) => return failed(ErrorKind::Failed, e.to_string()),
             }
         } else {
             None

@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::header::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::http::Uri;
 
+use crate::net::tls::ExtraRoot;
 use crate::script::args::{script_type, Args};
 
 /// The connect (and handshake) time limit when none is given.
@@ -19,13 +20,7 @@ pub(crate) const DEFAULT_MAX_MESSAGE: usize = 16 << 20;
 /// The largest `max_message_size` accepted: 1 GiB.
 const MAX_MAX_MESSAGE: i64 = 1 << 30;
 /// The options `websocket_connect` knows.
-const OPTIONS: [&str; 5] = [
-    "headers",
-    "protocols",
-    "root_certificate",
-    "timeout",
-    "max_message_size",
-];
+const OPTIONS: [&str; 5] = ["headers", "protocols", "ca", "timeout", "max_message_size"];
 
 /// Where to connect and how.
 pub(crate) struct Plan {
@@ -36,16 +31,9 @@ pub(crate) struct Plan {
     /// The handshake request: the URL plus the script's headers and
     /// subprotocols.
     pub(crate) request: Request,
-    pub(crate) root: Option<Root>,
+    pub(crate) root: Option<ExtraRoot>,
     pub(crate) timeout: Duration,
     pub(crate) max_message_size: usize,
-}
-
-/// The extra root certificate: PEM text, or a file holding it.
-pub(crate) enum Root {
-    Pem(Vec<u8>),
-    /// A real file-system path (`res://` and `user://` globalized).
-    File(String),
 }
 
 /// The URL's parts: `ws://` or `wss://`, a host, a port (80 and 443 when
@@ -111,7 +99,7 @@ pub(crate) fn plan(args: &Args) -> Result<Plan, String> {
         match name.as_str() {
             "headers" => add_headers(&mut request, &value).map_err(bad)?,
             "protocols" => add_protocols(&mut request, &value).map_err(bad)?,
-            "root_certificate" => plan.root = Some(root(&value).map_err(bad)?),
+            "ca" => plan.root = Some(root(&value).map_err(bad)?),
             "timeout" => {
                 plan.timeout = Args::new(vec![value])
                     .seconds(0, "timeout")
@@ -207,27 +195,11 @@ fn add_protocols(request: &mut Request, value: &Variant) -> Result<(), String> {
     Ok(())
 }
 
-/// `root_certificate`: PEM text, or a `res://`, `user://` or absolute path
-/// to a PEM file.
-fn root(value: &Variant) -> Result<Root, String> {
+/// `ca`: an extra root certificate, PEM text or the path of a PEM file.
+fn root(value: &Variant) -> Result<ExtraRoot, String> {
     let text = String::from_variant(value)
         .map_err(|_| format!("expected a String, got {}", script_type(value.get_type())))?;
-    if text.contains("-----BEGIN") {
-        return Ok(Root::Pem(text.into_bytes()));
-    }
-    if text.is_empty() {
-        return Err("expected PEM text or a path, got an empty String".into());
-    }
-    if text.contains("://") && !text.starts_with("res://") && !text.starts_with("user://") {
-        return Err(format!(
-            "expected PEM text or an absolute, res:// or user:// path, got {text:?}"
-        ));
-    }
-    Ok(Root::File(
-        gdnative::api::ProjectSettings::godot_singleton()
-            .globalize_path(text)
-            .to_string(),
-    ))
+    ExtraRoot::from_script(&text)
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! HTTP for scripts (feature `http`): filled in next.
