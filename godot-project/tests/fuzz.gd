@@ -19,7 +19,7 @@ const ARITY = {
 	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
 	"sleep": [1, 1], "sleep_game": [1, 2], "frames": [1, 1], "timeout": [2, 2],
 	"timeout_game": [2, 3], "all": [1, 1], "any": [1, 1],
-	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1],
+	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1], "websocket_connect": [1, 2],
 }
 # Methods whose valid ranges allow work that would outlive the run (hours of
 # spinning, gigabytes of hashing, a million stream items): numbers above
@@ -36,6 +36,7 @@ const SAFE_FIRST = {
 	"write_bytes": ["user://fuzz.bin", "user://no/such/dir/f", "user://"],
 	"tcp_connect": ["127.0.0.1", "localhost", "::1", "256.1.1.1"],
 	"tcp_listen": ["127.0.0.1", "::1", "256.1.1.1"],
+	"websocket_connect": ["ws://127.0.0.1:1/", "wss://127.0.0.1:1/", "ws://[::1]:1/", "http://x", "ws://", ""],
 }
 
 # Methods registered by the crate, per class (the scene also discovers them
@@ -48,10 +49,11 @@ const METHODS = {
 		"runtime_spawn", "runtime_result", "spinners_beside_wakes", "block_on_own_runtime",
 		"background_worker_threads"],
 	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
-		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen"],
+		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen", "websocket_connect"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
 	"AsyncTcpStream": ["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
 	"AsyncTcpListener": ["accept", "local_port", "close"],
+	"AsyncWebSocket": ["send", "receive", "close", "is_open", "protocol", "url", "close_code", "close_reason"],
 	"HashService": ["request", "try_request", "queued"],
 	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks",
 		"_enter_tree", "_exit_tree"],
@@ -91,6 +93,7 @@ var next_id = 0
 var error_value = null  # an AsyncError, made by a refused call
 var listener = null
 var tcp = null
+var ws = null
 var stream = null
 var service = null
 var hook = null
@@ -195,10 +198,11 @@ func _make_io_objects():
 	# The accepted side is not awaited: it may complete before the connect.
 	listener.accept()
 	tcp = yield(Async.tcp_connect("127.0.0.1", listener.local_port()), "completed")
+	ws = yield(Async.websocket_connect(OS.get_environment("GDT_WS_URL") + "/fuzz"), "completed")
 	stream = demo.ticker(3, 0.01)
 	service = demo.hash_service(4, 0.0)
 	_find_hidden_objects()
-	for obj in [tcp, stream, service, hook, bridge, sentry]:
+	for obj in [tcp, ws, stream, service, hook, bridge, sentry]:
 		if not (obj is Object):
 			failures.append("could not make a fuzz target: %s" % str(obj))
 
@@ -258,7 +262,7 @@ func _targets():
 	return {
 		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
 		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
-		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "HashService": service,
+		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "AsyncWebSocket": ws, "HashService": service,
 		"FrameHook": hook, "SignalBridge": bridge, "FreeSentry": sentry,
 	}
 

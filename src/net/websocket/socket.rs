@@ -286,17 +286,31 @@ impl AsyncWebSocket {
     /// class docs for which messages a receive gets). Receives queue
     /// behind each other. Once the connection ended, the messages that
     /// came before the end, then a `failed` error (`peer closed (code:
-    /// reason)`, not printed; after `close()`: printed).
+    /// reason)`, not printed). A receive pending when `close()` is called
+    /// ends with `closed` (not printed); one called after `close()` is a
+    /// printed error.
     ///
     /// Cancellation-safe: a message leaves the connection only when the
     /// receive completes.
     #[method]
     fn receive(&self) -> Instance<AsyncTask> {
+        if self.link.close_requested.is_closed() {
+            return AsyncTask::resolved("receive", self.link.closed_error("receive"));
+        }
         let waiter = self.link.inbox.waiter();
         let link = Rc::clone(&self.link);
         AsyncTask::spawn("receive", async move {
             match waiter.receive().await {
                 Some(message) => value(message),
+                // Ended by close() while it waited: an outcome, not a
+                // mistake of the script.
+                None if link.close_requested.is_closed() => AsyncError::new(
+                    ErrorKind::Failed,
+                    "receive",
+                    format!("{}: closed", link.url),
+                )
+                .expected()
+                .report(),
                 None => link.closed_error("receive"),
             }
         })
