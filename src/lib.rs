@@ -181,7 +181,8 @@ pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use script::args::{Args, MAX_SECONDS};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
-    MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
+    MainThreadOnly, ProgressBody, Refusal, ScriptAsyncFn, ScriptBody, ScriptProgressFn,
+    ScriptTaskFn, TaskBody,
 };
 pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};

@@ -150,6 +150,12 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
     use crate::io::tcp::{tcp_connect, tcp_listen};
     crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
         timeout_game, all, any, signal, task, read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
+    #[cfg(feature = "http")]
+    {
+        use crate::net::http::{http_download, http_request, http_stream};
+        crate::script_methods!(builder, ScriptTaskFn; http_request, http_stream);
+        crate::script_methods!(builder, ScriptProgressFn; http_download);
+    }
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).
