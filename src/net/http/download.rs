@@ -69,12 +69,13 @@ pub(crate) fn http_download(
     })
 }
 
-enum Outcome {
+#[derive(Debug)]
+pub(crate) enum Outcome {
     Saved(u64),
     NotSaved(String),
 }
 
-async fn download(
+pub(crate) async fn download(
     spec: Spec,
     target: PathBuf,
     progress: Progress,

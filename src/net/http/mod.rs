@@ -100,3 +100,6 @@ fn report(method: &str, (kind, message): Failure) -> Variant {
 
 pub(crate) use download::http_download;
 pub(crate) use streaming::http_stream;
+
+#[cfg(test)]
+mod tests;
