@@ -2,13 +2,14 @@
 //! `Async.http_download`, `Async.http_stream`.
 //!
 //! ```gdscript
-//! var r = yield(Async.http_request("https://example.com/api", {"json": {"name": "ada"}, "method": "POST"}), "completed")
+//! var base = OS.get_environment("GDT_HTTP_URL")   # the test server; yours: "https://..."
+//! var r = yield(Async.http_request(base + "/echo", {"method": "POST", "json": {"name": "ada"}}), "completed")
 //! if Async.is_error(r):
-//!     return print(r.message)      # e.g. "POST https://...: connection refused: ..."
-//! print(r.status, r.headers["content-type"], r.json)
-//! var task = Async.http_download(url, "user://level.pck")
-//! task.connect("progress", self, "_on_bytes")   # bytes so far; task.progress_total: size or -1
-//! var saved = yield(task, "completed")
+//!     return print(r.message)   # e.g. "POST http://...: connection refused: ..."
+//! print(r.status, " ", r.headers["content-type"], " ", r.json.method)   # 200 application/json POST
+//! var task = Async.http_download(base + "/bytes?n=1000000", "user://level.pck")
+//! task.connect("progress", self, "_on_progress")   # bytes so far; task.progress_total: size or -1
+//! var saved = yield(task, "completed")             # {"saved": true, "size": 1000000, ...}
 //! ```
 //!
 //! Every request runs on the background runtime (reqwest over rustls,
