@@ -142,6 +142,11 @@
 //!
 //! - `entry-points` (default): this crate's own GDNative entry points, for
 //!   using its library as is (the addon does). Turn it off when embedding.
+//! - `http` (default): `Async.http_request`, `http_download`,
+//!   `http_stream` (reqwest over rustls with the `ring` backend and
+//!   compiled-in Mozilla roots; no OpenSSL). An embedding crate with
+//!   `default-features = false` turns it on with `features = ["http"]`.
+//! - `websocket` (default): the WebSocket client for scripts.
 //! - `custom-godot`: bindings generated from the Godot binary in
 //!   `$GODOT_BIN` (gdnative's feature of the same name).
 //! - `test-support`: a few internals for this repository's tests and
@@ -183,7 +188,8 @@ pub use net::websocket::AsyncWebSocket;
 pub use script::args::{Args, MAX_SECONDS};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
-    MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
+    MainThreadOnly, ProgressBody, Refusal, ScriptAsyncFn, ScriptBody, ScriptProgressFn,
+    ScriptTaskFn, TaskBody,
 };
 pub use script::progress::Progress;
 pub use script::task::{AsyncTask, TaskDone};

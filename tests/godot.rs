@@ -262,6 +262,22 @@ fn background_demo_runs() {
     assert_clean(&run);
 }
 
+/// The HTTP demo: a download from the loopback server with a progress
+/// bar, headless; progress reached the whole size.
+#[test]
+fn http_demo_runs() {
+    let run = run_scene("res://http_demo.tscn");
+    let size = 32 * 1048576;
+    assert!(
+        run.output.contains(&format!(
+            "http_download done: {size} bytes after "
+        )) && run.output.contains(&format!("(last progress {size} of {size})")),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+}
+
 /// The benchmark scene at small sizes: it keeps working and prints every
 /// table (the figures themselves are for `scripts/bench.sh`, not tests).
 #[test]
