@@ -3,13 +3,13 @@
 //! `websocket`).
 //!
 //! ```gdscript
-//! var ws = yield(Async.websocket_connect("wss://example.com/chat", {"protocols": ["chat"]}), "completed")
+//! var ws = yield(Async.websocket_connect(OS.get_environment("GDT_WS_URL") + "/chat", {"protocols": ["chat"]}), "completed")
 //! if Async.is_error(ws):
 //!     return print(ws.message)
-//! ws.connect("message", self, "_on_message")     # or: yield(ws.receive(), "completed")
-//! yield(ws.send("hello"), "completed")           # resolves once written
+//! ws.send(PoolByteArray([1, 2, 3]))              # binary; a String goes as text
+//! var echo = yield(ws.receive(), "completed")    # PoolByteArray [1, 2, 3] (the test server echoes)
 //! ws.close(1000, "bye")
-//! var why = yield(ws, "closed")                  # [code, reason]
+//! var why = yield(ws, "closed")                  # [1000, "bye"]
 //! ```
 //!
 //! Options (a Dictionary, all optional): `headers` (a Dictionary of
