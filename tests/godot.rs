@@ -269,9 +269,11 @@ fn http_demo_runs() {
     let run = run_scene("res://http_demo.tscn");
     let size = 32 * 1048576;
     assert!(
-        run.output.contains(&format!(
-            "http_download done: {size} bytes after "
-        )) && run.output.contains(&format!("(last progress {size} of {size})")),
+        run.output
+            .contains(&format!("http_download done: {size} bytes after "))
+            && run
+                .output
+                .contains(&format!("(last progress {size} of {size})")),
         "{}",
         run.output
     );

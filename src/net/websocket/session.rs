@@ -163,3 +163,128 @@ async fn fail(
         error: Some(error),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    use super::*;
+    use crate::net::websocket::connect::{open, Target};
+
+    /// Collects what the reader delivers.
+    #[derive(Default)]
+    struct Collect(Vec<Incoming>);
+
+    impl Deliver for Collect {
+        fn deliver(&mut self, message: Incoming) {
+            self.0.push(message);
+        }
+
+        async fn pause(&mut self) {}
+    }
+
+    /// Connects to the loopback echo server, sends `commands`, and reads
+    /// until the connection ends: what came, and how it ended.
+    fn session(
+        max: usize,
+        commands: &[&str],
+        close: Option<(u16, &str)>,
+    ) -> (Vec<Incoming>, Ended) {
+        let servers = gdnative_tokio_servers::start();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        let url = format!("ws://{}/echo", servers.ws);
+        rt.block_on(async {
+            let target = Target {
+                host: "127.0.0.1",
+                port: servers.ws.port(),
+                tls: None,
+                max_message_size: max,
+            };
+            let request = url.into_client_request().expect("a request");
+            let (socket, _) = open(target, request, Duration::from_secs(5))
+                .await
+                .expect("connected");
+            let (sink, mut stream) = socket.split();
+            let (writes, writer) = WriteQueue::with_sink(sink);
+            let local = tokio::task::LocalSet::new();
+            local
+                .run_until(async {
+                    tokio::task::spawn_local(writer);
+                    for command in commands {
+                        drop(writes.push(Message::Text((*command).to_owned())));
+                    }
+                    let requested = Closing::default();
+                    let sent = RefCell::new(None);
+                    if let Some((code, reason)) = close {
+                        let frame = CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: reason.to_owned().into(),
+                        };
+                        drop(writes.push(Message::Close(Some(frame))));
+                        *sent.borrow_mut() = Some((code, reason.to_owned()));
+                        requested.close();
+                    }
+                    let mut collect = Collect::default();
+                    let local = LocalClose {
+                        requested: &requested,
+                        sent: &sent,
+                    };
+                    let ended = tokio::time::timeout(
+                        Duration::from_secs(10),
+                        read(&mut stream, &writes, local, &mut collect),
+                    )
+                    .await
+                    .expect("the reader ends");
+                    (collect.0, ended)
+                })
+                .await
+        })
+    }
+
+    #[test]
+    fn a_peer_that_vanishes_ends_with_1006() {
+        let (got, ended) = session(1 << 20, &["a", "!vanish"], None);
+        assert_eq!(got, vec![Incoming::Text("a".into())]);
+        assert_eq!(ended.code, ABNORMAL, "{ended:?}");
+        assert_eq!(ended.error, None);
+    }
+
+    #[test]
+    fn a_peer_close_gives_its_code_and_reason() {
+        let (got, ended) = session(1 << 20, &["!big 3", "!close 4002 see you"], None);
+        assert_eq!(got, vec![Incoming::Binary(vec![0, 1, 2])]);
+        assert_eq!(ended, Ended::new(4002, "see you"));
+    }
+
+    #[test]
+    fn a_message_over_the_limit_ends_with_1009_and_says_why() {
+        let (got, ended) = session(100, &["!big 100", "!big 101", "never read"], None);
+        assert_eq!(got.len(), 1, "the message at the limit came");
+        assert_eq!(ended.code, TOO_BIG);
+        assert_eq!(
+            ended.error.as_deref(),
+            Some("a message of 101 bytes is larger than max_message_size (100)")
+        );
+    }
+
+    #[test]
+    fn a_local_close_ends_with_the_peers_answer_and_drops_later_messages() {
+        let (got, ended) = session(1 << 20, &["x"], Some((4000, "bye")));
+        assert!(
+            got.is_empty(),
+            "messages after close() are dropped: {got:?}"
+        );
+        assert_eq!(
+            ended,
+            Ended::new(4000, "bye"),
+            "the server echoes the close"
+        );
+    }
+}
