@@ -51,12 +51,16 @@ pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>) {
 
 /// The server's socket configuration.
 pub fn config() -> WebSocketConfig {
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(MAX_MESSAGE);
-    config.max_frame_size = Some(MAX_MESSAGE);
-    config
+    WebSocketConfig {
+        max_message_size: Some(MAX_MESSAGE),
+        max_frame_size: Some(MAX_MESSAGE),
+        ..WebSocketConfig::default()
+    }
 }
 
+// The handshake callback's error type is tungstenite's (a whole HTTP
+// response).
+#[allow(clippy::result_large_err)]
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
     let mut request_text = String::new();
     let callback = |request: &Request, mut response: Response| {

@@ -65,6 +65,7 @@ impl<T, E> WriteQueue<T, E> {
     /// [`new`](WriteQueue::new) for a sink of messages: each is sent and
     /// flushed (`SinkExt::send`) before the next; its write ends when it
     /// was flushed.
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))]
     pub(crate) fn with_sink<S>(mut sink: S) -> (Self, impl Future<Output = ()>)
     where
         S: Sink<T, Error = E> + Unpin,

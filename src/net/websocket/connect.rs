@@ -35,11 +35,12 @@ pub(crate) struct Target<'a> {
 /// The configuration of a client socket: messages and frames up to `max`
 /// bytes, each written at once (games send small messages).
 pub(crate) fn config(max: usize) -> WebSocketConfig {
-    let mut config = WebSocketConfig::default();
-    config.max_message_size = Some(max);
-    config.max_frame_size = Some(max);
-    config.write_buffer_size = 0;
-    config
+    WebSocketConfig {
+        max_message_size: Some(max),
+        max_frame_size: Some(max),
+        write_buffer_size: 0,
+        ..WebSocketConfig::default()
+    }
 }
 
 /// Connects and upgrades within `limit`: the socket and the subprotocol
