@@ -24,6 +24,9 @@
 //! | `Async.http_request(...)` | yes | the request is dropped on the background runtime: its connection is closed mid-exchange (never reused half-read); nothing was handed out |
 //! | `Async.http_download(...)` | yes, all or nothing | the transfer stops and the temporary file is removed; the target keeps its old content (or stays absent). Only a cancel during the final flush-and-rename (after the last byte) lets that rename finish: the target is then the whole new file |
 //! | `Async.http_stream(...)` | yes | before the headers: the request is dropped. Afterwards the `AsyncStream` owns the body: `close()` drops the connection; items are as for `AsyncStream` |
+//! | `Async.websocket_connect(...)` | yes | the attempt (TCP, TLS, handshake) is dropped with its socket; nothing was handed out |
+//! | `AsyncWebSocket.receive()` | yes | a message leaves the connection only in the poll that completes the receive; a cancelled receive leaves it for the next `receive()` (or the `message` signal) |
+//! | `AsyncWebSocket.send(data)` | yes, all or nothing: all | the message was queued whole at the call; it is still sent, before any later send's and before a close frame |
 //! | [`Service::request`](crate::Service::request) | no, once queued | dropped before its request was queued: nothing was sent; after: the service still handles it and the response is dropped |
 //! | [`Service::try_request`](crate::Service::try_request) | no | the request was queued at the call: it is handled, its response dropped |
 //!
