@@ -42,7 +42,7 @@ use crate::error::{AsyncError, ErrorKind};
 use crate::io::buffered::{BufferedReader, ReadError};
 use crate::io::closing::Closing;
 use crate::io::write_queue::{WriteQueue, Written};
-use crate::script::args::Args;
+use crate::script::args::{Args, Data};
 use crate::script::method::Refusal;
 use crate::script::task::AsyncTask;
 
@@ -318,22 +318,10 @@ impl AsyncTcpStream {
     /// writes; they then resolve with `closed`.
     #[method]
     fn write(&self, data: Variant) -> Instance<AsyncTask> {
-        let bytes = match data.get_type() {
-            VariantType::GodotString => data.to_string().into_bytes(),
-            VariantType::ByteArray => PoolArray::<u8>::from_variant(&data)
-                .map(|b| b.to_vec())
-                .unwrap_or_default(),
-            other => {
-                let message = Args::invalid(
-                    0,
-                    "data",
-                    format_args!(
-                        "expected a String or PoolByteArray, got {}",
-                        crate::script::args::script_type(other)
-                    ),
-                );
-                return AsyncTask::failed("write", ErrorKind::BadArguments, message);
-            }
+        let bytes = match crate::script::args::data_argument(&data, 0, "data") {
+            Ok(Data::Text(text)) => text.into_bytes(),
+            Ok(Data::Bytes(bytes)) => bytes,
+            Err(message) => return AsyncTask::failed("write", ErrorKind::BadArguments, message),
         };
         let peer = self.state.peer.clone();
         let closed = self.state.closing.is_closed();

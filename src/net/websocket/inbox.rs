@@ -113,6 +113,12 @@ mod tests {
 
     use super::*;
 
+    fn xorshift(mut x: u32) -> u32 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^ (x << 5)
+    }
+
     /// Receives dropped at random points lose no message and reorder none.
     #[test]
     fn cancelled_receives_lose_nothing() {
@@ -125,9 +131,7 @@ mod tests {
             let mut got = Vec::new();
             let mut seed = 0x2545_f491_u32;
             for i in 0..200u32 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
+                seed = xorshift(seed);
                 if seed % 3 == 0 {
                     inbox.push(Incoming::Text(i.to_string()));
                 }
@@ -155,9 +159,7 @@ mod tests {
             let mut expected = Vec::new();
             let mut seed = 0x2545_f491_u32;
             for i in 0..200u32 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
+                seed = xorshift(seed);
                 if seed % 3 == 0 {
                     expected.push(i);
                 }

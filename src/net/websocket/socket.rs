@@ -18,7 +18,7 @@ use crate::io::write_queue::{WriteQueue, Written};
 use crate::net::websocket::connect::Socket;
 use crate::net::websocket::inbox::{Inbox, Incoming};
 use crate::net::websocket::session::{self, Deliver, Ended, LocalClose};
-use crate::script::args::{script_type, Args};
+use crate::script::args::{data_argument, Args, Data};
 use crate::script::task::AsyncTask;
 
 /// The longest close reason RFC 6455 allows (a control frame holds 125
@@ -242,24 +242,10 @@ impl AsyncWebSocket {
     /// cancelling stops only the wait, it is still sent.
     #[method]
     fn send(&self, data: Variant) -> Instance<AsyncTask> {
-        let message = match data.get_type() {
-            VariantType::GodotString => Message::Text(data.to_string()),
-            VariantType::ByteArray => Message::Binary(
-                PoolArray::<u8>::from_variant(&data)
-                    .map(|b| b.to_vec())
-                    .unwrap_or_default(),
-            ),
-            other => {
-                let message = Args::invalid(
-                    0,
-                    "data",
-                    format_args!(
-                        "expected a String or PoolByteArray, got {}",
-                        script_type(other)
-                    ),
-                );
-                return AsyncTask::failed("send", ErrorKind::BadArguments, message);
-            }
+        let message = match data_argument(&data, 0, "data") {
+            Ok(Data::Text(text)) => Message::Text(text),
+            Ok(Data::Bytes(bytes)) => Message::Binary(bytes),
+            Err(message) => return AsyncTask::failed("send", ErrorKind::BadArguments, message),
         };
         if !self.link.is_open() {
             return AsyncTask::resolved("send", self.link.closed_error("send"));
