@@ -53,6 +53,9 @@ if [ "$what" = instructions ] || [ "$what" = all ]; then
     )
 fi
 if [ "$what" = godot ] || [ "$what" = all ]; then
+    # The HTTP rows need the loopback servers (GDT_HTTP_URL...).
+    . "$root/scripts/servers.sh"
+    start_servers
     GDT_PROFILE=release GODOT_TIMEOUT=${GODOT_TIMEOUT:-600} bash scripts/godot.sh res://bench/bench.tscn 2>&1 \
         | grep -v '^Godot Engine\|^ *$'
 fi

@@ -65,7 +65,7 @@ tokio_versions() {
             stock_env
             scratch=$(mktemp -d)
             trap 'rm -rf "$scratch"' EXIT
-            cp -r Cargo.toml Cargo.lock README.md src tests benches testbed "$scratch/"
+            cp -r Cargo.toml Cargo.lock README.md src tests benches testbed servers "$scratch/"
             cd "$scratch"
             if [ "$which" = minimum ]; then
                 cargo update --quiet -p tokio --precise "$min"

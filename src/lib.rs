@@ -133,6 +133,11 @@
 //!
 //! - `entry-points` (default): this crate's own GDNative entry points, for
 //!   using its library as is (the addon does). Turn it off when embedding.
+//! - `http` (default): `Async.http_request`, `http_download`,
+//!   `http_stream` (reqwest over rustls with the `ring` backend and
+//!   compiled-in Mozilla roots; no OpenSSL). An embedding crate with
+//!   `default-features = false` turns it on with `features = ["http"]`.
+//! - `websocket` (default): the WebSocket client for scripts.
 //! - `custom-godot`: bindings generated from the Godot binary in
 //!   `$GODOT_BIN` (gdnative's feature of the same name).
 //! - `test-support`: a few internals for this repository's tests and
@@ -146,6 +151,8 @@ mod error;
 mod executor;
 mod godot;
 mod io;
+#[cfg(feature = "net")]
+mod net;
 mod script;
 
 pub use background::runtime::{
@@ -169,11 +176,14 @@ pub use godot::main_thread::check_main_thread;
 pub use godot::signal::{signal, Signal};
 pub use io::stream::{AsyncStream, Step};
 pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
+#[cfg(feature = "websocket")]
+pub use net::websocket::AsyncWebSocket;
 pub use script::args::{Args, MAX_SECONDS};
 pub use script::call::{call, wait, Awaiting};
 pub use script::guard::{guard, guard_result};
 pub use script::method::{
-    MainThreadOnly, Refusal, ScriptAsyncFn, ScriptBody, ScriptTaskFn, TaskBody,
+    MainThreadOnly, ProgressBody, Refusal, ScriptAsyncFn, ScriptBody, ScriptProgressFn,
+    ScriptTaskFn, TaskBody,
 };
 pub use script::owned::spawn_owned;
 pub use script::progress::Progress;
@@ -260,6 +270,8 @@ pub fn register(handle: InitHandle) {
     handle.add_class::<AsyncTcpStream>();
     handle.add_class::<AsyncStream>();
     handle.add_class::<AsyncTcpListener>();
+    #[cfg(feature = "websocket")]
+    handle.add_class::<AsyncWebSocket>();
     handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
     handle.add_class_as::<godot::lifecycle::FrameHook>("__gdnative_tokio_FrameHook".into());

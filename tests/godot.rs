@@ -11,14 +11,19 @@
 
 mod common;
 
-use common::{assert_clean, engine_messages, problems, run_godot_with, Run};
+use common::{assert_clean, engine_messages, problems, run_godot_with_servers, Run};
 
 fn run_scene(scene: &str) -> Run {
     run_godot(&[scene])
 }
 
+/// Every run has the loopback servers (common::run_godot_with_servers).
 fn run_godot(args: &[&str]) -> Run {
-    run_godot_with(args, &[])
+    run_godot_with_servers(args, &[])
+}
+
+fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_godot_with_servers(args, env)
 }
 
 /// The `N passed, N failed` summary of the GDScript runner.
@@ -251,6 +256,24 @@ fn background_demo_runs() {
     assert!(
         run.output.contains("hash_task done: checksum ")
             && run.output.contains("(last progress 1)"),
+        "{}",
+        run.output
+    );
+    assert_clean(&run);
+}
+
+/// The HTTP demo: a download from the loopback server with a progress
+/// bar, headless; progress reached the whole size.
+#[test]
+fn http_demo_runs() {
+    let run = run_scene("res://http_demo.tscn");
+    let size = 32 * 1048576;
+    assert!(
+        run.output
+            .contains(&format!("http_download done: {size} bytes after "))
+            && run
+                .output
+                .contains(&format!("(last progress {size} of {size})")),
         "{}",
         run.output
     );

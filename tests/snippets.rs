@@ -21,7 +21,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_clean, run_godot_with, temp_dir};
+use common::{assert_clean, run_godot_with_servers, temp_dir};
 
 /// One documented GDScript block, ready to run.
 #[derive(Debug)]
@@ -248,7 +248,7 @@ fn documented_gdscript_runs_as_written() {
     let file = dir.join("snippets.json");
     std::fs::write(&file, to_json(&snippets)).expect("cannot write the snippet list");
     let file = file.to_string_lossy().into_owned();
-    let run = run_godot_with(
+    let run = run_godot_with_servers(
         &["res://tests/snippets/snippets.tscn"],
         &[("SNIPPETS_FILE", file.as_str())],
     );

@@ -2,7 +2,10 @@
 # run with `bash scripts/bench.sh godot`. With GDT_BENCH_QUICK set it runs
 # small sizes (the test suite does that to keep the scene working); with
 # GDT_BENCH_OUT set it writes the frame-time samples there as CSV; with
-# GDT_BENCH_ONLY=stream it runs the stream flood only.
+# GDT_BENCH_ONLY=stream it runs the stream flood only, with
+# GDT_BENCH_ONLY=http the HTTP comparison only (it needs GDT_HTTP_URL:
+# scripts/bench.sh starts the loopback servers), with
+# GDT_BENCH_ONLY=websocket the WebSocket comparison only (GDT_WS_URL).
 extends Node
 
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
@@ -36,7 +39,13 @@ func _run():
 	# GDT_BENCH_ONLY=stream runs the stream flood alone.
 	if OS.get_environment("GDT_BENCH_ONLY") == "stream":
 		yield(_stream_flood(), "completed")
+	elif OS.get_environment("GDT_BENCH_ONLY") == "http":
+		yield(_http(), "completed")
+	elif OS.get_environment("GDT_BENCH_ONLY") == "websocket":
+		yield(_http("ws_bench.gd"), "completed")
 	else:
+		yield(_http(), "completed")
+		yield(_http("ws_bench.gd"), "completed")
 		yield(_round_trips(), "completed")
 		yield(_concurrent(), "completed")
 		yield(_timers(), "completed")
@@ -50,6 +59,17 @@ func _run():
 			file.close()
 	print("benchmark done")
 	get_tree().quit(0)
+
+
+# HTTP against Godot's HTTPRequest (bench/http_bench.gd), or WebSocket
+# against Godot's WebSocketClient (bench/ws_bench.gd).
+func _http(script = "http_bench.gd"):
+	var bench = load("res://bench/" + script).new()
+	bench.quick = quick
+	add_child(bench)
+	yield(bench.run(), "completed")
+	bench.queue_free()
+	Engine.target_fps = 0
 
 
 func _coroutine(x):

@@ -20,6 +20,7 @@ const ARITY = {
 	"sleep": [1, 1], "sleep_game": [1, 2], "frames": [1, 1], "timeout": [2, 2],
 	"timeout_game": [2, 3], "all": [1, 1], "any": [1, 1],
 	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1], "owned": [2, 2],
+	"http_request": [1, 2], "http_download": [2, 3], "http_stream": [1, 2], "websocket_connect": [1, 2],
 }
 # Methods whose valid ranges allow work that would outlive the run (hours of
 # spinning, gigabytes of hashing, a million stream items): numbers above
@@ -36,6 +37,7 @@ const SAFE_FIRST = {
 	"write_bytes": ["user://fuzz.bin", "user://no/such/dir/f", "user://"],
 	"tcp_connect": ["127.0.0.1", "localhost", "::1", "256.1.1.1"],
 	"tcp_listen": ["127.0.0.1", "::1", "256.1.1.1"],
+	"websocket_connect": ["ws://127.0.0.1:1/", "wss://127.0.0.1:1/", "ws://[::1]:1/", "http://x", "ws://", ""],
 }
 
 # Methods registered by the crate, per class (the scene also discovers them
@@ -48,10 +50,12 @@ const METHODS = {
 		"runtime_spawn", "runtime_result", "spinners_beside_wakes", "block_on_own_runtime",
 		"background_worker_threads"],
 	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
-		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen", "owned"],
+		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen", "owned",
+		"http_request", "http_download", "http_stream", "websocket_connect"],
 	"AsyncStream": ["close", "is_finished", "item_count"],
 	"AsyncTcpStream": ["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
 	"AsyncTcpListener": ["accept", "local_port", "close"],
+	"AsyncWebSocket": ["send", "receive", "close", "is_open", "protocol", "url", "close_code", "close_reason"],
 	"HashService": ["request", "try_request", "queued"],
 	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks",
 		"_enter_tree", "_exit_tree"],
@@ -68,7 +72,7 @@ const METHODS = {
 const PROPERTIES = {
 	"Async": ["frame_budget_ms", "auto_pump", "track_tasks"],
 	"AsyncExecutorDriver": ["frame_budget_ms"],
-	"AsyncTask": ["result", "progress"],
+	"AsyncTask": ["result", "progress", "progress_total"],
 	"AsyncError": ["kind", "method", "message"],
 }
 const SAFE_TEXT_ARGS = ["mpsc", "broadcast", "watch", "ok", "fail", "panic"]
@@ -91,6 +95,7 @@ var next_id = 0
 var error_value = null  # an AsyncError, made by a refused call
 var listener = null
 var tcp = null
+var ws = null
 var stream = null
 var service = null
 var hook = null
@@ -195,10 +200,11 @@ func _make_io_objects():
 	# The accepted side is not awaited: it may complete before the connect.
 	listener.accept()
 	tcp = yield(Async.tcp_connect("127.0.0.1", listener.local_port()), "completed")
+	ws = yield(Async.websocket_connect(OS.get_environment("GDT_WS_URL") + "/fuzz"), "completed")
 	stream = demo.ticker(3, 0.01)
 	service = demo.hash_service(4, 0.0)
 	_find_hidden_objects()
-	for obj in [tcp, stream, service, hook, bridge, sentry]:
+	for obj in [tcp, ws, stream, service, hook, bridge, sentry]:
 		if not (obj is Object):
 			failures.append("could not make a fuzz target: %s" % str(obj))
 
@@ -258,7 +264,7 @@ func _targets():
 	return {
 		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
 		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
-		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "HashService": service,
+		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "AsyncWebSocket": ws, "HashService": service,
 		"FrameHook": hook, "SignalBridge": bridge, "FreeSentry": sentry,
 	}
 
@@ -308,11 +314,26 @@ func _make_safe(method, args):
 				args[i] = rng.randi_range(0, 20)
 			elif typeof(v) == TYPE_REAL and v > 0.05:
 				args[i] = 0.01
-		if i == 0 and method in SAFE_FIRST and typeof(v) == TYPE_STRING:
+		if method.begins_with("http_") and typeof(v) == TYPE_STRING:
+			# URLs of the loopback servers (or bad ones), never a DNS
+			# lookup; a download's path in user:// only.
+			args[i] = _safe_http_text(i, method)
+		elif i == 0 and method in SAFE_FIRST and typeof(v) == TYPE_STRING:
 			var safe = SAFE_FIRST[method]
 			args[i] = safe[rng.randi_range(0, safe.size() - 1)]
 		elif typeof(v) == TYPE_STRING and v.length() < 20 and rng.randi_range(0, 2) == 0:
 			args[i] = SAFE_TEXT_ARGS[rng.randi_range(0, SAFE_TEXT_ARGS.size() - 1)]
+
+
+var _http_url = OS.get_environment("GDT_HTTP_URL")
+
+
+func _safe_http_text(index, method):
+	if index == 1 and method == "http_download":
+		return ["user://fuzz_download.bin", "user://no/such/dir/f", "user://"][rng.randi_range(0, 2)]
+	var urls = [_http_url + "/hello", _http_url + "/status/404", _http_url + "/bytes?n=100000",
+		OS.get_environment("GDT_REFUSED_URL") + "/", "not a url", "ftp://127.0.0.1/", ""]
+	return urls[rng.randi_range(0, urls.size() - 1)]
 
 
 func _check_result(cls, method, argc, result):

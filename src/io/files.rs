@@ -95,12 +95,20 @@ fn write(name: &'static str, path: String, bytes: Vec<u8>) -> impl Future<Output
 /// The `path` argument, as a real file-system path.
 fn path(args: &Args) -> Result<String, Refusal> {
     let path: String = args.get(0, "path")?;
+    real_path(&path).map_err(|detail| Args::invalid(0, "path", detail).into())
+}
+
+/// A script's path (absolute, `res://` or `user://`) as a real file-system
+/// path, globalized by Godot (main thread only); `Err` is the detail of a
+/// bad argument.
+pub(crate) fn real_path(path: &str) -> Result<String, String> {
     if path.is_empty() {
-        return Err(Args::invalid(0, "path", "must not be empty").into());
+        return Err("must not be empty".into());
     }
     if path.contains("://") && !path.starts_with("res://") && !path.starts_with("user://") {
-        let detail = format_args!("only absolute, res:// and user:// paths, got {path}");
-        return Err(Args::invalid(0, "path", detail).into());
+        return Err(format!(
+            "only absolute, res:// and user:// paths, got {path}"
+        ));
     }
     Ok(ProjectSettings::godot_singleton()
         .globalize_path(path)

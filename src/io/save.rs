@@ -126,44 +126,87 @@ static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 /// target. On failure the temporary file is removed and the target is as
 /// it was.
 pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
-        _ => path.to_path_buf(),
-    };
-    let name = target
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let folder = match target.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}-{n}.tmp", std::process::id()));
-    let temp = folder.join(temp_name);
-    let written = write_new(&temp, &target, bytes).and_then(|()| fs::rename(&temp, &target));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-        return written;
-    }
-    // The rename itself reaches the disk with the folder's entry; best
-    // effort (not every system can open a folder for this).
-    if let Ok(folder) = File::open(folder) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
+    let mut temp = TempFile::beside(path)?;
+    temp.file().write_all(bytes)?;
+    temp.commit()
 }
 
-/// Creates `temp` (it must not exist), writes `bytes`, copies `target`'s
-/// permissions if it exists and flushes the file to disk.
-fn write_new(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(temp)?;
-    file.write_all(bytes)?;
-    if let Ok(meta) = fs::metadata(target) {
-        file.set_permissions(meta.permissions())?;
+/// A new file that replaces a target only when [`commit`](Self::commit)ted:
+/// a temporary file in the target's folder (`.<name>.<pid>-<n>.tmp`),
+/// removed when dropped uncommitted (a failed or cancelled write leaves
+/// nothing, and the target as it was).
+pub(crate) struct TempFile {
+    file: File,
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl TempFile {
+    /// Creates the temporary file for `path` (a symbolic link is followed:
+    /// the file it points to is what gets replaced).
+    pub(crate) fn beside(path: &Path) -> io::Result<TempFile> {
+        let target = match fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
+            _ => path.to_path_buf(),
+        };
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".{}-{n}.tmp", std::process::id()));
+        let temp = folder_of(&target).join(temp_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        Ok(TempFile {
+            file,
+            temp,
+            target,
+            committed: false,
+        })
     }
-    file.sync_all()
+
+    /// The temporary file, to write to.
+    pub(crate) fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// Gives the file the target's permissions (if the target exists),
+    /// flushes it to disk and renames it over the target. On failure the
+    /// temporary file is removed.
+    pub(crate) fn commit(mut self) -> io::Result<()> {
+        if let Ok(meta) = fs::metadata(&self.target) {
+            self.file.set_permissions(meta.permissions())?;
+        }
+        self.file.sync_all()?;
+        fs::rename(&self.temp, &self.target)?;
+        self.committed = true;
+        // The rename itself reaches the disk with the folder's entry; best
+        // effort (not every system can open a folder for this).
+        if let Ok(folder) = File::open(folder_of(&self.target)) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn folder_of(target: &Path) -> &Path {
+    match target.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    }
 }
 
 #[cfg(test)]

@@ -40,8 +40,9 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::error::{AsyncError, ErrorKind};
 use crate::io::buffered::{BufferedReader, ReadError};
+use crate::io::closing::Closing;
 use crate::io::write_queue::{WriteQueue, Written};
-use crate::script::args::Args;
+use crate::script::args::{Args, Data};
 use crate::script::method::Refusal;
 use crate::script::task::AsyncTask;
 
@@ -137,7 +138,7 @@ fn outcome(method: &str, message: String) -> Variant {
         .report()
 }
 
-fn describe(error: &io::Error) -> String {
+pub(crate) fn describe(error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => "connection refused".into(),
         io::ErrorKind::UnexpectedEof => "peer closed".into(),
@@ -179,37 +180,6 @@ struct Connection {
     reader: Mutex<Option<BufferedReader<OwnedReadHalf>>>,
     peer: String,
     closing: Rc<Closing>,
-}
-
-/// Set by `close()`; what pending operations and the writer watch.
-#[derive(Default)]
-struct Closing {
-    closed: Cell<bool>,
-    notify: Notify,
-}
-
-impl Closing {
-    fn close(&self) {
-        self.closed.set(true);
-        self.notify.notify_waiters();
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed.get()
-    }
-
-    /// Resolves once `close()` was called.
-    async fn wait(&self) {
-        loop {
-            let notified = self.notify.notified();
-            let mut notified = std::pin::pin!(notified);
-            notified.as_mut().enable();
-            if self.closed.get() {
-                return;
-            }
-            notified.await;
-        }
-    }
 }
 
 impl Connection {
@@ -348,22 +318,10 @@ impl AsyncTcpStream {
     /// writes; they then resolve with `closed`.
     #[method]
     fn write(&self, data: Variant) -> Instance<AsyncTask> {
-        let bytes = match data.get_type() {
-            VariantType::GodotString => data.to_string().into_bytes(),
-            VariantType::ByteArray => PoolArray::<u8>::from_variant(&data)
-                .map(|b| b.to_vec())
-                .unwrap_or_default(),
-            other => {
-                let message = Args::invalid(
-                    0,
-                    "data",
-                    format_args!(
-                        "expected a String or PoolByteArray, got {}",
-                        crate::script::args::script_type(other)
-                    ),
-                );
-                return AsyncTask::failed("write", ErrorKind::BadArguments, message);
-            }
+        let bytes = match crate::script::args::data_argument(&data, 0, "data") {
+            Ok(Data::Text(text)) => text.into_bytes(),
+            Ok(Data::Bytes(bytes)) => bytes,
+            Err(message) => return AsyncTask::failed("write", ErrorKind::BadArguments, message),
         };
         let peer = self.state.peer.clone();
         let closed = self.state.closing.is_closed();

@@ -4,31 +4,36 @@
 //! cancelling that wait (`Async.timeout`, a lost `Async.any`, `cancel()`)
 //! never cuts a write short: all of its bytes still go out, before any
 //! later write's, and no later write can interleave with it.
+//!
+//! A TCP connection queues bytes ([`WriteQueue::new`] on an `AsyncWrite`);
+//! a WebSocket queues messages ([`WriteQueue::with_sink`] on the socket's
+//! `Sink`, each message sent and flushed before the next).
 
 use std::future::Future;
 use std::io;
 
+use futures::{Sink, SinkExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 /// Writes sent back to back before the writer lets other tasks run.
 const BATCH: usize = 64;
 
-type Job = (Vec<u8>, oneshot::Sender<io::Result<()>>);
+type Job<T, E> = (T, oneshot::Sender<Result<(), E>>);
 
 /// The queue's sending end, owned by the connection object. Dropping it
 /// lets the writer send what is queued, then end (dropping the socket's
-/// write half).
-pub(crate) struct WriteQueue {
-    jobs: mpsc::UnboundedSender<Job>,
+/// write half). `T` is what a write sends, `E` how a write fails.
+pub(crate) struct WriteQueue<T = Vec<u8>, E = io::Error> {
+    jobs: mpsc::UnboundedSender<Job<T, E>>,
 }
 
 /// How a queued write ended.
-pub(crate) enum Written {
+pub(crate) enum Written<E = io::Error> {
     /// All its bytes were sent.
     Sent,
     /// The socket failed.
-    Failed(io::Error),
+    Failed(E),
     /// The writer stopped first (the connection was closed): none or only
     /// part of the bytes were sent, and nothing after them will be.
     Stopped,
@@ -38,20 +43,51 @@ impl WriteQueue {
     /// A queue and the writer future that sends its writes on `io`; spawn
     /// the writer (it ends when the queue is dropped and empty; drop it to
     /// stop sending at once).
-    pub(crate) fn new<W>(io: W) -> (WriteQueue, impl Future<Output = ()>)
+    pub(crate) fn new<W>(mut io: W) -> (WriteQueue, impl Future<Output = ()>)
     where
         W: AsyncWrite + Unpin,
     {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        (WriteQueue { jobs }, run(io, queue))
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job<Vec<u8>, io::Error>>();
+        let run = async move {
+            let mut turns = Turns::default();
+            while let Some((bytes, done)) = queue.recv().await {
+                let result = io.write_all(&bytes).await;
+                // The caller may have stopped waiting: the bytes are sent anyway.
+                let _ = done.send(result);
+                turns.next().await;
+            }
+        };
+        (WriteQueue { jobs }, run)
+    }
+}
+
+impl<T, E> WriteQueue<T, E> {
+    /// [`new`](WriteQueue::new) for a sink of messages: each is sent and
+    /// flushed (`SinkExt::send`) before the next; its write ends when it
+    /// was flushed.
+    #[cfg_attr(not(feature = "websocket"), allow(dead_code))]
+    pub(crate) fn with_sink<S>(mut sink: S) -> (Self, impl Future<Output = ()>)
+    where
+        S: Sink<T, Error = E> + Unpin,
+    {
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job<T, E>>();
+        let run = async move {
+            let mut turns = Turns::default();
+            while let Some((item, done)) = queue.recv().await {
+                let result = sink.send(item).await;
+                let _ = done.send(result);
+                turns.next().await;
+            }
+        };
+        (WriteQueue { jobs }, run)
     }
 
-    /// Queues `bytes` now; the returned future tells how the write ended.
+    /// Queues `item` now; the returned future tells how the write ended.
     /// Dropping that future does not withdraw the write.
-    pub(crate) fn push(&self, bytes: Vec<u8>) -> impl Future<Output = Written> {
+    pub(crate) fn push(&self, item: T) -> impl Future<Output = Written<E>> {
         let (done, ended) = oneshot::channel();
         // A stopped writer drops the job, and `ended` tells `Stopped`.
-        let _ = self.jobs.send((bytes, done));
+        let _ = self.jobs.send((item, done));
         async move {
             match ended.await {
                 Ok(Ok(())) => Written::Sent,
@@ -62,16 +98,16 @@ impl WriteQueue {
     }
 }
 
-/// Sends each queued write whole, in order.
-async fn run<W: AsyncWrite + Unpin>(mut io: W, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let mut streak = 0;
-    while let Some((bytes, done)) = queue.recv().await {
-        let result = io.write_all(&bytes).await;
-        // The caller may have stopped waiting: the bytes are sent anyway.
-        let _ = done.send(result);
-        streak += 1;
-        if streak == BATCH {
-            streak = 0;
+/// Counts a writer's writes, letting other tasks run after each
+/// [`BATCH`] of them.
+#[derive(Default)]
+struct Turns(usize);
+
+impl Turns {
+    async fn next(&mut self) {
+        self.0 += 1;
+        if self.0 == BATCH {
+            self.0 = 0;
             tokio::task::yield_now().await;
         }
     }

@@ -169,6 +169,33 @@ impl Args {
     }
 }
 
+/// A `data` argument: a String (text) or a PoolByteArray (bytes).
+pub(crate) enum Data {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// Argument `index` called `name` as [`Data`]; any other type is refused
+/// with "expected a String or PoolByteArray, got ...".
+pub(crate) fn data_argument(value: &Variant, index: usize, name: &str) -> Result<Data, String> {
+    match value.get_type() {
+        VariantType::GodotString => Ok(Data::Text(value.to_string())),
+        VariantType::ByteArray => Ok(Data::Bytes(
+            PoolArray::<u8>::from_variant(value)
+                .map(|b| b.to_vec())
+                .unwrap_or_default(),
+        )),
+        other => Err(Args::invalid(
+            index,
+            name,
+            format_args!(
+                "expected a String or PoolByteArray, got {}",
+                script_type(other)
+            ),
+        )),
+    }
+}
+
 /// GDScript's name for a Variant type, for messages scripts read: `int`,
 /// `String`, `Array`, `null`, ...
 pub(crate) fn script_type(t: VariantType) -> &'static str {

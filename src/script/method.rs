@@ -178,6 +178,53 @@ where
     }
 }
 
+/// The signature of a [`ScriptProgressFn`] body: check the arguments and
+/// return the future, which reports through the task's [`Progress`]
+/// (`crate::Progress`), or refuse.
+pub type ProgressBody<Fut> = fn(Args, crate::Progress) -> Result<Fut, Refusal>;
+
+/// [`ScriptTaskFn`] for work that reports progress: the call returns an
+/// [`AsyncTask`] that emits `progress(value)` (see
+/// [`AsyncTask::spawn_with_progress`]). A refused call resolves the same
+/// way as [`ScriptTaskFn`]'s (in the next pump, with the printed error).
+pub struct ScriptProgressFn<Fut> {
+    name: &'static str,
+    body: ProgressBody<Fut>,
+}
+
+impl<Fut> ScriptProgressFn<Fut> {
+    /// Wraps `body` as the method `name`.
+    pub fn new(name: &'static str, body: ProgressBody<Fut>) -> Self {
+        ScriptProgressFn { name, body }
+    }
+
+    /// The `Method` to pass to `ClassBuilder::method` (main thread only,
+    /// as [`ScriptTaskFn::into_method`]).
+    pub fn into_method(self) -> MainThreadOnly<Self> {
+        MainThreadOnly {
+            name: self.name,
+            method: self,
+        }
+    }
+}
+
+impl<C, Fut> Method<C> for ScriptProgressFn<Fut>
+where
+    C: NativeClass,
+    Fut: Future + 'static,
+    Fut::Output: ToVariant,
+{
+    fn call(&self, _this: TInstance<'_, C>, args: Varargs<'_>) -> Variant {
+        let (name, body) = (self.name, self.body);
+        let args = Args::from_varargs(args);
+        let task = AsyncTask::spawn_with_progress(name, |progress| match body(args, progress) {
+            Ok(future) => Either::Left(async move { future.await.to_variant() }),
+            Err(refusal) => Either::Right(std::future::ready(refusal.report(name))),
+        });
+        task.owned_to_variant()
+    }
+}
+
 /// A script method that refuses calls from threads other than the main one
 /// with an [`AsyncError`] value of kind `bad_arguments` (printed), made by
 /// [`ScriptAsyncFn::into_method`] and [`ScriptTaskFn::into_method`].

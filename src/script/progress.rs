@@ -21,16 +21,34 @@ use futures::task::AtomicWaker;
 #[derive(Clone)]
 pub struct Progress(Arc<Shared>);
 
-#[derive(Default)]
 struct Shared {
     value: AtomicU64,
+    /// The bits of the total set by [`Progress::set_total`]; -1: none.
+    total: AtomicU64,
     changed: AtomicBool,
     waker: AtomicWaker,
 }
 
 impl Progress {
     pub(crate) fn new() -> Self {
-        Progress(Arc::default())
+        Progress(Arc::new(Shared {
+            value: AtomicU64::new(0),
+            total: AtomicU64::new((-1.0f64).to_bits()),
+            changed: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }))
+    }
+
+    /// Sets what the values run up to (a byte count...), read by scripts
+    /// from the task's `progress_total` property (-1 until set). Set it
+    /// before the first [`set`](Self::set) that should be read with it.
+    pub fn set_total(&self, total: f64) {
+        self.0.total.store(total.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The total last set, -1 when none was.
+    pub(crate) fn total(&self) -> f64 {
+        f64::from_bits(self.0.total.load(Ordering::Relaxed))
     }
 
     /// Reports `value` (any number: a fraction, a count of bytes...).

@@ -41,7 +41,8 @@ type BoxedWork = Pin<Box<dyn Future<Output = Variant>>>;
 /// - `is_done()`, `is_cancelled()`, and the read-only property `result`
 ///   (`null` until done);
 /// - signal `progress(value)` and the read-only property `progress` (the
-///   last value, `null` before any), for tasks started with
+///   last value, `null` before any) and `progress_total` (what the value
+///   runs up to, -1 when unknown), for tasks started with
 ///   [`spawn_with_progress`](Self::spawn_with_progress): see [`Progress`].
 ///
 /// The task keeps running when scripts drop the handle; it holds itself
@@ -343,6 +344,13 @@ fn register_task(builder: &ClassBuilder<AsyncTask>) {
             let on_main = crate::godot::main_thread::check("AsyncTask.progress").is_ok();
             let last = task.state.last_progress.get().filter(|_| on_main);
             AnyValue(last.map_or_else(Variant::nil, |v| v.to_variant()))
+        })
+        .with_usage(gdnative::export::PropertyUsage::NOEDITOR)
+        .done();
+    builder
+        .property::<f64>("progress_total")
+        .with_getter(|task: &AsyncTask, _| {
+            task.state.progress.as_ref().map_or(-1.0, Progress::total)
         })
         .with_usage(gdnative::export::PropertyUsage::NOEDITOR)
         .done();

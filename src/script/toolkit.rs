@@ -153,6 +153,17 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
     use crate::script::owned::OwnedMethod;
     let owned = crate::MainThreadOnly::new(OwnedMethod::NAME, OwnedMethod);
     builder.method(OwnedMethod::NAME, owned).done();
+    #[cfg(feature = "websocket")]
+    {
+        use crate::net::websocket::websocket_connect;
+        crate::script_methods!(builder, ScriptTaskFn; websocket_connect);
+    }
+    #[cfg(feature = "http")]
+    {
+        use crate::net::http::{http_download, http_request, http_stream};
+        crate::script_methods!(builder, ScriptTaskFn; http_request, http_stream);
+        crate::script_methods!(builder, ScriptProgressFn; http_download);
+    }
 }
 
 /// The most frames `frames(n)` accepts (about 4.6 hours at 60 fps).

@@ -221,6 +221,23 @@ pub fn run_engine(program: &Path, args: &[&str], dir: &Path, timeout_s: u32) -> 
     }
 }
 
+/// [`run_godot_with`], with the loopback servers
+/// (`gdnative_tokio_servers::start`) running in this process for the
+/// run and their environment (`GDT_HTTP_URL`, `GDT_HTTPS_URL`,
+/// `GDT_CA_PEM`, `GDT_WS_URL`, ...) added to `env`.
+pub fn run_godot_with_servers(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let servers = gdnative_tokio_servers::start();
+    let server_env = servers.env();
+    let mut all: Vec<(&str, &str)> = server_env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    all.extend_from_slice(env);
+    let run = run_godot_with(args, &all);
+    drop(servers);
+    run
+}
+
 /// Runs `scripts/godot.sh args` (builds the library against `$GODOT_BIN`,
 /// runs headless Godot in godot-project) with extra environment `env`.
 pub fn run_godot_with(args: &[&str], env: &[(&str, &str)]) -> Run {

@@ -1,0 +1,19 @@
+//! Networking for scripts (features `http` and `websocket`).
+//!
+//! - `tls.rs`: the rustls client configuration both share (compiled-in
+//!   Mozilla roots, an optional extra root, the `ring` crypto backend);
+//! - `http/`: `Async.http_request`, `Async.http_download`,
+//!   `Async.http_stream` (feature `http`);
+//! - `websocket/`: `Async.websocket_connect` and `AsyncWebSocket`
+//!   (feature `websocket`).
+
+// Used by `http` and `websocket`; `net` alone (a feature nobody turns on
+// by itself) would leave it unused.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) mod tls;
+
+#[cfg(feature = "http")]
+pub(crate) mod http;
+
+#[cfg(feature = "websocket")]
+pub(crate) mod websocket;
