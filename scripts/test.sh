@@ -32,6 +32,7 @@ cargo fmt --check
     stock_check
     cargo clippy --quiet --all-targets -- -D warnings
     cargo clippy --quiet -p gdnative-tokio-testbed --all-targets -- -D warnings
+    cargo clippy --quiet -p gdnative-tokio-servers --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
     # A fresh clone (CI) is clean and packaged as is; a working copy with
     # uncommitted changes (a developer running this before committing) is

@@ -22,7 +22,7 @@ fn main() {
     let mut sink = String::new();
     let stdin = std::io::stdin();
     let mut lock = stdin.lock();
-    while lock.read_line(&mut sink).map_or(false, |n| n > 0) {
+    while lock.read_line(&mut sink).is_ok_and(|n| n > 0) {
         sink.clear();
     }
     drop(servers);

@@ -179,7 +179,7 @@ where
 }
 
 /// The signature of a [`ScriptProgressFn`] body: check the arguments and
-/// return the future, which reports through the task's [`Progress`]
+/// return the future, which reports through the task's [`Progress`](crate::Progress)
 /// (`crate::Progress`), or refuse.
 pub type ProgressBody<Fut> = fn(Args, crate::Progress) -> Result<Fut, Refusal>;
 
