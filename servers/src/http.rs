@@ -195,13 +195,18 @@ async fn route(req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
         ["reset"] => {
             let after = number(&q, "after", 65536);
             let total = number(&q, "total", 1 << 20).max(after + 1);
-            let chunks = stream::iter([
-                Ok(Frame::data(pattern(0, after))),
+            // The cut waits 50 ms after the first bytes, so that the
+            // headers and those bytes reach the client before the
+            // connection goes (a cut at once can overtake them).
+            let cut = async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "cut mid-body",
-                )),
-            ]);
+                ))
+            };
+            let chunks =
+                stream::iter([Ok(Frame::data(pattern(0, after)))]).chain(stream::once(cut));
             let mut response = respond(
                 200,
                 "application/octet-stream",
