@@ -31,7 +31,12 @@ func _ready():
 		get_tree().quit(1)
 		return
 	$Box/Status.text = "done: %d bytes in %s" % [r.size, r.path]
-	print("http_download done: %d bytes after %d frames (last progress %d of %d)" % [r.size, frames - frames_at_start, task.progress, task.progress_total])
+	print(
+		(
+			"http_download done: %d bytes after %d frames (last progress %d of %d)"
+			% [r.size, frames - frames_at_start, task.progress, task.progress_total]
+		)
+	)
 	Directory.new().remove("user://http_demo.bin")
 	if headless or OS.get_environment("GDT_QUIT_WHEN_DONE") != "":
 		get_tree().quit(0)

@@ -23,6 +23,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 cargo fmt --check
+# GDScript: gdlint and gdformat --check (gdtoolkit 3.x) on every .gd file.
+bash scripts/gdscript.sh
 
 # Default features: gdnative's stock bindings, as crates.io and docs.rs
 # users build them.

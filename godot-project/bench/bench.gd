@@ -24,6 +24,8 @@ var frame_samples = 60 if quick else 600
 # Rows of the CSV file (GDT_BENCH_OUT), joined at the end: appending to one
 # growing String in the sampling loop made every frame slower than the last.
 var csv = PoolStringArray(["scenario,frame_us"])
+# The CPU-heavy background job, left running at exit on purpose.
+var _background_job = null
 
 
 func _ready():
@@ -85,19 +87,29 @@ func _round_trips():
 	var t0 = OS.get_ticks_usec()
 	var f0 = Engine.get_idle_frames()
 	for i in range(n):
-		var _r = yield(demo.ready(i), "completed")
+		yield(demo.ready(i), "completed")
 	var rust_us = OS.get_ticks_usec() - t0
 	var rust_frames = Engine.get_idle_frames() - f0
 	t0 = OS.get_ticks_usec()
 	f0 = Engine.get_idle_frames()
 	for i in range(n):
-		var _r = yield(_coroutine(i), "completed")
+		yield(_coroutine(i), "completed")
 	var gd_us = OS.get_ticks_usec() - t0
 	var gd_frames = Engine.get_idle_frames() - f0
 	print("\n%d sequential awaits (uncapped fps)" % n)
 	print("  %-28s %9s %12s %10s" % ["", "total ms", "us / await", "frames"])
-	print("  %-28s %9.1f %12.2f %10d" % ["Rust ready future", rust_us / 1000.0, float(rust_us) / n, rust_frames])
-	print("  %-28s %9.1f %12.2f %10d" % ["GDScript coroutine", gd_us / 1000.0, float(gd_us) / n, gd_frames])
+	print(
+		(
+			"  %-28s %9.1f %12.2f %10d"
+			% ["Rust ready future", rust_us / 1000.0, float(rust_us) / n, rust_frames]
+		)
+	)
+	print(
+		(
+			"  %-28s %9.1f %12.2f %10d"
+			% ["GDScript coroutine", gd_us / 1000.0, float(gd_us) / n, gd_frames]
+		)
+	)
 	print("  ratio Rust / GDScript: %.2fx per await" % (float(rust_us) / gd_us))
 
 
@@ -123,8 +135,12 @@ func _concurrent():
 	while state.left > 0:
 		yield(get_tree(), "idle_frame")
 	print("\n%d concurrent awaits of timers expiring together (60 fps)" % n)
-	print("  all resumed in %d frame(s), %.1f ms from the first resume to the last" % [
-		state.last_frame - state.first_frame + 1, (state.last_us - state.first_us) / 1000.0])
+	print(
+		(
+			"  all resumed in %d frame(s), %.1f ms from the first resume to the last"
+			% [state.last_frame - state.first_frame + 1, (state.last_us - state.first_us) / 1000.0]
+		)
+	)
 
 
 # Lateness of `Async.sleep` (frame-aware Tokio timer) awaited from GDScript,
@@ -146,7 +162,12 @@ func _timers():
 			var late = waited * 1000.0 - delay * 1000.0
 			total += late
 			worst = max(worst, late)
-		print("  %-8s %10.2f %10.2f %12.2f" % ["%d ms" % int(delay * 1000), total / samples, worst, worst / frame_ms])
+		print(
+			(
+				"  %-8s %10.2f %10.2f %12.2f"
+				% ["%d ms" % int(delay * 1000), total / samples, worst, worst / frame_ms]
+			)
+		)
 
 
 # Frames at 60 fps while an OS thread streams 1 M items per second into an
@@ -158,7 +179,12 @@ func _stream_flood():
 	Engine.target_fps = 60
 	var seconds = 0.3 if quick else 1.0
 	print("\nframes at 60 fps while 1 M items/s stream in (%.1f s each) vs idle frames" % seconds)
-	print("  %-24s %10s %10s %14s %12s %16s" % ["", "median us", "worst us", "worst / idle", "items / s", "stream us/frame"])
+	print(
+		(
+			"  %-24s %10s %10s %14s %12s %16s"
+			% ["", "median us", "worst us", "worst / idle", "items / s", "stream us/frame"]
+		)
+	)
 	var idle = yield(_flood_frames(seconds, false), "completed")
 	_flood_row("idle (baseline)", idle, idle)
 	var driver = $AsyncExecutorDriver
@@ -193,17 +219,30 @@ func _flood_frames(seconds, with_flood):
 	var times = []
 	var start = OS.get_ticks_usec()
 	var last = start
-	while (stream != null and not stream.is_finished()) or (stream == null and last - start < seconds * 1000000):
+	while (
+		(stream != null and not stream.is_finished())
+		or (stream == null and last - start < seconds * 1000000)
+	):
 		yield(get_tree(), "idle_frame")
 		var now = OS.get_ticks_usec()
 		times.append(now - last)
 		last = now
 	times.sort()
-	return [times[times.size() / 2], times[-1], flood.items * 1000000.0 / (last - start), flood.longest_us]
+	return [
+		times[times.size() / 2],
+		times[-1],
+		flood.items * 1000000.0 / (last - start),
+		flood.longest_us
+	]
 
 
 func _flood_row(name, r, idle):
-	print("  %-24s %10d %10d %13.2fx %12.0f %16d" % [name, r[0], r[1], float(r[1]) / idle[1], r[2], r[3]])
+	print(
+		(
+			"  %-24s %10d %10d %13.2fx %12.0f %16d"
+			% [name, r[0], r[1], float(r[1]) / idle[1], r[2], r[3]]
+		)
+	)
 
 
 func _sample_frames(scenario):
@@ -256,5 +295,5 @@ func _frame_times():
 	yield(_sample_frames("gdnative-tokio: 1 self-waking task (+%d pending)" % n), "completed")
 	spin = null
 	# Left running at exit on purpose: quitting waits for it at most 0.5 s.
-	var _job = demo.background_spin(2 if quick else 30)
+	_background_job = demo.background_spin(2 if quick else 30)
 	yield(_sample_frames("gdnative-tokio: CPU-heavy background job (+ all above)"), "completed")

@@ -23,7 +23,12 @@ func run():
 		push_error("http bench: GDT_HTTP_URL is not set (scripts/bench.sh starts the servers)")
 		yield(get_tree(), "idle_frame")
 		return
-	print("\nHTTP at 60 fps, loopback server (frames from call to result; main-thread ms per frame while running)")
+	print(
+		(
+			"\nHTTP at 60 fps, loopback server (frames from call to "
+			+ "result; main-thread ms per frame while running)"
+		)
+	)
 	print("  %-52s %8s %9s %10s %9s" % ["", "frames", "seconds", "ms/frame", "ratio"])
 	var reps = 3 if quick else 10
 	# One small GET: the median of `reps`.
@@ -45,17 +50,23 @@ func run():
 	# A big download to a file.
 	var mib = 4 if quick else 100
 	var godot_big_t = yield(_measure("_godot_download", [mib, true, 0]), "completed")
-	var godot_big = yield(_measure("_godot_download", [mib, false, 2 if quick else 10]), "completed")
+	var godot_big = yield(
+		_measure("_godot_download", [mib, false, 2 if quick else 10]), "completed"
+	)
 	var ours_big = yield(_measure("_ours_download", [mib]), "completed")
 	_row("%d MiB download: HTTPRequest use_threads (64 KiB chunks)" % mib, godot_big_t, ours_big)
-	_row("%d MiB download: HTTPRequest (64 KiB chunks)%s" % [mib, godot_big[3]], godot_big, ours_big)
+	_row(
+		"%d MiB download: HTTPRequest (64 KiB chunks)%s" % [mib, godot_big[3]], godot_big, ours_big
+	)
 	_row("%d MiB download: Async.http_download" % mib, ours_big, ours_big)
 	Directory.new().remove("user://bench_godot.bin")
 	Directory.new().remove("user://bench_ours.bin")
 
 
 func _row(name, r, ours):
-	print("  %-52s %8d %9.3f %10.2f %8.2fx" % [name, r[0], r[1], r[2], float(r[0]) / max(1, ours[0])])
+	print(
+		"  %-52s %8d %9.3f %10.2f %8.2fx" % [name, r[0], r[1], r[2], float(r[0]) / max(1, ours[0])]
+	)
 
 
 # Runs `method(args)` (a coroutine), counting frames and process time.
@@ -73,7 +84,7 @@ func _median(reps, method, arg):
 	var rows = []
 	for _i in range(reps):
 		var args = [] if arg == null else [arg]
-		rows.append((yield(_measure(method, args), "completed")))
+		rows.append(yield(_measure(method, args), "completed"))
 	rows.sort_custom(self, "_by_frames")
 	return rows[rows.size() / 2]
 
@@ -148,11 +159,17 @@ func _godot_download(mib, threads, cap):
 		var got = req.get_downloaded_bytes()
 		req.cancel_request()
 		req.queue_free()
-		return " (cut at %d s: %.1f MiB, %.1f MiB/s)" % [cap, got / 1048576.0, got / 1048576.0 / cap]
+		return (
+			" (cut at %d s: %.1f MiB, %.1f MiB/s)"
+			% [cap, got / 1048576.0, got / 1048576.0 / cap]
+		)
 	return ""
 
 
 func _ours_download(mib):
-	var r = yield(Async.http_download(base + "/bytes?n=%d" % (mib * 1048576), "user://bench_ours.bin"), "completed")
+	var r = yield(
+		Async.http_download(base + "/bytes?n=%d" % (mib * 1048576), "user://bench_ours.bin"),
+		"completed"
+	)
 	if not (r is Dictionary and r.saved):
 		push_error("http bench: %s" % str(r))

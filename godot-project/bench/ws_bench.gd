@@ -16,7 +16,12 @@ func run():
 		yield(get_tree(), "idle_frame")
 		return
 	var n = 100 if quick else 1000
-	print("\nWebSocket at 60 fps, loopback echo server (frames and seconds for all the echoes; main-thread ms per frame)")
+	print(
+		(
+			"\nWebSocket at 60 fps, loopback echo server (frames and "
+			+ "seconds for all the echoes; main-thread ms per frame)"
+		)
+	)
 	print("  %-52s %8s %9s %10s %9s" % ["", "frames", "seconds", "ms/frame", "ratio"])
 	var client = yield(_godot_open(), "completed")
 	var ws = yield(Async.websocket_connect(ws_url), "completed")

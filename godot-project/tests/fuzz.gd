@@ -8,27 +8,72 @@
 # fixed seed and the call count; the seed is printed for replay.
 extends Node
 
+signal never
+
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
+
 const DEFAULT_SEED = 20261124
+
 const CALLS_PER_FRAME = 40
+
 const ERROR_FRAMES = 5
 
 # Argument counts of the methods that check their own arguments.
 const ARITY = {
-	"delay": [1, 1], "ready": [1, 1], "sum_in_steps": [2, 2], "wait_signal": [2, 2],
-	"fan_out": [1, 2], "spin": [1, 1], "panic_after": [2, 2], "delay_task": [1, 1],
-	"sleep": [1, 1], "sleep_game": [1, 2], "frames": [1, 1], "timeout": [2, 2],
-	"timeout_game": [2, 3], "all": [1, 1], "any": [1, 1],
-	"signal": [2, 3], "task": [1, 1], "soak_wave": [1, 1], "owned": [2, 2],
-	"http_request": [1, 2], "http_download": [2, 3], "http_stream": [1, 2], "websocket_connect": [1, 2],
+	"delay": [1, 1],
+	"ready": [1, 1],
+	"sum_in_steps": [2, 2],
+	"wait_signal": [2, 2],
+	"fan_out": [1, 2],
+	"spin": [1, 1],
+	"panic_after": [2, 2],
+	"delay_task": [1, 1],
+	"sleep": [1, 1],
+	"sleep_game": [1, 2],
+	"frames": [1, 1],
+	"timeout": [2, 2],
+	"timeout_game": [2, 3],
+	"all": [1, 1],
+	"any": [1, 1],
+	"signal": [2, 3],
+	"task": [1, 1],
+	"soak_wave": [1, 1],
+	"owned": [2, 2],
+	"http_request": [1, 2],
+	"http_download": [2, 3],
+	"http_stream": [1, 2],
+	"websocket_connect": [1, 2],
 }
+
 # Methods whose valid ranges allow work that would outlive the run (hours of
 # spinning, gigabytes of hashing, a million stream items): numbers above
 # these bounds are replaced by small ones (wrong types, NaN, negatives stay).
-const HEAVY = ["background_spin", "background_job", "hash_job", "hash_task", "labelled", "ticker", "channel_stream",
-	"hash_service", "sum_in_steps", "spin", "fan_out", "soak_wave", "frames", "delay",
-	"delay_task", "sleep", "sleep_game", "panic_after", "timeout", "timeout_game", "signal",
-	"spinners_beside_wakes", "block_on_own_runtime"]
+const HEAVY = [
+	"background_spin",
+	"background_job",
+	"hash_job",
+	"hash_task",
+	"labelled",
+	"ticker",
+	"channel_stream",
+	"hash_service",
+	"sum_in_steps",
+	"spin",
+	"fan_out",
+	"soak_wave",
+	"frames",
+	"delay",
+	"delay_task",
+	"sleep",
+	"sleep_game",
+	"panic_after",
+	"timeout",
+	"timeout_game",
+	"signal",
+	"spinners_beside_wakes",
+	"block_on_own_runtime"
+]
+
 # Methods whose first argument must not be a random path or host name: a
 # String there is replaced by a safe one (no files written into the
 # project, no DNS lookups).
@@ -37,28 +82,81 @@ const SAFE_FIRST = {
 	"write_bytes": ["user://fuzz.bin", "user://no/such/dir/f", "user://"],
 	"tcp_connect": ["127.0.0.1", "localhost", "::1", "256.1.1.1"],
 	"tcp_listen": ["127.0.0.1", "::1", "256.1.1.1"],
-	"websocket_connect": ["ws://127.0.0.1:1/", "wss://127.0.0.1:1/", "ws://[::1]:1/", "http://x", "ws://", ""],
+	"websocket_connect":
+	["ws://127.0.0.1:1/", "wss://127.0.0.1:1/", "ws://[::1]:1/", "http://x", "ws://", ""],
 }
 
 # Methods registered by the crate, per class (the scene also discovers them
 # from each script and fails if one is missing here).
 const METHODS = {
-	"AsyncDemo": ["delay", "ready", "sum_in_steps", "wait_signal", "fan_out", "spin",
-		"panic_after", "delay_task", "countdown", "dropped_early", "parse_int", "greet",
-		"soak_wave", "resident_kib", "background_spin", "background_job",
-		"background_jobs_dropped", "channel_stream", "hash_job", "hash_task", "labelled", "hash_service", "ticker",
-		"runtime_spawn", "runtime_result", "spinners_beside_wakes", "block_on_own_runtime",
-		"background_worker_threads"],
-	"Async": ["_enter_tree", "_exit_tree", "is_error", "set_print_all_errors", "tasks", "sleep", "sleep_game", "frames", "timeout", "timeout_game", "all", "any", "signal", "task", "read_text",
-		"read_bytes", "write_text", "write_bytes", "tcp_connect", "tcp_listen", "owned",
-		"http_request", "http_download", "http_stream", "websocket_connect"],
+	"AsyncDemo":
+	[
+		"delay",
+		"ready",
+		"sum_in_steps",
+		"wait_signal",
+		"fan_out",
+		"spin",
+		"panic_after",
+		"delay_task",
+		"countdown",
+		"dropped_early",
+		"parse_int",
+		"greet",
+		"soak_wave",
+		"resident_kib",
+		"background_spin",
+		"background_job",
+		"background_jobs_dropped",
+		"channel_stream",
+		"hash_job",
+		"hash_task",
+		"labelled",
+		"hash_service",
+		"ticker",
+		"runtime_spawn",
+		"runtime_result",
+		"spinners_beside_wakes",
+		"block_on_own_runtime",
+		"background_worker_threads"
+	],
+	"Async":
+	[
+		"_enter_tree",
+		"_exit_tree",
+		"is_error",
+		"set_print_all_errors",
+		"tasks",
+		"sleep",
+		"sleep_game",
+		"frames",
+		"timeout",
+		"timeout_game",
+		"all",
+		"any",
+		"signal",
+		"task",
+		"read_text",
+		"read_bytes",
+		"write_text",
+		"write_bytes",
+		"tcp_connect",
+		"tcp_listen",
+		"owned",
+		"http_request",
+		"http_download",
+		"http_stream",
+		"websocket_connect"
+	],
 	"AsyncStream": ["close", "is_finished", "item_count"],
-	"AsyncTcpStream": ["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
+	"AsyncTcpStream":
+	["write", "read_line", "read_bytes", "read_available", "close", "is_open", "peer"],
 	"AsyncTcpListener": ["accept", "local_port", "close"],
-	"AsyncWebSocket": ["send", "receive", "close", "is_open", "protocol", "url", "close_code", "close_reason"],
+	"AsyncWebSocket":
+	["send", "receive", "close", "is_open", "protocol", "url", "close_code", "close_reason"],
 	"HashService": ["request", "try_request", "queued"],
-	"AsyncExecutorDriver": ["pump_count", "live_tasks", "spawned_tasks",
-		"_enter_tree", "_exit_tree"],
+	"AsyncExecutorDriver":
+	["pump_count", "live_tasks", "spawned_tasks", "_enter_tree", "_exit_tree"],
 	"AsyncTask": ["cancel", "is_done", "is_cancelled", "_to_string"],
 	"AsyncError": ["is_error", "_to_string"],
 	# The crate's hidden objects, which a script can still reach: the frame
@@ -69,69 +167,108 @@ const METHODS = {
 	"SignalBridge": ["_on_signal", "_release"],
 	"FreeSentry": ["_on_watched"],
 }
+
 const PROPERTIES = {
 	"Async": ["frame_budget_ms", "auto_pump", "track_tasks"],
 	"AsyncExecutorDriver": ["frame_budget_ms"],
 	"AsyncTask": ["result", "progress", "progress_total"],
 	"AsyncError": ["kind", "method", "message"],
 }
+
 const SAFE_TEXT_ARGS = ["mpsc", "broadcast", "watch", "ok", "fail", "panic"]
 
-signal never
-
 var rng = RandomNumberGenerator.new()
+
 var demo = AsyncDemo.new()
+
 var values = []
+
 var failures = []
+
 var calls = 0
+
 var awaited = 0
+
 var resolved = 0
+
 var error_values = 0
+
 var crate_objects = 0
+
 var bridges = 1
+
 var nulls = 0
+
 var must_fail = {}  # id -> [method, frame deadline, box]
+
 var next_id = 0
+
 var error_value = null  # an AsyncError, made by a refused call
+
 var listener = null
+
 var tcp = null
+
 var ws = null
+
 var stream = null
+
 var service = null
+
 var hook = null
+
 var watched = null
+
 var bridge = null
+
 var sentry = null
+
+var _http_url = OS.get_environment("GDT_HTTP_URL")
 
 
 func _ready():
 	var seed_text = OS.get_environment("FUZZ_SEED")
 	var fuzz_seed = int(seed_text) if seed_text != "" else DEFAULT_SEED
-	var total = int(OS.get_environment("FUZZ_CALLS")) if OS.get_environment("FUZZ_CALLS") != "" else 6000
+	var total = (
+		int(OS.get_environment("FUZZ_CALLS"))
+		if OS.get_environment("FUZZ_CALLS") != ""
+		else 6000
+	)
 	rng.seed = fuzz_seed
 	print("fuzz seed: %d (replay with FUZZ_SEED=%d)" % [fuzz_seed, fuzz_seed])
 	# Each declared text may appear on any number of engine error lines
 	# (the harness matches EXPECT-LOG texts as substrings) and must appear
 	# at least once. The crate's own error values:
-	for text in [": bad_arguments: ", ": panic: ", ": freed: ", ": failed: ",
-			"frame_budget_ms must be a finite number", "no AsyncExecutorDriver is in the scene tree",
-			# gdnative's own argument checks of #[method]s and properties:
-			"excessive argument", "missing non-optional parameter", "cannot convert argument",
-			"Incorrect type passed to property", "does not have a setter",
-			# calls from a Thread (see _thread_calls):
-			"other than the main thread", "accessing from the wrong thread", "gdnative::user_data",
-			"a global executor must be set"]:
+	for text in [
+		": bad_arguments: ",
+		": panic: ",
+		": freed: ",
+		": failed: ",
+		"frame_budget_ms must be a finite number",
+		"no AsyncExecutorDriver is in the scene tree",
+		# gdnative's own argument checks of #[method]s and properties:
+		"excessive argument",
+		"missing non-optional parameter",
+		"cannot convert argument",
+		"Incorrect type passed to property",
+		"does not have a setter",
+		# calls from a Thread (see _thread_calls):
+		"other than the main thread",
+		"accessing from the wrong thread",
+		"gdnative::user_data",
+		"a global executor must be set"
+	]:
 		print("EXPECT-LOG: " + text)
 	# Kinds the random calls may miss with some seeds.
 	_wait_quietly(demo.panic_after(0.0, "fuzz panic"))
 	_wait_quietly(demo.parse_int("not a number"))
 	# The "no driver" message: the drivers' own exit calls (the Async
 	# autoload is a fallback driver) make the next spawn report it.
-	$AsyncExecutorDriver._exit_tree()
-	Async._exit_tree()
+	$AsyncExecutorDriver._exit_tree()  # gdlint: ignore=private-method-call
+	Async._exit_tree()  # gdlint: ignore=private-method-call
 	_wait_quietly(Async.frames(1))
-	$AsyncExecutorDriver._enter_tree()
-	Async._enter_tree()
+	$AsyncExecutorDriver._enter_tree()  # gdlint: ignore=private-method-call
+	Async._enter_tree()  # gdlint: ignore=private-method-call
 	var gone = Node.new()
 	add_child(gone)
 	_wait_quietly(Async.signal(gone, "renamed"))
@@ -156,8 +293,10 @@ func _ready():
 	var alive = yield(demo.ready("alive"), "completed")
 	if alive != "alive":
 		failures.append("the pool no longer works after the fuzz: %s" % str(alive))
-	print("fuzz: %d calls, %d awaitables (%d resolved within the run), %d AsyncError values, %d streams and services, %d null results, %d signal bridges"
-		% [calls, awaited, resolved, error_values, crate_objects, nulls, bridges])
+	var counts = [calls, awaited, resolved, error_values, crate_objects, nulls, bridges]
+	var summary = "fuzz: %d calls, %d awaitables (%d resolved within the run), "
+	summary += "%d AsyncError values, %d streams and services, %d null results, %d signal bridges"
+	print(summary % counts)
 	if failures.empty():
 		print("fuzz: ok")
 	else:
@@ -179,15 +318,65 @@ func _make_values():
 		inner.append(next)
 		inner = next
 	values = [
-		null, true, false, 0, 1, -1, 7, 255, 2147483648, 4611686018427387904,
-		-9223372036854775807 - 1, 9223372036854775807, 0.0, -0.0, 0.001, 0.5, -0.5, 1e-300,
-		1e300, -1e300, NAN, INF, -INF, "", "x", "delay", "never", "completed", long_string,
-		"\u00e9\u4e2d\ud83d\ude00", Vector2(1, 2), Vector3(), Color(1, 0, 0), Rect2(), Transform(),
-		NodePath("/root"), RID(), [], [null], [1, "a", []], nested, [demo.ready(1)],
-		{}, {"a": {"b": [1, {"c": null}]}}, {null: null}, PoolByteArray([1, 2]),
-		PoolStringArray(["a"]), PoolRealArray([NAN]), freed_node, freed_ref_holder,
-		$AsyncExecutorDriver, self, demo, Async, Reference.new(), get_tree(),
-		Async.frames(1), Async.sleep(0.01), demo.ready(2),
+		null,
+		true,
+		false,
+		0,
+		1,
+		-1,
+		7,
+		255,
+		2147483648,
+		4611686018427387904,
+		-9223372036854775807 - 1,
+		9223372036854775807,
+		0.0,
+		-0.0,
+		0.001,
+		0.5,
+		-0.5,
+		1e-300,
+		1e300,
+		-1e300,
+		NAN,
+		INF,
+		-INF,
+		"",
+		"x",
+		"delay",
+		"never",
+		"completed",
+		long_string,
+		"\u00e9\u4e2d\ud83d\ude00",
+		Vector2(1, 2),
+		Vector3(),
+		Color(1, 0, 0),
+		Rect2(),
+		Transform(),
+		NodePath("/root"),
+		RID(),
+		[],
+		[null],
+		[1, "a", []],
+		nested,
+		[demo.ready(1)],
+		{},
+		{"a": {"b": [1, {"c": null}]}},
+		{null: null},
+		PoolByteArray([1, 2]),
+		PoolStringArray(["a"]),
+		PoolRealArray([NAN]),
+		freed_node,
+		freed_ref_holder,
+		$AsyncExecutorDriver,
+		self,
+		demo,
+		Async,
+		Reference.new(),
+		get_tree(),
+		Async.frames(1),
+		Async.sleep(0.01),
+		demo.ready(2),
 	]
 
 
@@ -225,7 +414,9 @@ func _find_hidden_objects():
 	_new_bridge()
 	sentry = _connected(watched, "script_changed", "_on_watched")
 	if not watched.get_meta_list().empty():
-		failures.append("the crate put metadata on a watched object: %s" % str(watched.get_meta_list()))
+		failures.append(
+			"the crate put metadata on a watched object: %s" % str(watched.get_meta_list())
+		)
 
 
 # A Rust signal wait that stays pending until the fuzz calls its bridge's
@@ -258,14 +449,25 @@ func _targets():
 	if error_value == null or rng.randi_range(0, 100) == 0:
 		error_value = Async.sleep("not a number").result
 	if rng.randi_range(0, 200) == 0:
-		var fresh = demo.channel_stream(SAFE_TEXT_ARGS[rng.randi_range(0, 2)], rng.randi_range(0, 5))
+		var fresh = demo.channel_stream(
+			SAFE_TEXT_ARGS[rng.randi_range(0, 2)], rng.randi_range(0, 5)
+		)
 		if fresh is Object and fresh.has_method("item_count"):
 			stream = fresh
 	return {
-		"AsyncDemo": demo, "Async": Async, "AsyncExecutorDriver": $AsyncExecutorDriver,
-		"AsyncTask": task, "AsyncError": error_value, "AsyncStream": stream,
-		"AsyncTcpStream": tcp, "AsyncTcpListener": listener, "AsyncWebSocket": ws, "HashService": service,
-		"FrameHook": hook, "SignalBridge": bridge, "FreeSentry": sentry,
+		"AsyncDemo": demo,
+		"Async": Async,
+		"AsyncExecutorDriver": $AsyncExecutorDriver,
+		"AsyncTask": task,
+		"AsyncError": error_value,
+		"AsyncStream": stream,
+		"AsyncTcpStream": tcp,
+		"AsyncTcpListener": listener,
+		"AsyncWebSocket": ws,
+		"HashService": service,
+		"FrameHook": hook,
+		"SignalBridge": bridge,
+		"FreeSentry": sentry,
 	}
 
 
@@ -325,14 +527,20 @@ func _make_safe(method, args):
 			args[i] = SAFE_TEXT_ARGS[rng.randi_range(0, SAFE_TEXT_ARGS.size() - 1)]
 
 
-var _http_url = OS.get_environment("GDT_HTTP_URL")
-
-
 func _safe_http_text(index, method):
 	if index == 1 and method == "http_download":
-		return ["user://fuzz_download.bin", "user://no/such/dir/f", "user://"][rng.randi_range(0, 2)]
-	var urls = [_http_url + "/hello", _http_url + "/status/404", _http_url + "/bytes?n=100000",
-		OS.get_environment("GDT_REFUSED_URL") + "/", "not a url", "ftp://127.0.0.1/", ""]
+		return ["user://fuzz_download.bin", "user://no/such/dir/f", "user://"][rng.randi_range(
+			0, 2
+		)]
+	var urls = [
+		_http_url + "/hello",
+		_http_url + "/status/404",
+		_http_url + "/bytes?n=100000",
+		OS.get_environment("GDT_REFUSED_URL") + "/",
+		"not a url",
+		"ftp://127.0.0.1/",
+		""
+	]
 	return urls[rng.randi_range(0, urls.size() - 1)]
 
 
@@ -353,7 +561,9 @@ func _check_result(cls, method, argc, result):
 		return
 	if not result.has_signal("completed"):
 		var kind = script.get("class_name") if script != null else result.get_class()
-		failures.append("%s.%s returned an unexpected object %s (%s)" % [cls, method, str(result), kind])
+		failures.append(
+			"%s.%s returned an unexpected object %s (%s)" % [cls, method, str(result), kind]
+		)
 		return
 	awaited += 1
 	var box = {"done": false, "value": null}
@@ -379,7 +589,9 @@ func _check_deadlines():
 		if box.done:
 			var v = box.value
 			if not (v is Object and v.has_method("is_error") and v.kind == "bad_arguments"):
-				failures.append("%s with a wrong argument count resolved with %s" % [entry[0], str(v)])
+				failures.append(
+					"%s with a wrong argument count resolved with %s" % [entry[0], str(v)]
+				)
 			must_fail.erase(id)
 		elif budgeted:
 			# The fuzz set a frame budget (it fuzzes that property too): a
@@ -387,7 +599,12 @@ func _check_deadlines():
 			# bound only holds without one. Checked again once it is unset.
 			entry[1] = frame + ERROR_FRAMES
 		elif frame > entry[1]:
-			failures.append("%s with a wrong argument count did not resolve in %d frames" % [entry[0], ERROR_FRAMES])
+			failures.append(
+				(
+					"%s with a wrong argument count did not resolve in %d frames"
+					% [entry[0], ERROR_FRAMES]
+				)
+			)
 			must_fail.erase(id)
 
 

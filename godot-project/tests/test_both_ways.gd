@@ -5,9 +5,9 @@
 # signals on the main thread, in order, within two frames.
 extends "res://tests/test_case.gd"
 
-const BothWays = preload("res://testbed/both_ways.gdns")
-
 signal pinged(value)
+
+const BothWays = preload("res://testbed/both_ways.gdns")
 
 var both = BothWays.new()
 
@@ -150,8 +150,11 @@ func test_an_owned_task_that_ends_first_lets_go_of_the_node():
 	both.owned_quick(node)
 	yield(frames(3), "completed")
 	check_eq(both.outcome(), "finished", "the Rust task finished")
-	check_eq(node.get_signal_connection_list("script_changed").size(), before,
-		"the watches were disconnected")
+	check_eq(
+		node.get_signal_connection_list("script_changed").size(),
+		before,
+		"the watches were disconnected"
+	)
 	node.free()
 
 

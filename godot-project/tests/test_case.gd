@@ -3,9 +3,12 @@
 extends Node
 
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
+
 const AsyncExecutorDriver = preload("res://addons/gdnative_tokio/async_executor_driver.gdns")
 
 var failures = []
+
+var _detached_main = null
 
 
 func check(condition, message):
@@ -15,13 +18,14 @@ func check(condition, message):
 
 
 func check_eq(actual, expected, message):
-	return check(typeof(actual) == typeof(expected) and actual == expected,
-		"%s: expected %s, got %s" % [message, str(expected), str(actual)])
+	return check(
+		typeof(actual) == typeof(expected) and actual == expected,
+		"%s: expected %s, got %s" % [message, str(expected), str(actual)]
+	)
 
 
 func is_async_error(value, kind = ""):
-	return value is Object and value.has_method("is_error") \
-		and (kind == "" or value.kind == kind)
+	return value is Object and value.has_method("is_error") and (kind == "" or value.kind == kind)
 
 
 # Declares that the engine output of this test contains an error (or
@@ -39,9 +43,6 @@ func frames(n):
 # The driver the runner scene pumps with.
 func main_driver():
 	return get_tree().root.get_node("Runner/AsyncExecutorDriver")
-
-
-var _detached_main = null
 
 
 # Takes the runner's driver out of the tree and switches the `Async`

@@ -6,15 +6,37 @@ extends "res://tests/test_case.gd"
 const GIB = 1073741824
 
 var http = OS.get_environment("GDT_HTTP_URL")
+
 var https = OS.get_environment("GDT_HTTPS_URL")
+
 var ca_file = OS.get_environment("GDT_CA_PEM")
+
 var refused = OS.get_environment("GDT_REFUSED_URL")
+
+var _seen = []
+
+var _memory = AsyncDemo.new()
+
+var _peak_rss = 0
+
+var _items = []
 
 
 func _request(path, options = {}):
 	var r = yield(Async.http_request(http + path, options), "completed")
 	check(r is Dictionary, "%s: a response, got %s" % [path, str(r)])
-	return r if r is Dictionary else {"status": -1, "headers": {}, "json": null, "text": "", "body": PoolByteArray(), "url": ""}
+	return (
+		r
+		if r is Dictionary
+		else {
+			"status": -1,
+			"headers": {},
+			"json": null,
+			"text": "",
+			"body": PoolByteArray(),
+			"url": ""
+		}
+	)
 
 
 func test_servers_are_running():
@@ -39,8 +61,18 @@ func test_get_json_response():
 
 
 func test_post_json_with_headers_and_query():
-	var r = yield(_request("/echo", {"method": "POST", "json": {"name": "ada", "tags": [1, 2.5, null, true]},
-		"headers": {"X-Custom": "yes", "X-Number": 7}, "query": {"q": "a b", "n": 3}}), "completed")
+	var r = yield(
+		_request(
+			"/echo",
+			{
+				"method": "POST",
+				"json": {"name": "ada", "tags": [1, 2.5, null, true]},
+				"headers": {"X-Custom": "yes", "X-Number": 7},
+				"query": {"q": "a b", "n": 3}
+			}
+		),
+		"completed"
+	)
 	check_eq(r.status, 200, "status")
 	var echo = r.json
 	check_eq(echo.method, "POST", "method")
@@ -49,9 +81,18 @@ func test_post_json_with_headers_and_query():
 	check_eq(echo.headers.get("x-number"), "7", "number header")
 	check_eq(echo.headers.get("content-type"), "application/json", "JSON content type")
 	var sent = JSON.parse(echo.body).result
-	check(sent is Dictionary and sent.name == "ada" and sent.tags.size() == 4 and sent.tags[2] == null,
-		"JSON body: %s" % echo.body)
-	var raw = yield(_request("/echo", {"method": "put", "body": PoolByteArray([104, 105])}), "completed")
+	check(
+		(
+			sent is Dictionary
+			and sent.name == "ada"
+			and sent.tags.size() == 4
+			and sent.tags[2] == null
+		),
+		"JSON body: %s" % echo.body
+	)
+	var raw = yield(
+		_request("/echo", {"method": "put", "body": PoolByteArray([104, 105])}), "completed"
+	)
 	check_eq([raw.json.method, raw.json.body], ["PUT", "hi"], "PoolByteArray body")
 	var text = yield(_request("/echo", {"method": "PATCH", "body": "plain"}), "completed")
 	check_eq([text.json.method, text.json.body], ["PATCH", "plain"], "String body")
@@ -60,10 +101,15 @@ func test_post_json_with_headers_and_query():
 func test_broken_json_names_line_and_column():
 	var r = yield(_request("/badjson"), "completed")
 	check_eq(r.status, 200, "status")
-	check(is_async_error(r.json, "failed") and "line 3, column 14" in r.json.message,
-		"json error names where it broke: %s" % str(r.json))
+	check(
+		is_async_error(r.json, "failed") and "line 3, column 14" in r.json.message,
+		"json error names where it broke: %s" % str(r.json)
+	)
 	var hello = yield(_request("/hello"), "completed")
-	check(is_async_error(hello.json) and "line 1, column 1" in hello.json.message, "not JSON: %s" % str(hello.json))
+	check(
+		is_async_error(hello.json) and "line 1, column 1" in hello.json.message,
+		"not JSON: %s" % str(hello.json)
+	)
 	check_eq(hello.text, "hello", "text still there")
 
 
@@ -72,7 +118,9 @@ func test_every_redirect_kind_is_followed():
 	# 308 keep the method and body.
 	var want = {301: "GET", 302: "GET", 303: "GET", 307: "POST", 308: "POST"}
 	for code in want:
-		var r = yield(_request("/redirect/%d/2" % code, {"method": "POST", "body": "payload"}), "completed")
+		var r = yield(
+			_request("/redirect/%d/2" % code, {"method": "POST", "body": "payload"}), "completed"
+		)
 		check_eq(r.status, 200, "%d: status" % code)
 		check_eq(r.url, http + "/echo", "%d: final url" % code)
 		check_eq(r.json.method, want[code], "%d: method" % code)
@@ -83,8 +131,13 @@ func test_redirect_loop_and_limit():
 	expect_log("too many redirects")
 	var r = yield(Async.http_request(http + "/loop"), "completed")
 	check(is_async_error(r, "failed") and "too many redirects" in r.message, "loop: %s" % str(r))
-	var over = yield(Async.http_request(http + "/redirect/302/3", {"max_redirects": 3}), "completed")
-	check(is_async_error(over, "failed") and "too many redirects" in over.message, "4 redirects, limit 3: %s" % str(over))
+	var over = yield(
+		Async.http_request(http + "/redirect/302/3", {"max_redirects": 3}), "completed"
+	)
+	check(
+		is_async_error(over, "failed") and "too many redirects" in over.message,
+		"4 redirects, limit 3: %s" % str(over)
+	)
 	var within = yield(_request("/redirect/302/3", {"max_redirects": 4}), "completed")
 	check_eq(within.status, 200, "4 redirects, limit 4")
 	var none = yield(_request("/redirect/301/0", {"max_redirects": 0}), "completed")
@@ -110,7 +163,10 @@ func test_a_stalled_server_times_out():
 	var started = OS.get_ticks_msec()
 	var r = yield(Async.http_request(http + "/stall", {"timeout": 0.3}), "completed")
 	var took = OS.get_ticks_msec() - started
-	check(is_async_error(r, "timeout") and "no answer within 0.3 s" in r.message, "timeout: %s" % str(r))
+	check(
+		is_async_error(r, "timeout") and "no answer within 0.3 s" in r.message,
+		"timeout: %s" % str(r)
+	)
 	check(took >= 250 and took < 3000, "after about 0.3 s: %d ms" % took)
 	# Async.timeout cancels the request instead: the same outcome.
 	var cut = yield(Async.timeout(Async.http_request(http + "/stall"), 0.2), "completed")
@@ -120,20 +176,31 @@ func test_a_stalled_server_times_out():
 func test_a_refused_port_fails_naming_it():
 	expect_log("connection refused")
 	var r = yield(Async.http_request(refused + "/hello"), "completed")
-	check(is_async_error(r, "failed") and ": connection refused" in r.message, "refused: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and ": connection refused" in r.message, "refused: %s" % str(r)
+	)
 
 
 func test_a_reset_mid_body_fails_naming_it():
 	expect_log("connection reset mid-body")
 	var r = yield(Async.http_request(http + "/reset?after=100000&total=1000000"), "completed")
-	check(is_async_error(r, "failed") and "connection reset mid-body" in r.message, "reset: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and "connection reset mid-body" in r.message,
+		"reset: %s" % str(r)
+	)
 
 
 func test_an_unknown_authority_fails_and_the_extra_root_fixes_it():
 	expect_log("TLS certificate rejected")
 	var r = yield(Async.http_request(https + "/hello"), "completed")
-	check(is_async_error(r, "failed") and "TLS certificate rejected" in r.message and "UnknownIssuer" in r.message,
-		"unknown CA: %s" % str(r))
+	check(
+		(
+			is_async_error(r, "failed")
+			and "TLS certificate rejected" in r.message
+			and "UnknownIssuer" in r.message
+		),
+		"unknown CA: %s" % str(r)
+	)
 	var ok = yield(Async.http_request(https + "/hello", {"ca": ca_file}), "completed")
 	check(ok is Dictionary and ok.text == "hello", "extra root from a file: %s" % str(ok))
 	var f = File.new()
@@ -155,14 +222,24 @@ func test_sessions_keep_cookies():
 
 
 func test_bad_arguments_are_refused():
-	for case in [["not a url", {}, "not a URL"], ["ftp://127.0.0.1/", {}, "only http:// and https://"],
-			[http, {"tiemout": 1}, "unknown option \"tiemout\""], [http, {"timeout": -1}, "\"timeout\" must be above 0"],
-			[http, {"body": "a", "json": {}}, "not both"], [http, {"json": Vector2()}, "Vector2 cannot be JSON"],
-			[http, {"method": "GE T"}, "not an HTTP method"], [http, {"headers": {"bad name": "x"}}, "not a header name"],
-			[http, {"max_redirects": 1000}, "max_redirects"], [http, "options", "expected Dictionary"]]:
+	for case in [
+		["not a url", {}, "not a URL"],
+		["ftp://127.0.0.1/", {}, "only http:// and https://"],
+		[http, {"tiemout": 1}, 'unknown option "tiemout"'],
+		[http, {"timeout": -1}, '"timeout" must be above 0'],
+		[http, {"body": "a", "json": {}}, "not both"],
+		[http, {"json": Vector2()}, "Vector2 cannot be JSON"],
+		[http, {"method": "GE T"}, "not an HTTP method"],
+		[http, {"headers": {"bad name": "x"}}, "not a header name"],
+		[http, {"max_redirects": 1000}, "max_redirects"],
+		[http, "options", "expected Dictionary"]
+	]:
 		expect_log(case[2])
 		var r = yield(Async.http_request(case[0], case[1]), "completed")
-		check(is_async_error(r, "bad_arguments") and case[2] in r.message, "%s: %s" % [case[2], str(r)])
+		check(
+			is_async_error(r, "bad_arguments") and case[2] in r.message,
+			"%s: %s" % [case[2], str(r)]
+		)
 
 
 func test_100_concurrent_requests():
@@ -186,11 +263,6 @@ func test_100_concurrent_requests():
 # testbed (Godot 3.6's File reads /proc files as empty).
 func _rss_kib():
 	return _memory.resident_kib()
-
-
-var _seen = []
-var _memory = AsyncDemo.new()
-var _peak_rss = 0
 
 
 func _on_progress(value, task):
@@ -238,7 +310,12 @@ func test_a_1_gib_download_keeps_memory_flat_with_monotonic_progress():
 		check_eq(_seen[-1][0], float(GIB), "the last progress is the whole size")
 		check_eq(_seen[-1][1], float(GIB), "progress_total is the announced size")
 	var grew = (_peak_rss - before) / 1024
-	print("1 GiB download: %.1f s, %d progress signals, peak RSS growth %d MiB" % [secs, _seen.size(), grew])
+	print(
+		(
+			"1 GiB download: %.1f s, %d progress signals, peak RSS growth %d MiB"
+			% [secs, _seen.size(), grew]
+		)
+	)
 	check(grew < 64, "memory flat: RSS grew %d MiB during a 1 GiB download" % grew)
 	Directory.new().remove("user://big.bin")
 	check_eq(_list_user("big.bin"), [], "no temporary file left")
@@ -251,7 +328,10 @@ func test_a_cancelled_download_leaves_no_file():
 	while _seen.size() < 3 and not task.is_done():
 		yield(frames(1), "completed")
 	check(_seen.size() >= 3 and _seen[-1][0] > 0, "it was downloading: %s" % str(_seen))
-	check(_list_user("cancelled.bin").size() == 1, "a temporary file while downloading: %s" % str(_list_user("cancelled.bin")))
+	check(
+		_list_user("cancelled.bin").size() == 1,
+		"a temporary file while downloading: %s" % str(_list_user("cancelled.bin"))
+	)
 	task.cancel()
 	var r = yield(task, "completed")
 	check(is_async_error(r, "cancelled"), "cancelled: %s" % str(r))
@@ -271,18 +351,24 @@ func test_a_failed_download_keeps_the_old_file():
 	f.store_string("old")
 	f.close()
 	expect_log("connection reset mid-body")
-	var r = yield(Async.http_download(http + "/reset?after=200000&total=1000000", "user://kept.bin"), "completed")
-	check(is_async_error(r, "failed") and "connection reset mid-body" in r.message, "reset: %s" % str(r))
+	var r = yield(
+		Async.http_download(http + "/reset?after=200000&total=1000000", "user://kept.bin"),
+		"completed"
+	)
+	check(
+		is_async_error(r, "failed") and "connection reset mid-body" in r.message,
+		"reset: %s" % str(r)
+	)
 	f.open("user://kept.bin", File.READ)
 	check_eq(f.get_as_text(), "old", "the old file is untouched")
 	f.close()
 	check_eq(_list_user("kept.bin"), ["kept.bin"], "no temporary file")
 	var missing = yield(Async.http_download(http + "/status/404", "user://kept.bin"), "completed")
-	check(missing is Dictionary and missing.status == 404 and not missing.saved, "a 404 saves nothing: %s" % str(missing))
+	check(
+		missing is Dictionary and missing.status == 404 and not missing.saved,
+		"a 404 saves nothing: %s" % str(missing)
+	)
 	Directory.new().remove("user://kept.bin")
-
-
-var _items = []
 
 
 func _on_item(value):
@@ -291,13 +377,24 @@ func _on_item(value):
 
 func test_server_sent_events_as_lines():
 	var r = yield(Async.http_stream(http + "/sse?n=4&delay_ms=20", {"lines": true}), "completed")
-	check(r is Dictionary and r.status == 200 and r.headers.get("content-type") == "text/event-stream", "headers first: %s" % str(r))
+	check(
+		(
+			r is Dictionary
+			and r.status == 200
+			and r.headers.get("content-type") == "text/event-stream"
+		),
+		"headers first: %s" % str(r)
+	)
 	if not r is Dictionary:
 		return
 	_items = []
 	r.stream.connect("item", self, "_on_item")
 	yield(r.stream, "finished")
-	check_eq(_items, ["data: event 0", "", "data: event 1", "", "data: event 2", "", "data: event 3", ""], "event lines")
+	check_eq(
+		_items,
+		["data: event 0", "", "data: event 1", "", "data: event 2", "", "data: event 3", ""],
+		"event lines"
+	)
 
 
 func test_a_chunked_body_as_a_stream_of_chunks():
@@ -319,7 +416,10 @@ func test_a_chunked_body_as_a_stream_of_chunks():
 	long.stream.close()
 	var count = _items.size()
 	yield(Async.sleep(0.1), "completed")
-	check(count > 0 and _items.size() == count, "no item after close(): %d then %d" % [count, _items.size()])
+	check(
+		count > 0 and _items.size() == count,
+		"no item after close(): %d then %d" % [count, _items.size()]
+	)
 
 
 func test_a_body_cut_mid_stream_ends_with_an_error_item():
@@ -328,4 +428,7 @@ func test_a_body_cut_mid_stream_ends_with_an_error_item():
 	_items = []
 	r.stream.connect("item", self, "_on_item")
 	yield(r.stream, "finished")
-	check(_items.size() >= 1 and is_async_error(_items[-1], "failed"), "last item is the error: %s" % str(_items).left(300))
+	check(
+		_items.size() >= 1 and is_async_error(_items[-1], "failed"),
+		"last item is the error: %s" % str(_items).left(300)
+	)

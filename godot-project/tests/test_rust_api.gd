@@ -72,8 +72,12 @@ func test_a_producer_faster_than_the_game_never_holds_a_frame():
 # room for a loaded machine, where the OS may pause the main thread in the
 # middle of a frame (before the fix, the stream held frames for 140-250 ms).
 func _check_flood(label, r):
-	print("flood, %s: longest frame %d us; items within a frame: p90 %d us, longest %d us; %d items" % [
-		label, r[0], r[1], r[2], flood.count])
+	print(
+		(
+			"flood, %s: longest frame %d us; items within a frame: p90 %d us, longest %d us; %d items"
+			% [label, r[0], r[1], r[2], flood.count]
+		)
+	)
 	check(r[1] < 4000, "%s: items within a frame spanned %d us (p90)" % [label, r[1]])
 	check(r[2] < 50000, "%s: items within a frame spanned %d us (longest)" % [label, r[2]])
 	check(r[0] < 100000, "%s: the longest frame took %d us" % [label, r[0]])
@@ -81,14 +85,18 @@ func _check_flood(label, r):
 
 func test_a_panicking_service_handler_fails_that_request_and_the_service_goes_on():
 	var svc = api.picky_service()
-	expect_log("panic: the handler refuses \"body\"")
+	expect_log('panic: the handler refuses "body"')
 	var r = yield(Async.task(svc.request("body")), "completed")
-	check(is_async_error(r, "panic") and "the handler refuses \"body\"" in r.message,
-		"a panic in the handler's body: %s" % str(r))
-	expect_log("panic: the handler's future refuses \"future\"")
+	check(
+		is_async_error(r, "panic") and 'the handler refuses "body"' in r.message,
+		"a panic in the handler's body: %s" % str(r)
+	)
+	expect_log('panic: the handler\'s future refuses "future"')
 	r = yield(Async.task(svc.request("future")), "completed")
-	check(is_async_error(r, "panic") and "the handler's future refuses \"future\"" in r.message,
-		"a panic in the handler's future: %s" % str(r))
+	check(
+		is_async_error(r, "panic") and 'the handler\'s future refuses "future"' in r.message,
+		"a panic in the handler's future: %s" % str(r)
+	)
 	check_eq(yield(Async.task(svc.request("next")), "completed"), "next", "the service goes on")
 	check_eq(yield(Async.task(svc.try_request("then")), "completed"), "then", "try_request too")
 
@@ -103,15 +111,19 @@ func test_shutdown_from_a_resumed_coroutine_cancels_a_running_blocking_job():
 	var job = api.blocking_job(1.5)
 	yield(frames(5), "completed")
 	# Resumed by the pump: a Rust future completed.
-	var _ready = yield(demo.ready(1), "completed")
+	yield(demo.ready(1), "completed")
 	var t0 = OS.get_ticks_msec()
 	api.shutdown_background()
 	var r = yield(Async.task(job), "completed")
 	var waited = OS.get_ticks_msec() - t0
 	check(is_async_error(r, "cancelled"), "the running blocking job: %s" % str(r))
 	check(waited < 1000, "resolved promptly, not when the job ended: %d ms" % waited)
-	check_eq(yield(Async.task(api.blocking_job(0.0)), "completed"), "done", "a fresh runtime after it")
+	check_eq(
+		yield(Async.task(api.blocking_job(0.0)), "completed"), "done", "a fresh runtime after it"
+	)
 
 
 func test_shutdown_from_inside_a_task():
-	check_eq(yield(api.shutdown_in_task(), "completed"), true, "shut down and started again in a task")
+	check_eq(
+		yield(api.shutdown_in_task(), "completed"), true, "shut down and started again in a task"
+	)

@@ -2,6 +2,8 @@
 # (servers/src/ws.rs; GDT_WS_URL, GDT_WSS_URL, GDT_CA_PEM).
 extends "res://tests/test_case.gd"
 
+var _heard = []
+
 
 func _url(path = "/echo"):
 	return OS.get_environment("GDT_WS_URL") + path
@@ -44,9 +46,6 @@ func test_1000_text_and_binary_echoes():
 	check_eq(closed, [1000, ""], "closed after the closing handshake")
 
 
-var _heard = []
-
-
 func _on_message(data):
 	_heard.append(data)
 
@@ -80,7 +79,9 @@ func test_a_cancelled_receive_loses_no_message():
 	pending.cancel()
 	yield(ws.send("after"), "completed")
 	yield(frames(3), "completed")
-	check_eq(yield(Async.timeout(ws.receive(), 5.0), "completed"), "after", "the next receive gets it")
+	check_eq(
+		yield(Async.timeout(ws.receive(), 5.0), "completed"), "after", "the next receive gets it"
+	)
 	ws.close()
 
 
@@ -91,18 +92,30 @@ func test_16_mib_messages_and_the_limit():
 	var sent = yield(ws.send(big), "completed")
 	check_eq(sent, 16 << 20, "16 MiB sent")
 	var back = yield(Async.timeout(ws.receive(), 15.0), "completed")
-	check(back is PoolByteArray and back.size() == 16 << 20 and back[12345] == 7, "16 MiB echoed: %s" % _shape(back))
+	check(
+		back is PoolByteArray and back.size() == 16 << 20 and back[12345] == 7,
+		"16 MiB echoed: %s" % _shape(back)
+	)
 	ws.send("!big %d" % (16 << 20))
 	back = yield(Async.timeout(ws.receive(), 15.0), "completed")
-	check(back is PoolByteArray and back.size() == 16 << 20 and back[300] == 300 % 251, "16 MiB from the server")
+	check(
+		back is PoolByteArray and back.size() == 16 << 20 and back[300] == 300 % 251,
+		"16 MiB from the server"
+	)
 	# One byte more than the default limit: 1009, a clear error.
 	var pending = ws.receive()
 	ws.send("!big %d" % ((16 << 20) + 1))
 	var closed = yield(Async.timeout(Async.signal(ws, "closed"), 10.0), "completed")
 	check_eq(closed, [1009, "message too big"], "closed with 1009")
 	var r = yield(Async.task(pending), "completed")
-	check(is_async_error(r, "failed") and "is larger than max_message_size (16777216)" in r.message and "(closed with 1009)" in r.message,
-		"the receive says why: %s" % str(r))
+	check(
+		(
+			is_async_error(r, "failed")
+			and "is larger than max_message_size (16777216)" in r.message
+			and "(closed with 1009)" in r.message
+		),
+		"the receive says why: %s" % str(r)
+	)
 	check(not ws.is_open(), "not open")
 	check_eq(ws.close_code(), 1009, "close_code()")
 
@@ -113,7 +126,13 @@ func test_max_message_size_option():
 	check_eq(yield(ws.receive(), "completed").size(), 1000, "at the limit")
 	ws.send("!big 1001")
 	var r = yield(Async.timeout(ws.receive(), 5.0), "completed")
-	check(is_async_error(r, "failed") and "a message of 1001 bytes is larger than max_message_size (1000)" in r.message, "over: %s" % str(r))
+	check(
+		(
+			is_async_error(r, "failed")
+			and "a message of 1001 bytes is larger than max_message_size (1000)" in r.message
+		),
+		"over: %s" % str(r)
+	)
 	check_eq(ws.close_code(), 1009, "closed with 1009")
 
 
@@ -124,11 +143,17 @@ func test_a_server_close_with_a_code():
 	var closed = yield(Async.timeout(Async.signal(ws, "closed"), 5.0), "completed")
 	check_eq(closed, [4001, "going away"], "closed signal")
 	var r = yield(Async.task(pending), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("peer closed (4001: going away)"), "pending receive: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("peer closed (4001: going away)"),
+		"pending receive: %s" % str(r)
+	)
 	check(not ws.is_open(), "not open")
 	check_eq([ws.close_code(), ws.close_reason()], [4001, "going away"], "close_code, close_reason")
 	r = yield(ws.send("late"), "completed")
-	check(is_async_error(r, "failed") and "peer closed (4001" in r.message, "send after the peer closed: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and "peer closed (4001" in r.message,
+		"send after the peer closed: %s" % str(r)
+	)
 
 
 func test_a_server_that_vanishes():
@@ -139,7 +164,10 @@ func test_a_server_that_vanishes():
 	check(closed is Array and closed[0] == 1006, "closed with 1006: %s" % str(closed))
 	for task in pending:
 		var r = yield(Async.timeout(Async.task(task), 2.0), "completed")
-		check(is_async_error(r, "failed") and "peer closed (1006" in r.message, "pending receive ends: %s" % str(r))
+		check(
+			is_async_error(r, "failed") and "peer closed (1006" in r.message,
+			"pending receive ends: %s" % str(r)
+		)
 	var later = yield(Async.timeout(ws.receive(), 2.0), "completed")
 	check(is_async_error(later, "failed"), "a later receive too: %s" % str(later))
 
@@ -155,12 +183,21 @@ func test_send_after_close_is_a_clear_error():
 	check(not ws.is_open(), "not open after close()")
 	expect_log("closed: send() after close()")
 	var r = yield(ws.send("too late"), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("closed: send() after close()"), "send: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("closed: send() after close()"),
+		"send: %s" % str(r)
+	)
 	r = yield(Async.task(pending), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with(": closed"), "a pending receive ends quietly: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with(": closed"),
+		"a pending receive ends quietly: %s" % str(r)
+	)
 	expect_log("closed: receive() after close()")
 	r = yield(ws.receive(), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("closed: receive() after close()"), "receive: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("closed: receive() after close()"),
+		"receive: %s" % str(r)
+	)
 	var deadline = OS.get_ticks_msec() + 5000
 	while closes.empty() and OS.get_ticks_msec() < deadline:
 		yield(get_tree(), "idle_frame")
@@ -169,13 +206,23 @@ func test_send_after_close_is_a_clear_error():
 
 
 func test_headers_protocols_and_ping():
-	var options = {"headers": {"X-Game": "quest", "Authorization": "Bearer t0k"}, "protocols": ["chat.v2", "chat"]}
+	var options = {
+		"headers": {"X-Game": "quest", "Authorization": "Bearer t0k"},
+		"protocols": ["chat.v2", "chat"]
+	}
 	var ws = yield(_connect(_url("/room/7"), options), "completed")
 	check_eq(ws.protocol(), "chat.v2", "the server chose the first subprotocol")
 	check_eq(ws.url(), _url("/room/7"), "url()")
 	ws.send("!request")
 	var text = yield(ws.receive(), "completed")
-	check(text.begins_with("/room/7\n") and "x-game: quest" in text and "authorization: Bearer t0k" in text, "request: %s" % text)
+	check(
+		(
+			text.begins_with("/room/7\n")
+			and "x-game: quest" in text
+			and "authorization: Bearer t0k" in text
+		),
+		"request: %s" % text
+	)
 	# The server pings; the pong goes out by itself.
 	ws.send("!ping")
 	check_eq(yield(Async.timeout(ws.receive(), 5.0), "completed"), "pong gdt", "pong answered")
@@ -198,15 +245,24 @@ func test_wss_with_the_extra_root():
 	ws.close()
 	expect_log("the certificate of 127.0.0.1 was not accepted")
 	var r = yield(Async.websocket_connect(url), "completed")
-	check(is_async_error(r, "failed") and "the certificate of 127.0.0.1 was not accepted" in r.message and "UnknownIssuer" in r.message,
-		"unknown CA: %s" % str(r))
+	check(
+		(
+			is_async_error(r, "failed")
+			and "the certificate of 127.0.0.1 was not accepted" in r.message
+			and "UnknownIssuer" in r.message
+		),
+		"unknown CA: %s" % str(r)
+	)
 
 
 func test_failed_connects():
 	var refused = OS.get_environment("GDT_REFUSED_URL").replace("http://", "ws://")
 	expect_log("connection refused")
 	var r = yield(Async.websocket_connect(refused), "completed")
-	check(is_async_error(r, "failed") and r.message.ends_with("connection refused"), "refused: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and r.message.ends_with("connection refused"),
+		"refused: %s" % str(r)
+	)
 	expect_log("the server answered HTTP 403 Forbidden instead of switching to WebSocket")
 	r = yield(Async.websocket_connect(_url("/reject")), "completed")
 	check(is_async_error(r, "failed") and "HTTP 403" in r.message, "rejected: %s" % str(r))
@@ -214,7 +270,10 @@ func test_failed_connects():
 	var server = yield(Async.tcp_listen("127.0.0.1", 0), "completed")
 	var url = "ws://127.0.0.1:%d/" % server.local_port()
 	r = yield(Async.websocket_connect(url, {"timeout": 0.2}), "completed")
-	check(is_async_error(r, "timeout") and "not connected within 0.2 s" in r.message, "timeout: %s" % str(r))
+	check(
+		is_async_error(r, "timeout") and "not connected within 0.2 s" in r.message,
+		"timeout: %s" % str(r)
+	)
 	server.close()
 
 
@@ -223,10 +282,14 @@ func test_bad_urls_and_options():
 		["http://127.0.0.1/", {}, "the scheme must be ws or wss, got http"],
 		["", {}, "argument 1 `url`: not a URL"],
 		["127.0.0.1:80", {}, "argument 1 `url`"],
-		[_url(), {"bogus": 1}, "`bogus`: unknown option; known: headers, protocols, ca, timeout, max_message_size"],
+		[
+			_url(),
+			{"bogus": 1},
+			"`bogus`: unknown option; known: headers, protocols, ca, timeout, max_message_size"
+		],
 		[_url(), {"headers": 5}, "`headers`: expected a Dictionary, got int"],
-		[_url(), {"headers": {"bad name": "x"}}, "\"bad name\" is not a header name"],
-		[_url(), {"protocols": ["a b"]}, "\"a b\" is not a subprotocol name"],
+		[_url(), {"headers": {"bad name": "x"}}, '"bad name" is not a header name'],
+		[_url(), {"protocols": ["a b"]}, '"a b" is not a subprotocol name'],
 		[_url(), {"protocols": "chat"}, "`protocols`: expected an Array of Strings, got String"],
 		[_url(), {"max_message_size": 0}, "`max_message_size`: expected an int in 1..=1073741824"],
 		[_url(), {"timeout": -1}, "`timeout`: must be between 0 and 86400"],
@@ -236,7 +299,10 @@ func test_bad_urls_and_options():
 	for c in cases:
 		expect_log(c[2])
 		var r = yield(Async.websocket_connect(c[0], c[1]), "completed")
-		check(is_async_error(r, "bad_arguments") and c[2] in r.message, "%s %s: %s" % [c[0], str(c[1]), str(r)])
+		check(
+			is_async_error(r, "bad_arguments") and c[2] in r.message,
+			"%s %s: %s" % [c[0], str(c[1]), str(r)]
+		)
 	var ws = yield(_connect(), "completed")
 	expect_log("argument 1 `data`: expected a String or PoolByteArray, got int")
 	var r = yield(ws.send(123), "completed")
