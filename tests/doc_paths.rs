@@ -153,7 +153,12 @@ fn missing_paths(root: &Path) -> Vec<String> {
                     .iter()
                     .any(|p| p.exists())
                 {
-                    let shown = file.strip_prefix(root).unwrap_or(&file).display();
+                    // `/` on every system (Windows shows `\\`).
+                    let shown = file
+                        .strip_prefix(root)
+                        .unwrap_or(&file)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     missing.push(format!("{shown}:{number}: `{word}` does not exist"));
                 }
             }
