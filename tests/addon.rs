@@ -34,6 +34,7 @@ const ZIP_FILES: &[&str] = &[
     "addons/gdnative_tokio/async_stream.gdns",
     "addons/gdnative_tokio/async_tcp_stream.gdns",
     "addons/gdnative_tokio/async_tcp_listener.gdns",
+    "addons/gdnative_tokio/async_web_socket.gdns",
     "addons/gdnative_tokio/plugin.cfg",
     "addons/gdnative_tokio/plugin.gd",
     "addons/gdnative_tokio/async_executor_driver.svg",
