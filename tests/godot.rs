@@ -51,9 +51,16 @@ fn gdscript_test_suites_pass() {
         "the loud read_text error names its line in src/io/files.rs:\n{}",
         run.output
     );
+    // The failures first: CI shows only part of a long output.
+    let failures: Vec<&str> = run
+        .output
+        .lines()
+        .filter(|line| line.starts_with("FAIL "))
+        .collect();
     assert!(
         matches!(counts, Some((passed, 0)) if passed >= 52),
-        "GDScript tests: {counts:?} (want at least 52 passed, 0 failed)\n{}",
+        "GDScript tests: {counts:?} (want at least 52 passed, 0 failed)\n{}\n\n{}",
+        failures.join("\n"),
         run.output
     );
     assert_clean(&run);
