@@ -47,7 +47,7 @@ fn frames_for(pool: &SharedLocalPool, job: impl Future<Output = ()> + 'static) -
     });
     for frame in 1..=3_000 {
         std::thread::sleep((start + FRAME * frame).saturating_duration_since(Instant::now()));
-        pool.pump();
+        pool.pump().unwrap();
         if done.get() {
             return (frame, start.elapsed());
         }
@@ -225,7 +225,7 @@ fn spawn_to_completion() {
         for _ in 0..N {
             pool.spawn_local_obj(task(&count)).expect("spawn");
         }
-        pool.pump();
+        pool.pump().unwrap();
     };
     let mut boxed = || {
         for _ in 0..N {
@@ -341,7 +341,7 @@ fn benches(c: &mut Criterion) {
                 pool.spawn_local_obj(LocalFutureObj::from(f as Box<_>))
                     .expect("spawn");
             }
-            pool.pump();
+            pool.pump().unwrap();
         })
     });
     let (rt, local) = (runtime(), LocalSet::new());

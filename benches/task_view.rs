@@ -24,7 +24,7 @@ fn batch(spawn: fn()) -> Duration {
         spawn();
     }
     while pool.live_tasks() > 0 {
-        pool.pump();
+        pool.pump().unwrap();
     }
     start.elapsed() / TASKS
 }

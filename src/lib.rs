@@ -164,7 +164,7 @@ pub use error::{set_print_all_errors, AsyncError, ErrorKind};
 pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
 pub use executor::join::{JoinError, JoinHandle};
 pub use executor::panic::{catch_panic, CatchPanic};
-pub use executor::pump::{NextFrame, PumpStats};
+pub use executor::pump::{NextFrame, PumpStats, ReentrantPump};
 pub use executor::registry::{
     set_task_tracking, spawn_named, task_tracking, tasks, TaskInfo, TaskState, Tracked,
 };

@@ -81,7 +81,7 @@ fn shutdown_cancels_pending_work() {
     pump_until(pool, "the job's start", Duration::from_secs(10), || {
         started.load(Ordering::SeqCst)
     });
-    pool.pump();
+    pool.pump().unwrap();
 
     let shutdown = Instant::now();
     shutdown_background();

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::task::LocalSpawnExt;
-use gdnative_tokio::{PumpStats, SharedLocalPool};
+use gdnative_tokio::{PumpStats, ReentrantPump, SharedLocalPool};
 
 mod loopback;
 
@@ -42,9 +42,8 @@ fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
         let done = Rc::clone(&done);
         pool.spawn_local(async move { done.set(done.get() + 1) });
     }
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert_eq!(done.get(), 10_000);
-    assert!(!stats.refused);
     assert_eq!(stats.polls, 10_000, "{stats:?}");
 }
 
@@ -66,7 +65,7 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
             }
         });
     }
-    pool.pump(); // every receiver is now waiting
+    pool.pump().unwrap(); // every receiver is now waiting
     let (p, s) = (Rc::clone(&pump_no), Rc::clone(&sent_in));
     pool.spawn_local(async move {
         // Wake all 200 receivers from inside a pump, after some yields.
@@ -80,7 +79,7 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
     });
     for n in 1..10 {
         pump_no.set(n);
-        pool.pump();
+        pool.pump().unwrap();
     }
     let (sent, received) = (
         sent_in.get().expect("sent"),
@@ -108,7 +107,7 @@ fn next_frame_continues_exactly_one_pump_later() {
     pool.spawn_local(async move { o.set(true) });
     for _ in 0..100 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             during <= 61,
@@ -130,7 +129,7 @@ fn a_task_that_wakes_itself_directly_cannot_monopolise_a_pump() {
     let polls = spinner(pool);
     for _ in 0..50 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         // At most the rest of the tick that reached the sentinel.
         assert!(polls.get() - before <= 61, "{} polls", polls.get() - before);
         assert!(stats.ticks <= 2);
@@ -151,7 +150,7 @@ fn sleep_completes_in_the_first_pump_at_or_after_its_deadline() {
         });
         loop {
             let pump_start = Instant::now();
-            pool.pump();
+            pool.pump().unwrap();
             if done.get() {
                 assert!(pump_start - started >= dur, "completed early");
                 break;
@@ -183,16 +182,16 @@ fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
     });
     let (mut server, _) = {
         // Drive the connect until the listener sees it.
-        pool.pump();
+        pool.pump().unwrap();
         listener.accept().expect("accept")
     };
     for _ in 0..5 {
-        pool.pump(); // the task finishes connecting and waits for data
+        pool.pump().unwrap(); // the task finishes connecting and waits for data
     }
     assert_eq!(got.get(), 0);
     server.write_all(b"hello").expect("write");
     std::thread::sleep(Duration::from_millis(5));
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(got.get(), 5);
 }
 
@@ -202,7 +201,7 @@ fn an_idle_pump_never_blocks_on_pending_timers() {
     pool.spawn_local(async { tokio::time::sleep(Duration::from_secs(30)).await });
     let start = Instant::now();
     for _ in 0..200 {
-        pool.pump();
+        pool.pump().unwrap();
     }
     // 200 pumps that each waited even one timer tick would take > 200 ms.
     assert!(
@@ -227,15 +226,15 @@ fn pending_but_not_ready_tasks_are_not_touched_by_a_pump() {
             .ok();
         }
     });
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(polls.get(), 100_000, "first pump polls each new task once");
     for _ in 0..10 {
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(stats.ticks, 0, "an idle pump does not tick the task set");
     }
     assert_eq!(polls.get(), 100_000, "idle pumps poll no pending task");
     drop(senders);
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(pool.live_tasks(), 0);
 }
 
@@ -248,13 +247,13 @@ fn a_wake_from_another_thread_is_seen_by_the_next_pump() {
     let got = Rc::new(Cell::new(None));
     let g = Rc::clone(&got);
     pool.spawn_local(async move { g.set(rx.await.ok()) });
-    pool.pump();
-    assert_eq!(pool.pump().ticks, 0, "idle while nothing is sent");
+    pool.pump().unwrap();
+    assert_eq!(pool.pump().unwrap().ticks, 0, "idle while nothing is sent");
     std::thread::spawn(move || tx.send(7))
         .join()
         .expect("thread")
         .ok();
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert_eq!(got.get(), Some(7), "{stats:?}");
 }
 
@@ -272,9 +271,9 @@ fn a_reentrant_pump_is_refused_and_spawning_inside_a_pump_works() {
         assert!(pool.is_pumping());
         assert!(!pool.shutdown(), "shutdown is refused inside a pump");
     });
-    pool.pump();
-    assert_eq!(inner.get().map(|s| s.refused), Some(true));
-    pool.pump();
+    pool.pump().unwrap();
+    assert_eq!(inner.get(), Some(Err(ReentrantPump)));
+    pool.pump().unwrap();
     assert!(spawned_ran.get());
     assert!(!pool.is_pumping());
 }
@@ -286,7 +285,7 @@ fn local_spawn_runs_futures_and_counts_live_tasks() {
     let d = Rc::clone(&done);
     LocalSpawnExt::spawn_local(pool, async move { d.set(true) }).expect("spawn");
     assert_eq!(pool.live_tasks(), 1);
-    pool.pump();
+    pool.pump().unwrap();
     assert!(done.get());
     assert_eq!(pool.live_tasks(), 0);
 }
@@ -306,7 +305,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
         let _guard = guard;
         tokio::time::sleep(Duration::from_secs(60)).await;
     });
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(pool.live_tasks(), 1);
     assert!(pool.shutdown());
     assert!(dropped.get(), "the pending task's destructor ran");
@@ -319,7 +318,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
     });
     let start = Instant::now();
     while !again.get() && start.elapsed() < Duration::from_secs(2) {
-        pool.pump();
+        pool.pump().unwrap();
     }
     assert!(again.get(), "tasks spawned after shutdown still run");
 }
@@ -354,12 +353,12 @@ fn all_cross_thread_wakes_made_before_a_pump_are_polled_in_that_pump() {
                 }
             }
         });
-        pool.pump();
-        pool.pump();
+        pool.pump().unwrap();
+        pool.pump().unwrap();
         assert_eq!(done.get(), 0);
         complete_from_another_thread(senders);
         let before: Vec<u64> = spinners.iter().map(|s| s.get()).collect();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(done.get(), 200, "with {busy} always-ready tasks");
         for (s, b) in spinners.iter().zip(before) {
             ran_at_most_once_per_round(s.get() - b, stats, "an always-ready task");
@@ -386,7 +385,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     let polls = spinner(pool);
     for _ in 0..20 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             (1..=2).contains(&during),
@@ -417,7 +416,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     tx_a.send(0).expect("send");
     for _ in 0..20 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             during >= 1 && during <= u64::from(stats.rounds),
@@ -455,7 +454,7 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
         // The longest sleep, 9 ms, plus Tokio's rounding up to its 1 ms tick.
         let due = all_started.is_some_and(|t| t.elapsed() >= Duration::from_millis(11));
         let pump_start = Instant::now();
-        pool.pump();
+        pool.pump().unwrap();
         if done.get() {
             break;
         }
@@ -527,7 +526,7 @@ fn a_thread_entered_for_good_can_spawn_runtime_tasks_outside_tasks() {
             g.set(handle.await.ok());
         });
         for _ in 0..1000 {
-            pool.pump();
+            pool.pump().unwrap();
             if got.get().is_some() {
                 break;
             }
@@ -593,7 +592,7 @@ fn a_runtime_task_spawned_by_a_pool_task_runs_in_the_same_pump() {
         pool.spawn_local(async move {
             g.set(tokio::spawn(async { 5 }).await.ok());
         });
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(got.get(), Some(5), "{stats:?}");
     }
 }
@@ -659,8 +658,8 @@ fn raw_tasks(pool: &'static SharedLocalPool, busy: Option<Busy>) -> RawTasks {
             }));
         }
     });
-    pool.pump();
-    pool.pump();
+    pool.pump().unwrap();
+    pool.pump().unwrap();
     let mut senders = Vec::new();
     while let Ok(sender) = rx.try_recv() {
         senders.push(sender);
@@ -690,7 +689,7 @@ fn ticks_until_200_done(pool: &SharedLocalPool, done: &Cell<usize>) -> (u32, u32
     let (mut ticks, mut all) = (0, 0);
     for _ in 0..10_000 {
         let before = done.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
         assert!(done.get() > before, "a pump let no wake through: {stats:?}");
         // The pump that finishes may spend the rest of its allowance on
@@ -776,11 +775,15 @@ fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
             }
         });
     }
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(stats.over_budget && stats.backlog > 20, "{stats:?}");
     assert!(!done.get());
     // The drain takes longer than the timer: it expires during it.
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(500)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(500)))
+        .unwrap();
     assert_eq!(stats.backlog, 0, "{stats:?}");
     assert!(done.get(), "the timer waited for the next pump: {stats:?}");
 }
@@ -839,7 +842,7 @@ fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_tic
     let mut ticks_after_sent = 0;
     for _ in 0..10_000 {
         let was_sent = sent.load(Ordering::SeqCst);
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
         if done.get().is_some() {
             break;
@@ -869,7 +872,7 @@ fn a_spent_budget_starts_no_further_round() {
         rx.await.ok();
         w.set(true);
     });
-    pool.pump(); // the waiter waits
+    pool.pump().unwrap(); // the waiter waits
     pool.spawn_local(async move {
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(3) {
@@ -877,12 +880,14 @@ fn a_spent_budget_starts_no_further_round() {
         }
         let _ = tx.send(());
     });
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(
         !woken_ran.get(),
         "a round started past the budget: {stats:?}"
     );
     assert!(stats.over_budget, "{stats:?}");
-    pool.pump();
+    pool.pump().unwrap();
     assert!(woken_ran.get());
 }

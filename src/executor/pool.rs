@@ -22,7 +22,7 @@ use tokio::runtime::Runtime;
 use tokio::task::LocalSet;
 
 use crate::executor::join::{self, JoinHandle};
-use crate::executor::pump::{self, FrameWaiters, LocalWoken, NextFrame, PumpStats};
+use crate::executor::pump::{self, FrameWaiters, LocalWoken, NextFrame, PumpStats, ReentrantPump};
 use crate::executor::queue::{RunQueue, TaskFuture};
 use crate::executor::runtime_turn::{self, RuntimeProbe};
 
@@ -212,9 +212,11 @@ impl SharedLocalPool {
     /// Runs every ready task once (see the type-level guarantees) and
     /// advances timers and IO, without ever blocking.
     ///
-    /// Calling `pump` from inside a pump (re-entrantly, e.g. from a task) is
-    /// refused: it returns [`PumpStats::REENTRANT`] and does nothing.
-    pub fn pump(&self) -> PumpStats {
+    /// # Errors
+    ///
+    /// [`ReentrantPump`], and nothing runs, when called from inside a pump
+    /// on this thread (from a task, or code a task calls).
+    pub fn pump(&self) -> Result<PumpStats, ReentrantPump> {
         self.pump_with_budget(None)
     }
 
@@ -246,9 +248,13 @@ impl SharedLocalPool {
     /// One clock read per pool-task poll and one per tick while a budget is
     /// set. One slow poll overruns the budget by its own length: the budget
     /// cannot interrupt a poll.
-    pub fn pump_with_budget(&self, budget: Option<Duration>) -> PumpStats {
+    ///
+    /// # Errors
+    ///
+    /// [`ReentrantPump`], as [`pump`](Self::pump).
+    pub fn pump_with_budget(&self, budget: Option<Duration>) -> Result<PumpStats, ReentrantPump> {
         if self.pumping.replace(true) {
-            return PumpStats::REENTRANT;
+            return Err(ReentrantPump);
         }
         let _reset = ResetOnDrop(&self.pumping);
         self.deadline.set(budget.map(|b| Instant::now() + b));
@@ -263,7 +269,7 @@ impl SharedLocalPool {
             local_woken: &self.local_woken,
             next_frame: &self.next_frame,
         };
-        pump::pump(&parts, budget)
+        Ok(pump::pump(&parts, budget))
     }
 
     /// Whether the running pump's frame budget is spent (always `false`
@@ -428,7 +434,7 @@ mod tests {
         pool.spawn_local(async {});
         pool.spawn_local(async {});
         assert_eq!(SEEN.with(Cell::get), 2);
-        pool.pump();
+        pool.pump().unwrap();
         assert_eq!(pool.live_tasks(), 0);
     }
 }

@@ -171,7 +171,7 @@ pub fn tasks() -> Vec<TaskInfo> {
 /// let handle = gdnative_tokio::spawn_named("load level 3", std::future::pending::<()>());
 /// assert!(gdnative_tokio::tasks().iter().any(|t| t.name == "load level 3"));
 /// handle.abort();
-/// pool.pump();
+/// pool.pump().unwrap();
 /// assert!(gdnative_tokio::tasks().is_empty());
 /// ```
 pub fn spawn_named<F>(label: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
@@ -319,15 +319,15 @@ mod tests {
         assert!(listed
             .iter()
             .any(|t| t.name == "quick" && t.state == TaskState::New));
-        pool.pump();
-        pool.pump();
+        pool.pump().unwrap();
+        pool.pump().unwrap();
         let listed = tasks();
         assert_eq!(listed.len(), before + 1, "the finished task left the list");
         let s = listed.iter().find(|t| t.name == "sleeper").expect("listed");
         assert!(s.polls >= 1);
         assert_eq!(s.state, TaskState::Waiting(Some("game timer")));
         sleeper.abort();
-        pool.pump();
+        pool.pump().unwrap();
         assert_eq!(tasks().len(), before, "an aborted task left the list");
         assert!(quick.is_finished());
     }
@@ -341,6 +341,6 @@ mod tests {
         assert_eq!(tasks().len(), before);
         set_task_tracking(true);
         t.abort();
-        pool.pump();
+        pool.pump().unwrap();
     }
 }

@@ -29,8 +29,8 @@ use crate::executor::SharedLocalPool;
 /// let pool = gdnative_tokio::SharedLocalPool::current();
 /// let handle = gdnative_tokio::spawn_local(async { 6 * 7 });
 /// let waiter = gdnative_tokio::spawn_local(async move { handle.await.unwrap() + 1 });
-/// pool.pump();
-/// pool.pump();
+/// pool.pump().unwrap();
+/// pool.pump().unwrap();
 /// assert!(waiter.is_finished());
 /// ```
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
@@ -62,11 +62,11 @@ where
 /// use std::time::Duration;
 /// let pool = gdnative_tokio::SharedLocalPool::current();
 /// let task = gdnative_tokio::spawn_local(gdnative_tokio::sleep(Duration::ZERO));
-/// pool.pump(); // starts the sleep
+/// pool.pump().unwrap(); // starts the sleep
 /// assert!(!task.is_finished(), "never in the pump it started in");
 /// while !task.is_finished() {
 ///     std::thread::sleep(Duration::from_millis(1)); // the next "frame"
-///     pool.pump();
+///     pool.pump().unwrap();
 /// }
 /// ```
 pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
@@ -96,10 +96,10 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// ```
 /// let pool = gdnative_tokio::SharedLocalPool::current();
 /// let task = gdnative_tokio::spawn_local(gdnative_tokio::frames(2));
-/// pool.pump(); // first poll
-/// pool.pump();
+/// pool.pump().unwrap(); // first poll
+/// pool.pump().unwrap();
 /// assert!(!task.is_finished());
-/// pool.pump();
+/// pool.pump().unwrap();
 /// assert!(task.is_finished());
 /// ```
 pub async fn frames(n: u64) -> u64 {
@@ -119,7 +119,7 @@ mod tests {
         let start = std::time::Instant::now();
         let task = spawn_local(sleep(Duration::from_millis(20)));
         while !task.is_finished() {
-            pool.pump();
+            pool.pump().unwrap();
             assert!(
                 start.elapsed() < Duration::from_secs(5),
                 "sleep never completed"
@@ -148,7 +148,7 @@ mod tests {
             let mut pump_starts = Vec::new();
             while !task.is_finished() {
                 pump_starts.push((pool.pumps() + 1, Instant::now()));
-                pool.pump();
+                pool.pump().unwrap();
                 let next = start + frame * pump_starts.len() as u32;
                 if let Some(wait) = next.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn sleep_counts_from_the_call_not_from_the_first_poll() {
         let pool = SharedLocalPool::current();
-        pool.pump();
+        pool.pump().unwrap();
         let d = Duration::from_millis(30);
         let created = Instant::now();
         let sleeping = sleep(d);
@@ -186,7 +186,7 @@ mod tests {
         let task = spawn_local(sleeping);
         let mut pumps = 0;
         while !task.is_finished() {
-            pool.pump();
+            pool.pump().unwrap();
             pumps += 1;
             assert!(pumps < 1000, "sleep never completed");
         }
@@ -209,10 +209,10 @@ mod tests {
             let _flag = flag;
             std::future::pending::<()>().await
         });
-        pool.pump();
+        pool.pump().unwrap();
         assert!(!dropped.get());
         task.abort();
-        pool.pump();
+        pool.pump().unwrap();
         assert!(dropped.get(), "abort drops the future in the next pump");
     }
 }

@@ -94,7 +94,7 @@ mod tests {
         let mut pumps = 0;
         while seen.get() < ITEMS {
             let before = seen.get();
-            pool.pump();
+            pool.pump().unwrap();
             most = most.max(seen.get() - before);
             pumps += 1;
             assert!(pumps < 10_000, "the loop stalled at {}", seen.get());
@@ -128,7 +128,8 @@ mod tests {
                 slice.pause_if_spent().await;
             }
         });
-        pool.pump_with_budget(Some(Duration::from_micros(250)));
+        pool.pump_with_budget(Some(Duration::from_micros(250)))
+            .unwrap();
         let in_budget = runs.get();
         assert!(
             (2..=4).contains(&in_budget),

@@ -402,7 +402,11 @@ impl FrameHook {
     fn _on_idle_frame(&self) {
         if let Some(budget) = pumping() {
             advance_game_clock();
-            SharedLocalPool::current().pump_with_budget(budget);
+            // Only a script calling this hidden method from inside a pump
+            // can make it re-entrant: the running pump goes on.
+            if let Err(error) = SharedLocalPool::current().pump_with_budget(budget) {
+                crate::godot::log::error(error);
+            }
         }
     }
 }

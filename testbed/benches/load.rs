@@ -64,7 +64,7 @@ fn ours(pool: &'static SharedLocalPool, n: usize, join_set: bool) -> (u32, Durat
     });
     pump_until(
         || {
-            pool.pump();
+            pool.pump().unwrap();
         },
         || done.get(),
         100,
@@ -132,7 +132,7 @@ fn ready_tasks() {
         for _ in 0..n {
             pool.spawn_local(waiter(Rc::clone(&notify)));
         }
-        pool.pump();
+        pool.pump().unwrap();
         let (rt, local) = (runtime(), LocalSet::new());
         for _ in 0..n {
             local.spawn_local(waiter(Rc::clone(&notify)));
@@ -155,7 +155,7 @@ fn ready_tasks() {
             ) / n as u32
         };
         let t_ours = per_task(&mut || {
-            pool.pump();
+            pool.pump().unwrap();
         });
         let t_seed = per_task(&mut || seed_pump(&rt, &local));
         let t_lp = per_task(&mut || lp.run_until_stalled());
@@ -190,7 +190,7 @@ fn self_waking() {
         let mut times: Vec<Duration> = (0..600)
             .map(|_| {
                 let start = Instant::now();
-                pool.pump();
+                pool.pump().unwrap();
                 start.elapsed()
             })
             .collect();
@@ -201,7 +201,7 @@ fn self_waking() {
     through_pool.spawn_local(Spin);
     let raw = common::pool();
     raw.spawn_local(async { drop(tokio::task::spawn_local(Spin)) });
-    raw.pump();
+    raw.pump().unwrap();
     for (name, (median, worst)) in [
         ("idle", idle),
         ("spinner (pool)", sample(through_pool)),

@@ -23,7 +23,7 @@ fn pump_until(
     done: impl Fn() -> bool,
 ) -> u32 {
     for n in 1..=max {
-        pool.pump_with_budget(budget);
+        pool.pump_with_budget(budget).unwrap();
         if done() {
             return n;
         }
@@ -56,7 +56,7 @@ fn fan_out_runs_each_pump_to_its_time_bound(join_set: bool) {
     pool.spawn_local(async move { r.set(Some(AsyncDemo::fan_out_join(100_000, join_set).await)) });
     for pump in 1..=500 {
         let start = Instant::now();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         if result.get().is_some() {
             break;
         }
@@ -145,7 +145,7 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
     let mut deadline_pump = None;
     for n in 0..25 {
         let (raw_before, pool_before) = (raw_polls.get(), pool_polls.get());
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         // The pool's spinner runs once per round (two rounds at most, as
         // the next-frame loop makes progress); the raw one at most the
         // pump's ungated ticks (a tick polls at most 61 tasks in the Tokio
@@ -232,7 +232,7 @@ fn work_that_becomes_ready_later_waits_behind_the_backlog() {
         heavy(pool, id, Duration::from_micros(200), &log);
     }
     let budget = Some(Duration::from_millis(1));
-    let stats = pool.pump_with_budget(budget);
+    let stats = pool.pump_with_budget(budget).unwrap();
     assert!(stats.over_budget && stats.backlog > 0, "{stats:?}");
     // A newcomer, and an old task aborted while it waits: neither may
     // overtake or stall the rest.
@@ -259,13 +259,15 @@ fn aborted_backlog_tasks_leave_it_and_an_unbudgeted_pump_drains_it() {
             log.borrow_mut().push(id);
         }));
     }
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(stats.backlog > 10, "{stats:?}");
     let aborted: Vec<usize> = (30..40).collect();
     for id in &aborted {
         handles[*id].abort();
     }
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert!(!stats.over_budget);
     assert_eq!(stats.backlog, 0, "{stats:?}");
     let ran = log.borrow().clone();
@@ -293,11 +295,11 @@ fn ungated_tasks_overrun_a_budget_by_at_most_a_tick() {
             }));
         }
     });
-    pool.pump(); // spawns them
+    pool.pump().unwrap(); // spawns them
     let budget = Duration::from_millis(1);
     let mut before = ran.borrow().len();
     while ran.borrow().len() < 300 {
-        let stats = pool.pump_with_budget(Some(budget));
+        let stats = pool.pump_with_budget(Some(budget)).unwrap();
         let now = ran.borrow().len();
         assert!(now > before, "no progress: {stats:?}");
         assert!(now - before <= 61 + 1, "ran {} in one pump", now - before);
@@ -335,7 +337,7 @@ fn a_budget_caps_runtime_tasks_too() {
     let max_per_pump = (budget.as_micros() / cost.as_micros()) as usize + 16 + 1;
     let mut before = 0;
     for _ in 0..1000 {
-        pool.pump_with_budget(Some(budget));
+        pool.pump_with_budget(Some(budget)).unwrap();
         let now = ran.load(Ordering::Relaxed);
         assert!(
             now - before <= max_per_pump,

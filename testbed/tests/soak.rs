@@ -18,7 +18,7 @@ fn run_wave(pool: &'static SharedLocalPool) -> (WaveCounts, u32) {
     let r = Rc::clone(&result);
     pool.spawn_local(async move { r.set(Some(wave(PER_WAVE).await)) });
     for pumps in 1..=2_000 {
-        pool.pump();
+        pool.pump().unwrap();
         if let Some(counts) = result.get() {
             return (counts, pumps);
         }

@@ -16,7 +16,7 @@ pub fn pump_until(pool: &SharedLocalPool, what: &str, limit: Duration, done: imp
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "{what}: not done within {limit:?}");
-        pool.pump();
+        pool.pump().unwrap();
         std::thread::sleep(Duration::from_millis(1));
     }
 }
