@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use gdnative_tokio::{ErrorKind, MainThread, SharedLocalPool};
+use gdnative_tokio::{error::ErrorKind, executor::SharedLocalPool, task::MainThread};
 
 mod pumping;
 use pumping::pump_until;
@@ -126,7 +126,7 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
         h.spawn(move || {
             let local = Rc::new(thread::current().id()); // !Send
             async move {
-                gdnative_tokio::next_frame().await;
+                gdnative_tokio::time::next_frame().await;
                 *r.lock().unwrap() = Some(*local);
             }
         })

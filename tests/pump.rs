@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::task::LocalSpawnExt;
-use gdnative_tokio::{PumpStats, ReentrantPump, SharedLocalPool};
+use gdnative_tokio::{executor::PumpStats, executor::ReentrantPump, executor::SharedLocalPool};
 
 mod loopback;
 
@@ -28,7 +28,7 @@ fn oneshot_waiters<F: std::future::Future<Output = ()> + 'static>(
     (0..n)
         .map(|_| {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            pool.spawn_local(task(rx));
+            pool.spawn(task(rx));
             tx
         })
         .collect()
@@ -40,7 +40,7 @@ fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
     let done = Rc::new(Cell::new(0usize));
     for _ in 0..10_000 {
         let done = Rc::clone(&done);
-        pool.spawn_local(async move { done.set(done.get() + 1) });
+        pool.spawn(async move { done.set(done.get() + 1) });
     }
     let stats = pool.pump().unwrap();
     assert_eq!(done.get(), 10_000);
@@ -58,7 +58,7 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         txs.push(tx);
         let (p, r) = (Rc::clone(&pump_no), Rc::clone(&received_in));
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             rx.await.ok();
             if i == 199 {
                 r.set(Some(p.get()));
@@ -67,7 +67,7 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
     }
     pool.pump().unwrap(); // every receiver is now waiting
     let (p, s) = (Rc::clone(&pump_no), Rc::clone(&sent_in));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         // Wake all 200 receivers from inside a pump, after some yields.
         for _ in 0..3 {
             tokio::task::yield_now().await;
@@ -96,7 +96,7 @@ fn next_frame_continues_exactly_one_pump_later() {
     let pool = pool();
     let polls = Rc::new(Cell::new(0u64));
     let p = Rc::clone(&polls);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         loop {
             p.set(p.get() + 1);
             pool.next_frame().await;
@@ -104,7 +104,7 @@ fn next_frame_continues_exactly_one_pump_later() {
     });
     let other = flag();
     let o = Rc::clone(&other);
-    pool.spawn_local(async move { o.set(true) });
+    pool.spawn(async move { o.set(true) });
     for _ in 0..100 {
         let before = polls.get();
         let stats = pool.pump().unwrap();
@@ -144,7 +144,7 @@ fn sleep_completes_in_the_first_pump_at_or_after_its_deadline() {
         let d2 = Rc::clone(&done);
         let dur = Duration::from_millis(d);
         let started = Instant::now();
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             tokio::time::sleep(dur).await;
             d2.set(true);
         });
@@ -173,7 +173,7 @@ fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
     let addr = listener.local_addr().expect("addr");
     let got = Rc::new(Cell::new(0usize));
     let g = Rc::clone(&got);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         use tokio::io::AsyncReadExt;
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let mut buf = [0u8; 16];
@@ -198,7 +198,7 @@ fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
 #[test]
 fn an_idle_pump_never_blocks_on_pending_timers() {
     let pool = pool();
-    pool.spawn_local(async { tokio::time::sleep(Duration::from_secs(30)).await });
+    pool.spawn(async { tokio::time::sleep(Duration::from_secs(30)).await });
     let start = Instant::now();
     for _ in 0..200 {
         pool.pump().unwrap();
@@ -246,7 +246,7 @@ fn a_wake_from_another_thread_is_seen_by_the_next_pump() {
     let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
     let got = Rc::new(Cell::new(None));
     let g = Rc::clone(&got);
-    pool.spawn_local(async move { g.set(rx.await.ok()) });
+    pool.spawn(async move { g.set(rx.await.ok()) });
     pool.pump().unwrap();
     assert_eq!(pool.pump().unwrap().ticks, 0, "idle while nothing is sent");
     std::thread::spawn(move || tx.send(7))
@@ -263,10 +263,10 @@ fn a_reentrant_pump_is_refused_and_spawning_inside_a_pump_works() {
     let inner = Rc::new(Cell::new(None));
     let spawned_ran = flag();
     let (i, s) = (Rc::clone(&inner), Rc::clone(&spawned_ran));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         i.set(Some(pool.pump()));
         // Both spawn paths, from inside the pump.
-        pool.spawn_local(async move { s.set(true) });
+        pool.spawn(async move { s.set(true) });
         LocalSpawnExt::spawn_local(pool, async {}).expect("LocalSpawn from inside a pump");
         assert!(pool.is_pumping());
         assert!(!pool.shutdown(), "shutdown is refused inside a pump");
@@ -301,7 +301,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
     let pool = pool();
     let dropped = flag();
     let guard = OnDrop(Rc::clone(&dropped));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let _guard = guard;
         tokio::time::sleep(Duration::from_secs(60)).await;
     });
@@ -312,7 +312,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
     assert_eq!(pool.live_tasks(), 0);
     let again = flag();
     let a = Rc::clone(&again);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         tokio::time::sleep(Duration::from_millis(1)).await;
         a.set(true);
     });
@@ -327,7 +327,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
 fn spinner(pool: &SharedLocalPool) -> Rc<Cell<u64>> {
     let polls = Rc::new(Cell::new(0u64));
     let p = Rc::clone(&polls);
-    pool.spawn_local(std::future::poll_fn(move |cx| {
+    pool.spawn(std::future::poll_fn(move |cx| {
         p.set(p.get() + 1);
         cx.waker().wake_by_ref();
         std::task::Poll::<()>::Pending
@@ -395,7 +395,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     // A ping-pong through a channel pair keeps real work going.
     let (tx_a, mut rx_a) = tokio::sync::mpsc::unbounded_channel::<u32>();
     let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel::<u32>();
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         while let Some(n) = rx_a.recv().await {
             if tx_b.send(n + 1).is_err() {
                 break;
@@ -405,7 +405,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     let hops = Rc::new(Cell::new(0u32));
     let h = Rc::clone(&hops);
     let tx_a2 = tx_a.clone();
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         while let Some(n) = rx_b.recv().await {
             h.set(n);
             if n >= 100_000 || tx_a2.send(n + 1).is_err() {
@@ -438,7 +438,7 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
     let pool = pool();
     let done = flag();
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         loopback::spawn_join_1000().await;
         d.set(true);
     });
@@ -521,7 +521,7 @@ fn a_thread_entered_for_good_can_spawn_runtime_tasks_outside_tasks() {
         let sleep = tokio::time::sleep(Duration::from_millis(1));
         let got = Rc::new(Cell::new(None));
         let g = Rc::clone(&got);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             sleep.await;
             g.set(handle.await.ok());
         });
@@ -589,7 +589,7 @@ fn a_runtime_task_spawned_by_a_pool_task_runs_in_the_same_pump() {
         let pool = pool();
         let got = Rc::new(Cell::new(None));
         let g = Rc::clone(&got);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             g.set(tokio::spawn(async { 5 }).await.ok());
         });
         let stats = pool.pump().unwrap();
@@ -624,7 +624,7 @@ fn raw_tasks(pool: &'static SharedLocalPool, busy: Option<Busy>) -> RawTasks {
     let polls = Rc::new(Cell::new(0u64));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (d, p) = (Rc::clone(&done), Rc::clone(&polls));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..busy.map_or(0, |_| 10) {
             let p = Rc::clone(&p);
             match busy {
@@ -760,7 +760,7 @@ fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
     let pool = pool();
     let done = flag();
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let sleep = tokio::time::sleep(Duration::from_millis(2));
         let runtime_task = tokio::spawn(async { 5 });
         sleep.await;
@@ -768,7 +768,7 @@ fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
         d.set(true);
     });
     for _ in 0..50 {
-        pool.spawn_local(async {
+        pool.spawn(async {
             let start = Instant::now();
             while start.elapsed() < Duration::from_micros(200) {
                 std::hint::spin_loop();
@@ -806,9 +806,9 @@ fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_tic
     let s = Rc::clone(&stop);
     let sent = std::sync::Arc::new(AtomicBool::new(false));
     let sent2 = std::sync::Arc::clone(&sent);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         // Now inside a pump, as a resumed coroutine is.
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             for _ in 0..10 {
                 let s = Rc::clone(&s);
                 drop(tokio::task::spawn_local(std::future::poll_fn(move |cx| {
@@ -868,12 +868,12 @@ fn a_spent_budget_starts_no_further_round() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let woken_ran = flag();
     let w = Rc::clone(&woken_ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         rx.await.ok();
         w.set(true);
     });
     pool.pump().unwrap(); // the waiter waits
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(3) {
             std::hint::spin_loop();

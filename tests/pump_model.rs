@@ -24,7 +24,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::{JoinHandle, PumpStats, ReentrantPump, SharedLocalPool};
+use gdnative_tokio::{
+    executor::PumpStats, executor::ReentrantPump, executor::SharedLocalPool, task::JoinHandle,
+};
 
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
@@ -143,7 +145,7 @@ impl Model {
         record
             .woken_at
             .store(EPOCH.load(Ordering::SeqCst).max(1), Ordering::SeqCst);
-        let handle = self.pool.spawn_local(Watched {
+        let handle = self.pool.spawn(Watched {
             future: Box::pin(future),
             watch: Rc::clone(&watch),
             record: Arc::clone(&record),

@@ -156,10 +156,10 @@ impl GameClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use gdnative_tokio::{GameClock, GameTime};
-/// let pool = gdnative_tokio::SharedLocalPool::current();
+/// use gdnative_tokio::{time::GameClock, time::GameTime};
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
 /// let clock = GameClock::current();
-/// let task = pool.spawn_local(gdnative_tokio::sleep_game(Duration::from_millis(30), GameTime::Pausable));
+/// let task = pool.spawn(gdnative_tokio::time::sleep_game(Duration::from_millis(30), GameTime::Pausable));
 /// pool.pump().unwrap();
 /// clock.advance(Duration::from_millis(20), false);
 /// pool.pump().unwrap();
@@ -238,8 +238,8 @@ mod tests {
     fn pausable_sleep_stops_while_paused_and_always_does_not() {
         let pool = SharedLocalPool::current();
         let clock = GameClock::current();
-        let pausable = pool.spawn_local(sleep_game(MS * 30, GameTime::Pausable));
-        let always = pool.spawn_local(sleep_game(MS * 30, GameTime::Always));
+        let pausable = pool.spawn(sleep_game(MS * 30, GameTime::Pausable));
+        let always = pool.spawn(sleep_game(MS * 30, GameTime::Always));
         pool.pump().unwrap();
         for _ in 0..3 {
             clock.advance(MS * 10, true);
@@ -262,7 +262,7 @@ mod tests {
     fn zero_sleep_waits_for_the_next_advance() {
         let pool = SharedLocalPool::current();
         let clock = GameClock::current();
-        let task = pool.spawn_local(sleep_game(Duration::ZERO, GameTime::Pausable));
+        let task = pool.spawn(sleep_game(Duration::ZERO, GameTime::Pausable));
         pool.pump().unwrap();
         pool.pump().unwrap();
         assert!(!task.is_finished(), "no frame advanced the clock");
@@ -279,7 +279,7 @@ mod tests {
         let clock = GameClock::current();
         let pool = SharedLocalPool::current();
         for _ in 0..1000 {
-            let task = pool.spawn_local(sleep_game(Duration::from_secs(3600), GameTime::Always));
+            let task = pool.spawn(sleep_game(Duration::from_secs(3600), GameTime::Always));
             pool.pump().unwrap();
             task.abort();
             pool.pump().unwrap();

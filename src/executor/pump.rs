@@ -246,7 +246,7 @@ impl FrameWaiters {
 
 /// A future that completes in the pump after the one it was first polled
 /// in (or in the next pump, when first polled outside a pump): "continue
-/// next frame". Created by [`SharedLocalPool::next_frame`](crate::SharedLocalPool::next_frame).
+/// next frame". Created by [`SharedLocalPool::next_frame`](crate::executor::SharedLocalPool::next_frame).
 ///
 /// Unlike `tokio::task::yield_now()`, which only lets other ready tasks run
 /// and may resume within the same pump, this always gives the frame back to

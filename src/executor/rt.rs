@@ -7,6 +7,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::executor::join::JoinHandle;
+use crate::executor::pump::NextFrame;
 
 use crate::executor::SharedLocalPool;
 
@@ -14,6 +15,12 @@ use crate::executor::SharedLocalPool;
 /// `.await` it for `Ok(output)` (or `Err` if it panicked or was aborted),
 /// `.abort()` it to cancel (the future is dropped in the next pump).
 /// Dropping the handle detaches the task.
+///
+/// The task is *gated by the pump*: it is polled only by
+/// [`SharedLocalPool::pump`], at most once per round and within the frame
+/// budget, like gdnative-async's async methods (the pool's guarantees).
+/// This is not `tokio::task::spawn_local`, whose tasks the pool cannot gate
+/// (see [`crate::task`] for the table of spawns).
 ///
 /// Usable from any code on the main thread while the pool is registered,
 /// inside or outside a task. The future first runs in the next pump; with
@@ -26,19 +33,21 @@ use crate::executor::SharedLocalPool;
 /// a message naming the main thread: see [`SharedLocalPool::current`].
 ///
 /// ```
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let handle = gdnative_tokio::spawn_local(async { 6 * 7 });
-/// let waiter = gdnative_tokio::spawn_local(async move { handle.await.unwrap() + 1 });
+/// use gdnative_tokio::{executor::SharedLocalPool, task};
+///
+/// let pool = SharedLocalPool::current();
+/// let handle = task::spawn(async { 6 * 7 });
+/// let waiter = task::spawn(async move { handle.await.unwrap() + 1 });
 /// pool.pump().unwrap();
 /// pool.pump().unwrap();
 /// assert!(waiter.is_finished());
 /// ```
-pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    SharedLocalPool::current().spawn_local(future)
+    SharedLocalPool::current().spawn(future)
 }
 
 /// Waits `duration` on a Tokio timer, frame-aware: completes in the first
@@ -60,8 +69,8 @@ where
 ///
 /// ```
 /// use std::time::Duration;
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let task = gdnative_tokio::spawn_local(gdnative_tokio::sleep(Duration::ZERO));
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
+/// let task = gdnative_tokio::task::spawn(gdnative_tokio::time::sleep(Duration::ZERO));
 /// pool.pump().unwrap(); // starts the sleep
 /// assert!(!task.is_finished(), "never in the pump it started in");
 /// while !task.is_finished() {
@@ -87,6 +96,16 @@ pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
     }
 }
 
+/// The main thread's [`SharedLocalPool::next_frame`]: completes in the
+/// next pump, i.e. the next frame of the game.
+///
+/// # Panics
+///
+/// Off the main thread, like [`spawn`].
+pub fn next_frame() -> NextFrame<'static> {
+    SharedLocalPool::current().next_frame()
+}
+
 /// How early [`sleep`] sets its Tokio timer: Tokio's timer granularity.
 const TIMER_SLACK: Duration = Duration::from_millis(1);
 
@@ -94,8 +113,8 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// returns `n`. `frames(0)` completes at once. Costs one waker per frame.
 ///
 /// ```
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let task = gdnative_tokio::spawn_local(gdnative_tokio::frames(2));
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
+/// let task = gdnative_tokio::task::spawn(gdnative_tokio::time::frames(2));
 /// pool.pump().unwrap(); // first poll
 /// pool.pump().unwrap();
 /// assert!(!task.is_finished());
@@ -104,7 +123,7 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// ```
 pub async fn frames(n: u64) -> u64 {
     for _ in 0..n {
-        crate::next_frame().await;
+        next_frame().await;
     }
     n
 }
@@ -117,7 +136,7 @@ mod tests {
     fn sleep_completes_after_its_deadline() {
         let pool = SharedLocalPool::current();
         let start = std::time::Instant::now();
-        let task = spawn_local(sleep(Duration::from_millis(20)));
+        let task = spawn(sleep(Duration::from_millis(20)));
         while !task.is_finished() {
             pool.pump().unwrap();
             assert!(
@@ -140,7 +159,7 @@ mod tests {
         for early_us in [300u64, 500, 800] {
             let start = Instant::now();
             let d = frame * 3 - Duration::from_micros(early_us);
-            let task = spawn_local(async move {
+            let task = spawn(async move {
                 let began = Instant::now();
                 sleep(d).await;
                 (began, Instant::now(), SharedLocalPool::current().pumps())
@@ -183,7 +202,7 @@ mod tests {
         let created = Instant::now();
         let sleeping = sleep(d);
         std::thread::sleep(d + Duration::from_millis(5));
-        let task = spawn_local(sleeping);
+        let task = spawn(sleeping);
         let mut pumps = 0;
         while !task.is_finished() {
             pool.pump().unwrap();
@@ -205,7 +224,7 @@ mod tests {
         let pool = SharedLocalPool::current();
         let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
         let flag = Flag(dropped.clone());
-        let task = spawn_local(async move {
+        let task = spawn(async move {
             let _flag = flag;
             std::future::pending::<()>().await
         });

@@ -81,7 +81,7 @@ mod tests {
         drop(tx);
         let seen = Rc::new(Cell::new(0u32));
         let s = Rc::clone(&seen);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             let mut slice = FrameSlice::new(pool);
             while let Some(i) = rx.recv().await {
                 assert_eq!(i, s.get(), "in order, none lost");
@@ -120,7 +120,7 @@ mod tests {
             Box::leak(Box::new(SharedLocalPool::new().expect("runtime")));
         let runs = Rc::new(Cell::new(0u32));
         let r = Rc::clone(&runs);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             let mut slice = FrameSlice::new(pool);
             loop {
                 r.set(r.get() + 1);

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::LocalSpawnExt;
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use gdnative_tokio_testbed::AsyncDemo;
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -58,7 +58,7 @@ fn pump_until(mut pump: impl FnMut(), done: impl Fn() -> bool, max: u32) -> (u32
 fn ours(pool: &'static SharedLocalPool, n: usize, join_set: bool) -> (u32, Duration) {
     let done = Rc::new(Cell::new(false));
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         AsyncDemo::fan_out_join(n, join_set).await;
         d.set(true);
     });
@@ -130,7 +130,7 @@ fn ready_tasks() {
         };
         let pool = common::pool();
         for _ in 0..n {
-            pool.spawn_local(waiter(Rc::clone(&notify)));
+            pool.spawn(waiter(Rc::clone(&notify)));
         }
         pool.pump().unwrap();
         let (rt, local) = (runtime(), LocalSet::new());
@@ -198,9 +198,9 @@ fn self_waking() {
     };
     let idle = sample(common::pool());
     let through_pool = common::pool();
-    through_pool.spawn_local(Spin);
+    through_pool.spawn(Spin);
     let raw = common::pool();
-    raw.spawn_local(async { drop(tokio::task::spawn_local(Spin)) });
+    raw.spawn(async { drop(tokio::task::spawn_local(Spin)) });
     raw.pump().unwrap();
     for (name, (median, worst)) in [
         ("idle", idle),

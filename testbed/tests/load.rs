@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use gdnative_tokio_testbed::AsyncDemo;
 
 fn pool() -> &'static SharedLocalPool {
@@ -39,7 +39,7 @@ fn run_job<F: Future<Output = i64> + 'static>(
 ) -> u32 {
     let result = Rc::new(Cell::new(None));
     let r = Rc::clone(&result);
-    pool.spawn_local(async move { r.set(Some(job.await)) });
+    pool.spawn(async move { r.set(Some(job.await)) });
     let pumps = pump_until(pool, max, budget, || result.get().is_some());
     let n = 100_000i64;
     assert_eq!(result.get(), Some(n * (n - 1) / 2));
@@ -53,7 +53,7 @@ fn fan_out_runs_each_pump_to_its_time_bound(join_set: bool) {
     let pool = pool();
     let result = Rc::new(Cell::new(None));
     let r = Rc::clone(&result);
-    pool.spawn_local(async move { r.set(Some(AsyncDemo::fan_out_join(100_000, join_set).await)) });
+    pool.spawn(async move { r.set(Some(AsyncDemo::fan_out_join(100_000, join_set).await)) });
     for pump in 1..=500 {
         let start = Instant::now();
         let stats = pool.pump().unwrap();
@@ -121,15 +121,15 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
         let _enter = pool.enter();
         let raw = Rc::clone(&raw_polls);
         // One spinner spawned straight on Tokio, one through the pool.
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             drop(tokio::task::spawn_local(Spin(raw)));
         });
     }
-    pool.spawn_local(Spin(Rc::clone(&pool_polls)));
+    pool.spawn(Spin(Rc::clone(&pool_polls)));
     // A ping-pong between two tasks: one hop per pump when idle.
     let hops = Rc::new(Cell::new(0u32));
     let (h, pool_ref) = (Rc::clone(&hops), pool);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..20 {
             pool_ref.next_frame().await;
             h.set(h.get() + 1);
@@ -137,7 +137,7 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
     });
     let slept = Rc::new(Cell::new(None));
     let s = Rc::clone(&slept);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let start = Instant::now();
         tokio::time::sleep(Duration::from_millis(20)).await;
         s.set(Some(start.elapsed()));
@@ -188,7 +188,7 @@ fn heavy(
     log: &Rc<RefCell<Vec<(usize, u64)>>>,
 ) {
     let log = Rc::clone(log);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let start = Instant::now();
         while start.elapsed() < cost {
             std::hint::spin_loop();
@@ -251,7 +251,7 @@ fn aborted_backlog_tasks_leave_it_and_an_unbudgeted_pump_drains_it() {
     let mut handles = Vec::new();
     for id in 0..40 {
         let log = Rc::clone(&log);
-        handles.push(pool.spawn_local(async move {
+        handles.push(pool.spawn(async move {
             let start = Instant::now();
             while start.elapsed() < Duration::from_micros(200) {
                 std::hint::spin_loop();
@@ -283,7 +283,7 @@ fn ungated_tasks_overrun_a_budget_by_at_most_a_tick() {
     let ran = Rc::new(RefCell::new(Vec::new()));
     let cost = Duration::from_micros(100);
     let r = Rc::clone(&ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for id in 0..300 {
             let r = Rc::clone(&r);
             drop(tokio::task::spawn_local(async move {
@@ -322,7 +322,7 @@ fn a_budget_caps_runtime_tasks_too() {
     let cost = Duration::from_micros(200);
     let budget = Duration::from_millis(2);
     let r = Arc::clone(&ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..300 {
             let r = Arc::clone(&r);
             drop(tokio::spawn(async move {
