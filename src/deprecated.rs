@@ -126,7 +126,10 @@ pub const SHUTDOWN_TIMEOUT: Duration = background::SHUTDOWN_TIMEOUT;
 )]
 pub const MAX_SECONDS: f64 = script::MAX_SECONDS;
 
-#[deprecated(since = "0.2.0", note = "moved to `gdnative_tokio::task::spawn`")]
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `gdnative_tokio::task::spawn` (the pump-gated spawn; not `tokio::task::spawn_local`)"
+)]
 pub fn spawn_local<F>(future: F) -> task::JoinHandle<F::Output>
 where
     F: Future + 'static,
