@@ -106,7 +106,7 @@ impl AsyncWebSocket {
         let stop = Rc::clone(&link);
         // Ends when the connection did (a send still queued then ends with
         // `closed`).
-        drop(crate::spawn_local(async move {
+        drop(crate::task::spawn(async move {
             tokio::select! {
                 () = writer => {}
                 () = stop.finished.wait() => {}
@@ -117,7 +117,7 @@ impl AsyncWebSocket {
         }
         .emplace()
         .into_shared();
-        drop(crate::spawn_local(run(stream, link, instance.clone())));
+        drop(crate::task::spawn(run(stream, link, instance.clone())));
         instance.owned_to_variant()
     }
 }
