@@ -147,6 +147,19 @@ godot36_command() {
         "$root/usr/lib/x86_64-linux-gnu" "$root/usr/bin/godot3-server"
 }
 
+# Sets the arrays `valgrind` and `godot` to the valgrind and the engine
+# command that runs $GODOT_BIN under it: Godot 3.6's folder engine itself
+# (not its launcher script) under Debian 13's valgrind (install_valgrind36),
+# any other engine under the system's.
+memcheck_commands() {
+    valgrind=(valgrind)
+    godot=("$GODOT_BIN")
+    if [ "$GODOT_BIN" -ef "$gdt_cache/godot-3.6/godot3-server" ]; then
+        valgrind=("$(install_valgrind36)") || return 1
+        mapfile -t godot < <(godot36_command)
+    fi
+}
+
 # Valgrind for Godot 3.6 in $gdt_cache/valgrind-3.6: Debian 12's valgrind
 # refuses the 3.6 folder's loader, so Debian 13's valgrind and libc6-dbg
 # (the loader's symbols, which valgrind needs to start) are unpacked there

@@ -7,7 +7,7 @@
 # Rust test (pure Rust ones, the headless Godot runs of godot-project's
 # GDScript tests and scenes, the release zip in a fresh project, the editor
 # plugin in the real editor, valgrind), Godot 3.6 (Debian 13's, fetched by
-# scripts/engines.sh) runs every headless Godot test and its zip,
+# scripts/engines.sh) runs every headless Godot test, valgrind and its zip,
 # plus the stock-bindings (Godot 3.5) zip. Each zip's Windows library is
 # checked (imports, exports, loaded under Wine: tests/addon.rs), and the
 # pure-Rust tests run once more built for Windows, under Wine
@@ -121,12 +121,11 @@ for engine in $engines; do
         (GDT_TESTBED_TESTS=1 engine_part --lib --tests -- --skip stock_bindings_zip)
         ;;
     3.6)
-        # The headless Godot tests; the editor test needs a 3.6 editor
-        # (README: Godot versions). Valgrind (Debian 13's) runs on 3.6 with
-        # `--test memcheck`, left out until what it finds in the runner
-        # scene is triaged (docs/reliability.md: Valgrind).
+        # The headless Godot tests and valgrind (Debian 13's, fetched by
+        # engines.sh); the editor test needs a 3.6 editor (README: Godot
+        # versions).
         (GODOT_BIN=$(install_godot36) engine_part --test godot --test addon --test template --test snippets \
-            -- --skip editor_plugin)
+            --test memcheck -- --skip editor_plugin)
         ;;
     *)
         echo "test.sh: unknown engine $engine (GDT_ENGINES takes 3.2 and 3.6)" >&2

@@ -32,14 +32,8 @@ else
     out=$(mktemp -d)
     trap 'kill "$GDT_SERVERS_PID" 2>/dev/null || true; rm -rf "$out"' EXIT
 fi
-# The valgrind and the engine command it starts: Godot 3.6's folder engine
-# itself (not its launcher script), under Debian 13's valgrind.
-valgrind=(valgrind)
-godot=("$GODOT_BIN")
-if [ "$GODOT_BIN" -ef "$gdt_cache/godot-3.6/godot3-server" ]; then
-    valgrind=("$(install_valgrind36)")
-    mapfile -t godot < <(godot36_command)
-fi
+# The valgrind and the engine command it starts (engines.sh).
+memcheck_commands
 wrapper="$out/godot-under-valgrind"
 cat > "$wrapper" <<WRAP
 #!/usr/bin/env bash
