@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::{LocalFutureObj, LocalSpawn};
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use tokio::task::LocalSet;
 
 mod common;
@@ -41,13 +41,13 @@ fn frames_for(pool: &SharedLocalPool, job: impl Future<Output = ()> + 'static) -
     let done = Rc::new(Cell::new(false));
     let d = Rc::clone(&done);
     let start = Instant::now();
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         job.await;
         d.set(true);
     });
     for frame in 1..=3_000 {
         std::thread::sleep((start + FRAME * frame).saturating_duration_since(Instant::now()));
-        pool.pump();
+        pool.pump().unwrap();
         if done.get() {
             return (frame, start.elapsed());
         }
@@ -119,7 +119,7 @@ fn ecosystem() {
         "\nTokio-ecosystem work, pumped at 60 fps (frames and ms from the call) vs plain Tokio:"
     );
     let pool = common::pool();
-    let job = remote_wakes(|f| drop(pool.spawn_local(f)));
+    let job = remote_wakes(|f| drop(pool.spawn(f)));
     let ours = frames_for(pool, job);
     let plain_t = plain(|| remote_wakes(|f| drop(tokio::task::spawn_local(f))));
     row("200 cross-thread wakes + 10 always-ready", ours, plain_t);
@@ -127,8 +127,7 @@ fn ecosystem() {
     // The same written in plain Tokio inside a method: every task spawned
     // with `tokio::task::spawn_local` (not gated by the pool).
     let pool = common::pool();
-    let job =
-        remote_wakes(|f| drop(pool.spawn_local(async move { drop(tokio::task::spawn_local(f)) })));
+    let job = remote_wakes(|f| drop(pool.spawn(async move { drop(tokio::task::spawn_local(f)) })));
     row(
         "  the same, all tokio::task::spawn_local",
         frames_for(pool, job),
@@ -225,7 +224,7 @@ fn spawn_to_completion() {
         for _ in 0..N {
             pool.spawn_local_obj(task(&count)).expect("spawn");
         }
-        pool.pump();
+        pool.pump().unwrap();
     };
     let mut boxed = || {
         for _ in 0..N {
@@ -264,7 +263,7 @@ fn spawn_to_completion() {
     );
 }
 
-/// `n` items requested from a fresh [`Service`](gdnative_tokio::Service) of
+/// `n` items requested from a fresh [`Service`](gdnative_tokio::background::Service) of
 /// `capacity`, `batch` items per request, each request a task of its own
 /// (as scripts calling `request` would make); the job awaits every answer.
 fn service_requests(
@@ -273,9 +272,11 @@ fn service_requests(
     n: usize,
     spawn: impl Fn(std::pin::Pin<Box<dyn Future<Output = ()>>>),
 ) -> impl Future<Output = ()> {
-    let service = gdnative_tokio::Service::start("bench", capacity, |items: Vec<u64>| async move {
-        items.iter().sum::<u64>()
-    });
+    let service = gdnative_tokio::background::Service::start(
+        "bench",
+        capacity,
+        |items: Vec<u64>| async move { items.iter().sum::<u64>() },
+    );
     let requests = n.div_ceil(batch);
     let left = Rc::new(Cell::new(requests));
     let all_done = Rc::new(tokio::sync::Notify::new());
@@ -309,7 +310,7 @@ fn services() {
         let pool = common::pool();
         let (frames, ours) = frames_for(
             pool,
-            service_requests(capacity, batch, N, |f| drop(pool.spawn_local(f))),
+            service_requests(capacity, batch, N, |f| drop(pool.spawn(f))),
         );
         let plain_t =
             plain(|| service_requests(capacity, batch, N, |f| drop(tokio::task::spawn_local(f))));
@@ -341,7 +342,7 @@ fn benches(c: &mut Criterion) {
                 pool.spawn_local_obj(LocalFutureObj::from(f as Box<_>))
                     .expect("spawn");
             }
-            pool.pump();
+            pool.pump().unwrap();
         })
     });
     let (rt, local) = (runtime(), LocalSet::new());

@@ -30,9 +30,9 @@ fn run(workload: &str, n: usize) {
     match workload {
         "idle_pump" => {
             let pool = common::pool();
-            pool.pump();
+            pool.pump().unwrap();
             for _ in 0..n {
-                std::hint::black_box(pool.pump());
+                let _ = std::hint::black_box(pool.pump());
             }
         }
         "idle_seed" => {
@@ -44,12 +44,12 @@ fn run(workload: &str, n: usize) {
         }
         "spawn_local_spawn" => {
             let pool = common::pool();
-            pool.pump();
+            pool.pump().unwrap();
             for _ in 0..n {
                 for _ in 0..TASKS {
                     pool.spawn_local_obj(counted(&count)).expect("spawn");
                 }
-                pool.pump();
+                pool.pump().unwrap();
             }
         }
         "spawn_local_set_boxed" | "spawn_local_set_unboxed" => {

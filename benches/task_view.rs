@@ -2,13 +2,14 @@
 //! tasks (`Tracked`, what `guard` and `spawn_named` add to every async
 //! method, toolkit call and labelled Rust task) with the bookkeeping on,
 //! against the same run with it switched off (`set_task_tracking(false)`)
-//! and against plain `spawn_local`, all measured in this run. Each task
+//! and against plain `task::spawn`, all measured in this run. Each task
 //! yields once, so it is polled twice.
 
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gdnative_tokio::{set_task_tracking, spawn_local, spawn_named, SharedLocalPool};
+use gdnative_tokio::executor::SharedLocalPool;
+use gdnative_tokio::task::{set_task_tracking, spawn, spawn_named};
 
 mod common;
 use common::{best_of, ratio};
@@ -24,7 +25,7 @@ fn batch(spawn: fn()) -> Duration {
         spawn();
     }
     while pool.live_tasks() > 0 {
-        pool.pump();
+        pool.pump().unwrap();
     }
     start.elapsed() / TASKS
 }
@@ -34,7 +35,7 @@ fn named() {
 }
 
 fn plain() {
-    drop(spawn_local(tokio::task::yield_now()));
+    drop(spawn(tokio::task::yield_now()));
 }
 
 fn tracked(on: bool) -> Duration {
@@ -58,7 +59,7 @@ fn ratios() {
     }
     rows.push(("spawn_named, tracking on", on));
     rows.push(("spawn_named, tracking off", off));
-    rows.push(("spawn_local (no wrapper)", base));
+    rows.push(("task::spawn (no wrapper)", base));
     println!(
         "\nspawn-to-completion per task (best of 3 x 7 batches of {TASKS}), ratio to tracking off:"
     );

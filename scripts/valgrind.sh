@@ -22,12 +22,15 @@ filter=${1:-test_core,test_lifecycle,test_reentrancy,test_errors,test_wait_lifet
 # The fuzz scene, shortened: bad input to every method, calls from a Thread.
 export FUZZ_CALLS=${FUZZ_CALLS:-2000}
 # VALGRIND_OUT=dir keeps the logs there (<scene>/godot.log, <scene>/vg.<pid>.log).
+# The loopback HTTP/WebSocket servers the suites and the fuzz scene use.
+. "$here/servers.sh"
+start_servers
 if [ -n "${VALGRIND_OUT:-}" ]; then
     out=$VALGRIND_OUT
     mkdir -p "$out"
 else
     out=$(mktemp -d)
-    trap 'rm -rf "$out"' EXIT
+    trap 'kill "$GDT_SERVERS_PID" 2>/dev/null || true; rm -rf "$out"' EXIT
 fi
 # The valgrind and the engine command it starts: Godot 3.6's folder engine
 # itself (not its launcher script), under Debian 13's valgrind.
@@ -60,11 +63,19 @@ run_scene() {
 # Build once, then run the scenes VALGRIND_JOBS (2) at a time: valgrind
 # runs a process's threads one at a time, so two runs use both cores.
 GODOT_RUN=true bash "$here/godot.sh" >/dev/null
+# (The scene runs are waited for by pid: the servers' coproc is a job too.)
+pids=()
+running() {
+    local pid n=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && n=$((n + 1)); done
+    echo "$n"
+}
 for scene in $scenes; do
     run_scene "$scene" &
-    while [ "$(jobs -rp | wc -l)" -ge "${VALGRIND_JOBS:-2}" ]; do wait -n || true; done
+    pids+=($!)
+    while [ "$(running)" -ge "${VALGRIND_JOBS:-2}" ]; do sleep 1; done
 done
-wait
+for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 status=0
 for scene in $scenes; do

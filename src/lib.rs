@@ -11,28 +11,38 @@
 //! yield(Async.sleep(0.5), "completed")                # the Async autoload
 //! ```
 //!
-//! The pieces:
-//! - [`SharedLocalPool`] (`src/executor/`): a thread-local task pool with
-//!   its own run queue, beside a current-thread Tokio runtime (IO, time,
-//!   `tokio::spawn`) and a `LocalSet` for `tokio::task::spawn_local`,
-//!   registered as gdnative-async's executor, and the pump loop that runs
-//!   it within hard bounds (`src/executor/pump.rs`). Pure Rust.
-//! - [`AsyncExecutorDriver`] (`src/godot/`): a `Node` whose presence in
-//!   the scene tree gets the pool pumped once per frame, at the tree's
-//!   `idle_frame` (`src/godot/lifecycle.rs` owns the frame hook and the
-//!   release of pending tasks at exit).
-//! - [`guard`] and [`ScriptAsyncFn`] (`src/script/`, the GDScript
-//!   surface): panic-safe async methods that always resolve, with an
-//!   [`AsyncError`] on failure.
-//! - [`AsyncToolkit`] (the `Async` autoload) and [`AsyncTask`]:
-//!   `sleep`, `frames`, `timeout`, `all`, `any`, `signal`, cancellable tasks.
-//! - [`sleep_game`] and [`GameClock`]: game time (paused with the tree,
-//!   scaled by `Engine.time_scale`) beside the wall-clock [`sleep`];
-//!   [`Progress`] for tasks that report progress; [`tasks`] and
-//!   [`spawn_named`]: the live task view.
-//! - [`spawn_background`] and [`spawn_blocking`]: CPU-heavy and blocking
-//!   work off the main thread; [`AsyncTcpStream`], [`AsyncTcpListener`] and
-//!   [`AsyncStream`] (Rust streams and channels as Godot signals).
+//! The modules, each named for what it holds:
+//! - [`prelude`]: the common case in one `use`: [`guard`](script::guard),
+//!   [`AsyncError`](error::AsyncError), [`sleep`](time::sleep),
+//!   [`spawn_background`](background::spawn_background), ...
+//! - [`script`]: Rust for GDScript: panic-safe async methods that always
+//!   resolve ([`guard`](script::guard), [`ScriptAsyncFn`](script::ScriptAsyncFn)),
+//!   the cancellable [`AsyncTask`](script::AsyncTask), the `Async` autoload
+//!   ([`AsyncToolkit`](script::AsyncToolkit): `sleep`, `frames`, `timeout`,
+//!   `all`, `any`, `signal`, ...), and Rust awaiting scripts and signals.
+//! - [`task`]: Rust futures on the main thread, run by the game's frames
+//!   ([`task::spawn`], [`spawn_named`](task::spawn_named) and the live task
+//!   view, [`MainThread`](task::MainThread) for other threads).
+//! - [`time`]: frame-accurate [`sleep`](time::sleep), [`frames`](time::frames),
+//!   and game time ([`sleep_game`](time::sleep_game), paused with the tree,
+//!   scaled by `Engine.time_scale`).
+//! - [`background`]: CPU-heavy and blocking work off the main thread, and
+//!   request/response [`Service`](background::Service)s.
+//! - [`io`]: TCP ([`AsyncTcpStream`](io::AsyncTcpStream),
+//!   [`AsyncTcpListener`](io::AsyncTcpListener)) and Rust streams and
+//!   channels as Godot signals ([`AsyncStream`](io::AsyncStream)); `net`
+//!   (features `http`, `websocket`): HTTP and WebSocket for scripts.
+//! - [`error`]: [`AsyncError`](error::AsyncError), what every failure
+//!   resolves with.
+//! - [`executor`]: the task pool ([`SharedLocalPool`](executor::SharedLocalPool)),
+//!   registered as gdnative-async's executor, and the
+//!   [`AsyncExecutorDriver`](executor::AsyncExecutorDriver) node that gets
+//!   it pumped once per frame within hard bounds.
+//!
+//! At the top level: [`entry_points!`] (a library's entry points in one
+//! line), or [`register`] and [`terminate`] for libraries that write their
+//! own. The paths before 0.2 still work for one release, deprecated; the
+//! CHANGELOG lists each old path with its new one.
 //!
 //! Only GDScript, no Rust of your own? Use the Godot addon instead (the
 //! release zip, `addons/gdnative_tokio/`): it ships this crate's library.
@@ -77,6 +87,7 @@
 //! use std::time::Duration;
 //!
 //! use gdnative::prelude::*;
+//! use gdnative_tokio::prelude::*; // guard, sleep, AsyncError, ...
 //!
 //! /// A class of the game: `preload("res://game.gdns").new()`.
 //! #[derive(NativeClass)]
@@ -93,8 +104,8 @@
 //!     /// more later; a panic resolves it with an `AsyncError`.
 //!     #[method(async)]
 //!     fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
-//!         gdnative_tokio::guard("load_level", async move {
-//!             gdnative_tokio::sleep(Duration::from_millis(100)).await; // a Tokio timer
+//!         guard("load_level", async move {
+//!             sleep(Duration::from_millis(100)).await; // a Tokio timer
 //!             format!("level {number}")
 //!         })
 //!     }
@@ -146,70 +157,43 @@
 #![warn(unreachable_pub, missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod background;
-mod error;
-mod executor;
+pub mod background;
+pub mod error;
+pub mod executor;
 mod godot;
-mod io;
+pub mod io;
 #[cfg(feature = "net")]
-mod net;
-mod script;
+pub mod net;
+pub mod script;
+pub mod task;
+pub mod time;
 
-pub use background::runtime::{
-    background_workers, default_background_workers, set_background_workers, shutdown_background,
-    spawn_background, spawn_blocking, Background, SHUTDOWN_TIMEOUT,
-};
-pub use background::service::Service;
-pub use error::{set_print_all_errors, AsyncError, ErrorKind};
-pub use executor::game_clock::{sleep_game, GameClock, GameTime, SleepGame};
-pub use executor::join::{JoinError, JoinHandle};
-pub use executor::panic::{catch_panic, CatchPanic};
-pub use executor::pump::{NextFrame, PumpStats};
-pub use executor::registry::{
-    set_task_tracking, spawn_named, task_tracking, tasks, TaskInfo, TaskState, Tracked,
-};
-pub use executor::rt::{frames, sleep, spawn_local};
-pub use executor::SharedLocalPool;
-pub use godot::driver::AsyncExecutorDriver;
-pub use godot::handle::MainThread;
-pub use godot::main_thread::check_main_thread;
-pub use godot::signal::{signal, Signal};
-pub use io::stream::{AsyncStream, Step};
-pub use io::tcp::{AsyncTcpListener, AsyncTcpStream};
-#[cfg(feature = "websocket")]
-pub use net::websocket::AsyncWebSocket;
-pub use script::args::{Args, MAX_SECONDS};
-pub use script::call::{call, wait, Awaiting};
-pub use script::guard::{guard, guard_result};
-pub use script::method::{
-    MainThreadOnly, ProgressBody, Refusal, ScriptAsyncFn, ScriptBody, ScriptProgressFn,
-    ScriptTaskFn, TaskBody,
-};
-pub use script::owned::spawn_owned;
-pub use script::progress::Progress;
-pub use script::task::{AsyncTask, TaskDone};
-pub use script::toolkit::AsyncToolkit;
+mod deprecated;
+#[doc(hidden)]
+pub use deprecated::*;
+
+/// The common case in one `use gdnative_tokio::prelude::*;`: async
+/// methods ([`guard`](crate::script::guard), [`guard_result`](crate::script::guard_result)),
+/// their errors, the task handle scripts get, frame-aware waits and work
+/// off the main thread.
+pub mod prelude {
+    pub use crate::background::{spawn_background, spawn_blocking};
+    pub use crate::error::{AsyncError, ErrorKind};
+    pub use crate::script::{guard, guard_result, AsyncTask};
+    pub use crate::time::{next_frame, sleep};
+}
 
 #[doc(hidden)]
 pub use godot::embed::private as __private;
 
 /// Installs the panic hook that [`register`] installs (panics caught by
-/// [`catch_panic`] are recorded with their location instead of printed),
-/// for tests that run without Godot. Feature `test-support` only.
+/// [`catch_panic`](task::catch_panic) are recorded with their location
+/// instead of printed), for tests that run without Godot. Feature
+/// `test-support` only.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub fn install_hook() {
     executor::panic::install_hook();
-}
-
-/// The main thread's [`SharedLocalPool::next_frame`]: completes in the
-/// next pump, i.e. the next frame of the game.
-///
-/// # Panics
-///
-/// Off the main thread, like [`spawn_local`].
-pub fn next_frame() -> NextFrame<'static> {
-    SharedLocalPool::current().next_frame()
 }
 
 use gdnative::prelude::*;
@@ -232,7 +216,7 @@ mod guide_doctests {
 }
 
 /// Registers everything this crate needs with Godot: gdnative-async's
-/// runtime classes, this thread's [`SharedLocalPool`] as the executor, a
+/// runtime classes, this thread's [`SharedLocalPool`](executor::SharedLocalPool) as the executor, a
 /// panic hook that reports panics in async methods through Godot, and the
 /// classes `AsyncExecutorDriver`, `AsyncError`, `AsyncTask`, `AsyncToolkit`
 /// (the `Async` autoload), `AsyncStream`, `AsyncTcpStream` and
@@ -240,7 +224,7 @@ mod guide_doctests {
 /// demo or test class.
 ///
 /// From then on the main thread stays in the pool's Tokio runtime context
-/// (see [`SharedLocalPool::enter_for_good`]): `tokio::spawn`,
+/// (see [`SharedLocalPool::enter_for_good`](executor::SharedLocalPool::enter_for_good)): `tokio::spawn`,
 /// `tokio::time::sleep` or `TcpStream::connect` work from any code on it,
 /// a plain `#[method]` called from `_ready` included.
 ///
@@ -258,20 +242,20 @@ pub fn register(handle: InitHandle) {
     }
     godot::main_thread::record();
     gdnative::tasks::register_runtime(&handle);
-    let pool = SharedLocalPool::current();
+    let pool = executor::SharedLocalPool::current();
     pool.enter_for_good();
     gdnative::tasks::set_executor(pool);
     godot::lifecycle::register(pool);
     executor::panic::install_hook();
-    handle.add_class::<AsyncExecutorDriver>();
+    handle.add_class::<executor::AsyncExecutorDriver>();
     handle.add_class_as::<script::error::ErrorObject>("AsyncError".into());
-    handle.add_class::<AsyncTask>();
-    handle.add_class::<AsyncToolkit>();
-    handle.add_class::<AsyncTcpStream>();
-    handle.add_class::<AsyncStream>();
-    handle.add_class::<AsyncTcpListener>();
+    handle.add_class::<script::AsyncTask>();
+    handle.add_class::<script::AsyncToolkit>();
+    handle.add_class::<io::AsyncTcpStream>();
+    handle.add_class::<io::AsyncStream>();
+    handle.add_class::<io::AsyncTcpListener>();
     #[cfg(feature = "websocket")]
-    handle.add_class::<AsyncWebSocket>();
+    handle.add_class::<net::AsyncWebSocket>();
     handle.add_class_as::<godot::signal::SignalBridge>("__gdnative_tokio_SignalBridge".into());
     handle.add_class_as::<godot::weak::FreeSentry>("__gdnative_tokio_FreeSentry".into());
     handle.add_class_as::<godot::lifecycle::FrameHook>("__gdnative_tokio_FrameHook".into());
@@ -279,7 +263,7 @@ pub fn register(handle: InitHandle) {
 
 /// Drops every pending task (releasing the Godot objects they hold) and
 /// gdnative-async's signal observers, and stops the background runtime
-/// (waiting at most [`SHUTDOWN_TIMEOUT`] for blocking work). Call it when the library is unloaded,
+/// (waiting at most [`SHUTDOWN_TIMEOUT`](background::SHUTDOWN_TIMEOUT) for blocking work). Call it when the library is unloaded,
 /// so that Godot does not report leaked objects at exit.
 /// [`entry_points!`] calls it from `godot_nativescript_terminate`.
 ///
@@ -295,7 +279,7 @@ pub fn register(handle: InitHandle) {
 /// keeps the tasks (they go on running); it still stops the background
 /// runtime.
 pub fn terminate() {
-    let pending = SharedLocalPool::current().live_tasks();
+    let pending = executor::SharedLocalPool::current().live_tasks();
     if !godot::lifecycle::release_godot_objects() {
         godot::log::error("terminate() called from inside a pump; tasks were kept");
     } else if pending > 0 {
@@ -305,5 +289,5 @@ pub fn terminate() {
              AsyncExecutorDriver in the scene tree until the game quits."
         ));
     }
-    shutdown_background();
+    background::shutdown_background();
 }

@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 mod pumping;
 use pumping::run_on;
 
-use gdnative_tokio::{spawn_background, spawn_blocking, AsyncError, ErrorKind, SharedLocalPool};
+use gdnative_tokio::{
+    background::spawn_background, background::spawn_blocking, error::AsyncError, error::ErrorKind,
+    executor::SharedLocalPool,
+};
 
 fn pool() -> &'static SharedLocalPool {
     Box::leak(Box::new(SharedLocalPool::new().expect("runtime")))
@@ -38,15 +41,15 @@ fn a_result_arrives_in_the_first_pump_after_the_work_finished() {
     })));
     let got = Rc::new(RefCell::new(None));
     let (w, g) = (Rc::clone(&work), Rc::clone(&got));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let result = poll_fn(|cx| Pin::new(&mut *w.borrow_mut()).poll(cx)).await;
         *g.borrow_mut() = Some(result);
     });
-    pool.pump();
+    pool.pump().unwrap();
     assert!(got.borrow().is_none(), "the work is blocked");
     tx.send(()).expect("send");
     wait_until("the blocking work", || work.borrow().is_finished());
-    pool.pump();
+    pool.pump().unwrap();
     let result = got
         .borrow_mut()
         .take()
@@ -64,7 +67,7 @@ fn futures_run_on_the_workers_and_panics_become_errors() {
     let pool = pool();
     let results: Rc<RefCell<Vec<Result<u32, AsyncError>>>> = Rc::default();
     let r = Rc::clone(&results);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let ok = spawn_background(async { 6 * 7 }).await;
         let worker_panic = spawn_background(async { panic!("worker boom") }).await;
         let blocking_panic = spawn_blocking(|| -> u32 { panic!("blocking boom") }).await;
@@ -72,7 +75,7 @@ fn futures_run_on_the_workers_and_panics_become_errors() {
     });
     let start = Instant::now();
     while results.borrow().len() < 3 {
-        pool.pump();
+        pool.pump().unwrap();
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "background results never came"
@@ -117,7 +120,11 @@ fn dropping_a_background_future_cancels_it() {
 /// answers.
 #[test]
 fn a_service_with_a_huge_capacity_is_clamped_and_answers() {
-    let service = gdnative_tokio::Service::start("echo", usize::MAX, |n: u32| async move { n + 1 });
+    let service = gdnative_tokio::background::Service::start(
+        "echo",
+        usize::MAX,
+        |n: u32| async move { n + 1 },
+    );
     let answer = run_on(pool(), async move { service.request(41).await });
     assert_eq!(answer.expect("ok"), 42);
 }
@@ -127,7 +134,7 @@ fn a_service_with_a_huge_capacity_is_clamped_and_answers() {
 /// answers the requests after it (issue 29).
 #[test]
 fn a_panicking_service_handler_fails_that_request_and_the_service_goes_on() {
-    let service = gdnative_tokio::Service::start("picky", 8, |x: i64| {
+    let service = gdnative_tokio::background::Service::start("picky", 8, |x: i64| {
         assert!(x != 2, "the handler refuses 2");
         async move {
             assert!(x != 3, "the handler's future refuses 3");

@@ -7,8 +7,9 @@ mod pumping;
 use pumping::join;
 
 use gdnative_tokio::{
-    background_workers, set_background_workers, shutdown_background, spawn_background,
-    spawn_blocking, ErrorKind, SharedLocalPool, SHUTDOWN_TIMEOUT,
+    background::background_workers, background::set_background_workers,
+    background::shutdown_background, background::spawn_background, background::spawn_blocking,
+    background::SHUTDOWN_TIMEOUT, error::ErrorKind, executor::SharedLocalPool,
 };
 
 #[test]
@@ -31,7 +32,7 @@ fn worker_count_is_set_before_start_and_shutdown_is_bounded() {
     // shutdown in between cancels it.
     let ran = std::rc::Rc::new(std::cell::Cell::new(0));
     let counted = std::rc::Rc::clone(&ran);
-    let finished = pool.spawn_local(async move {
+    let finished = pool.spawn(async move {
         for _ in 0..30 {
             let n = std::sync::Arc::clone(&n);
             spawn_background(async move {
@@ -55,7 +56,7 @@ fn worker_count_is_set_before_start_and_shutdown_is_bounded() {
     let blocking = spawn_blocking(|| std::thread::sleep(Duration::from_secs(5)));
     let start = Instant::now();
     while ran.get() < 30 {
-        pool.pump();
+        pool.pump().unwrap();
         assert!(start.elapsed() < Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -74,9 +75,9 @@ fn worker_count_is_set_before_start_and_shutdown_is_bounded() {
         assert_eq!(name.as_deref(), Some("gdnative-tokio-bg"));
     }
     // A later spawn starts a fresh runtime.
-    let again = pool.spawn_local(spawn_background(async { 1 }));
+    let again = pool.spawn(spawn_background(async { 1 }));
     while !again.is_finished() {
-        pool.pump();
+        pool.pump().unwrap();
         std::thread::sleep(Duration::from_millis(1));
     }
 }

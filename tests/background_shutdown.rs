@@ -13,8 +13,9 @@ mod pumping;
 use pumping::{join, pump_until};
 
 use gdnative_tokio::{
-    shutdown_background, spawn_background, spawn_blocking, AsyncError, ErrorKind, Service,
-    SharedLocalPool, SHUTDOWN_TIMEOUT,
+    background::shutdown_background, background::spawn_background, background::spawn_blocking,
+    background::Service, background::SHUTDOWN_TIMEOUT, error::AsyncError, error::ErrorKind,
+    executor::SharedLocalPool,
 };
 
 /// How long the blocking job runs: well beyond the shutdown's timeout.
@@ -40,7 +41,7 @@ fn spawn_into<T: 'static>(
 ) -> Slot<T> {
     let slot: Slot<T> = Rc::default();
     let s = Rc::clone(&slot);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let output = future.await;
         *s.borrow_mut() = Some((output, Instant::now()));
     });
@@ -81,7 +82,7 @@ fn shutdown_cancels_pending_work() {
     pump_until(pool, "the job's start", Duration::from_secs(10), || {
         started.load(Ordering::SeqCst)
     });
-    pool.pump();
+    pool.pump().unwrap();
 
     let shutdown = Instant::now();
     shutdown_background();
@@ -116,7 +117,7 @@ fn shutdown_cancels_pending_work() {
 fn shutdown_works_from_inside_a_task() {
     let _turn = one_at_a_time();
     let pool = leaked_pool();
-    let inside = pool.spawn_local(async {
+    let inside = pool.spawn(async {
         let answer = spawn_background(async { 6 * 7 }).await;
         shutdown_background();
         let after = spawn_background(async { 1 }).await;

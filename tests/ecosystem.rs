@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 
 mod loopback;
 
@@ -22,14 +22,14 @@ fn pool() -> &'static SharedLocalPool {
 fn pumps_for<F: Future<Output = ()> + 'static>(pool: &SharedLocalPool, max: u32, job: F) -> u32 {
     let done = Rc::new(Cell::new(false));
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         job.await;
         d.set(true);
     });
     let mut counted = 0;
     for _ in 1..=max {
         let start = std::time::Instant::now();
-        pool.pump();
+        pool.pump().unwrap();
         if start.elapsed() < SharedLocalPool::FURTHER_ROUNDS_FOR {
             counted += 1;
         }

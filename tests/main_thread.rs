@@ -6,7 +6,7 @@
 
 use std::panic::{catch_unwind, UnwindSafe};
 
-use gdnative_tokio::{spawn_background, ErrorKind, SharedLocalPool};
+use gdnative_tokio::{background::spawn_background, error::ErrorKind, executor::SharedLocalPool};
 
 mod pumping;
 use pumping::join;
@@ -36,19 +36,19 @@ fn assert_names_the_main_thread(what: &str, message: &str) {
 #[test]
 fn main_thread_only_functions_refuse_other_threads() {
     let pool = SharedLocalPool::current();
-    let here = gdnative_tokio::spawn_local(async { 7 });
+    let here = gdnative_tokio::task::spawn(async { 7 });
 
     for (what, message) in [
         (
-            "spawn_local",
-            panic_on_other_thread("spawn_local", || {
-                drop(gdnative_tokio::spawn_local(async {}))
+            "task::spawn",
+            panic_on_other_thread("task::spawn", || {
+                drop(gdnative_tokio::task::spawn(async {}))
             }),
         ),
         (
             "spawn_named",
             panic_on_other_thread("spawn_named", || {
-                drop(gdnative_tokio::spawn_named("elsewhere", async {}))
+                drop(gdnative_tokio::task::spawn_named("elsewhere", async {}))
             }),
         ),
         (
@@ -60,7 +60,7 @@ fn main_thread_only_functions_refuse_other_threads() {
         (
             "next_frame",
             panic_on_other_thread("next_frame", || {
-                let _frame = gdnative_tokio::next_frame();
+                let _frame = gdnative_tokio::time::next_frame();
             }),
         ),
     ] {
@@ -69,15 +69,15 @@ fn main_thread_only_functions_refuse_other_threads() {
 
     // Inside a background future (a worker thread): the job fails with the
     // panic's message instead of returning a handle that never completes.
-    let job = pool.spawn_local(spawn_background(async {
-        drop(gdnative_tokio::spawn_local(async {}));
+    let job = pool.spawn(spawn_background(async {
+        drop(gdnative_tokio::task::spawn(async {}));
     }));
     let result = join(pool, "the job", job).expect("the pool task");
     let error = result.expect_err("spawning on a worker fails the job");
     assert!(error.is(ErrorKind::Panic), "{error}");
-    assert_names_the_main_thread("spawn_local in spawn_background", &error.message);
+    assert_names_the_main_thread("task::spawn in spawn_background", &error.message);
 
     // The main thread's pool still works.
-    pool.pump();
+    pool.pump().unwrap();
     assert!(here.is_finished(), "the main thread's task ran");
 }

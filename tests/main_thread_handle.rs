@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use gdnative_tokio::{ErrorKind, MainThread, SharedLocalPool};
+use gdnative_tokio::{error::ErrorKind, executor::SharedLocalPool, task::MainThread};
 
 mod pumping;
 use pumping::pump_until;
@@ -62,7 +62,7 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
         poster.join().unwrap();
     }
     assert!(log.lock().unwrap().is_empty(), "nothing runs before a pump");
-    pool.pump();
+    pool.pump().unwrap();
     check_order(&log, 1, 10_000, main);
 
     // Randomized interleaving: four threads post while the main thread
@@ -71,10 +71,10 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
         let log: Log = Arc::default();
         let posters = post_from(&handle, 4, 2_000 + round * 997, &log);
         while !posters.iter().all(|p| p.is_finished()) {
-            pool.pump();
+            pool.pump().unwrap();
             thread::sleep(Duration::from_micros(50 * round as u64));
         }
-        pool.pump();
+        pool.pump().unwrap();
         check_order(&log, 4, 2_000 + round * 997, main);
     }
 
@@ -106,7 +106,7 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
     }
     for _ in 0..20 {
         let start = std::time::Instant::now();
-        pool.pump();
+        pool.pump().unwrap();
         assert!(
             start.elapsed() < Duration::from_secs(1),
             "a pump held by a flood"
@@ -115,7 +115,7 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
     assert!(ran.load(Relaxed) >= 1000, "the flood's closures ran");
     stop.store(true, Relaxed);
     flood.join().unwrap();
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(ran.load(Relaxed), sent.load(Relaxed), "every post ran");
 
     // A `!Send` task spawned from another thread runs on the main thread.
@@ -126,7 +126,7 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
         h.spawn(move || {
             let local = Rc::new(thread::current().id()); // !Send
             async move {
-                gdnative_tokio::next_frame().await;
+                gdnative_tokio::time::next_frame().await;
                 *r.lock().unwrap() = Some(*local);
             }
         })
@@ -148,13 +148,13 @@ fn posted_work_runs_on_the_main_thread_in_order_in_the_next_pump() {
     let error = refused.expect_err("posting after shutdown fails");
     assert!(error.is(ErrorKind::Cancelled), "{error}");
     assert!(handle.run(|| ()).is_err(), "old handles stay closed");
-    pool.pump();
+    pool.pump().unwrap();
 
     // A handle taken afterwards works again.
     let again = MainThread::current();
     let done = Arc::new(Mutex::new(false));
     let d = Arc::clone(&done);
     again.run(move || *d.lock().unwrap() = true).unwrap();
-    pool.pump();
+    pool.pump().unwrap();
     assert!(*done.lock().unwrap());
 }

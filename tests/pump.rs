@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::task::LocalSpawnExt;
-use gdnative_tokio::{PumpStats, SharedLocalPool};
+use gdnative_tokio::{executor::PumpStats, executor::ReentrantPump, executor::SharedLocalPool};
 
 mod loopback;
 
@@ -28,7 +28,7 @@ fn oneshot_waiters<F: std::future::Future<Output = ()> + 'static>(
     (0..n)
         .map(|_| {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            pool.spawn_local(task(rx));
+            pool.spawn(task(rx));
             tx
         })
         .collect()
@@ -40,11 +40,10 @@ fn every_task_ready_at_pump_start_is_polled_in_that_pump() {
     let done = Rc::new(Cell::new(0usize));
     for _ in 0..10_000 {
         let done = Rc::clone(&done);
-        pool.spawn_local(async move { done.set(done.get() + 1) });
+        pool.spawn(async move { done.set(done.get() + 1) });
     }
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert_eq!(done.get(), 10_000);
-    assert!(!stats.refused);
     assert_eq!(stats.polls, 10_000, "{stats:?}");
 }
 
@@ -59,16 +58,16 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         txs.push(tx);
         let (p, r) = (Rc::clone(&pump_no), Rc::clone(&received_in));
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             rx.await.ok();
             if i == 199 {
                 r.set(Some(p.get()));
             }
         });
     }
-    pool.pump(); // every receiver is now waiting
+    pool.pump().unwrap(); // every receiver is now waiting
     let (p, s) = (Rc::clone(&pump_no), Rc::clone(&sent_in));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         // Wake all 200 receivers from inside a pump, after some yields.
         for _ in 0..3 {
             tokio::task::yield_now().await;
@@ -80,7 +79,7 @@ fn a_task_woken_during_a_pump_runs_no_later_than_the_next_pump() {
     });
     for n in 1..10 {
         pump_no.set(n);
-        pool.pump();
+        pool.pump().unwrap();
     }
     let (sent, received) = (
         sent_in.get().expect("sent"),
@@ -97,7 +96,7 @@ fn next_frame_continues_exactly_one_pump_later() {
     let pool = pool();
     let polls = Rc::new(Cell::new(0u64));
     let p = Rc::clone(&polls);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         loop {
             p.set(p.get() + 1);
             pool.next_frame().await;
@@ -105,10 +104,10 @@ fn next_frame_continues_exactly_one_pump_later() {
     });
     let other = flag();
     let o = Rc::clone(&other);
-    pool.spawn_local(async move { o.set(true) });
+    pool.spawn(async move { o.set(true) });
     for _ in 0..100 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             during <= 61,
@@ -130,7 +129,7 @@ fn a_task_that_wakes_itself_directly_cannot_monopolise_a_pump() {
     let polls = spinner(pool);
     for _ in 0..50 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         // At most the rest of the tick that reached the sentinel.
         assert!(polls.get() - before <= 61, "{} polls", polls.get() - before);
         assert!(stats.ticks <= 2);
@@ -145,13 +144,13 @@ fn sleep_completes_in_the_first_pump_at_or_after_its_deadline() {
         let d2 = Rc::clone(&done);
         let dur = Duration::from_millis(d);
         let started = Instant::now();
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             tokio::time::sleep(dur).await;
             d2.set(true);
         });
         loop {
             let pump_start = Instant::now();
-            pool.pump();
+            pool.pump().unwrap();
             if done.get() {
                 assert!(pump_start - started >= dur, "completed early");
                 break;
@@ -174,7 +173,7 @@ fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
     let addr = listener.local_addr().expect("addr");
     let got = Rc::new(Cell::new(0usize));
     let g = Rc::clone(&got);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         use tokio::io::AsyncReadExt;
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let mut buf = [0u8; 16];
@@ -183,26 +182,26 @@ fn io_readiness_is_delivered_in_the_first_pump_after_it_happens() {
     });
     let (mut server, _) = {
         // Drive the connect until the listener sees it.
-        pool.pump();
+        pool.pump().unwrap();
         listener.accept().expect("accept")
     };
     for _ in 0..5 {
-        pool.pump(); // the task finishes connecting and waits for data
+        pool.pump().unwrap(); // the task finishes connecting and waits for data
     }
     assert_eq!(got.get(), 0);
     server.write_all(b"hello").expect("write");
     std::thread::sleep(Duration::from_millis(5));
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(got.get(), 5);
 }
 
 #[test]
 fn an_idle_pump_never_blocks_on_pending_timers() {
     let pool = pool();
-    pool.spawn_local(async { tokio::time::sleep(Duration::from_secs(30)).await });
+    pool.spawn(async { tokio::time::sleep(Duration::from_secs(30)).await });
     let start = Instant::now();
     for _ in 0..200 {
-        pool.pump();
+        pool.pump().unwrap();
     }
     // 200 pumps that each waited even one timer tick would take > 200 ms.
     assert!(
@@ -227,15 +226,15 @@ fn pending_but_not_ready_tasks_are_not_touched_by_a_pump() {
             .ok();
         }
     });
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(polls.get(), 100_000, "first pump polls each new task once");
     for _ in 0..10 {
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(stats.ticks, 0, "an idle pump does not tick the task set");
     }
     assert_eq!(polls.get(), 100_000, "idle pumps poll no pending task");
     drop(senders);
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(pool.live_tasks(), 0);
 }
 
@@ -247,14 +246,14 @@ fn a_wake_from_another_thread_is_seen_by_the_next_pump() {
     let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
     let got = Rc::new(Cell::new(None));
     let g = Rc::clone(&got);
-    pool.spawn_local(async move { g.set(rx.await.ok()) });
-    pool.pump();
-    assert_eq!(pool.pump().ticks, 0, "idle while nothing is sent");
+    pool.spawn(async move { g.set(rx.await.ok()) });
+    pool.pump().unwrap();
+    assert_eq!(pool.pump().unwrap().ticks, 0, "idle while nothing is sent");
     std::thread::spawn(move || tx.send(7))
         .join()
         .expect("thread")
         .ok();
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert_eq!(got.get(), Some(7), "{stats:?}");
 }
 
@@ -264,17 +263,17 @@ fn a_reentrant_pump_is_refused_and_spawning_inside_a_pump_works() {
     let inner = Rc::new(Cell::new(None));
     let spawned_ran = flag();
     let (i, s) = (Rc::clone(&inner), Rc::clone(&spawned_ran));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         i.set(Some(pool.pump()));
         // Both spawn paths, from inside the pump.
-        pool.spawn_local(async move { s.set(true) });
+        pool.spawn(async move { s.set(true) });
         LocalSpawnExt::spawn_local(pool, async {}).expect("LocalSpawn from inside a pump");
         assert!(pool.is_pumping());
         assert!(!pool.shutdown(), "shutdown is refused inside a pump");
     });
-    pool.pump();
-    assert_eq!(inner.get().map(|s| s.refused), Some(true));
-    pool.pump();
+    pool.pump().unwrap();
+    assert_eq!(inner.get(), Some(Err(ReentrantPump)));
+    pool.pump().unwrap();
     assert!(spawned_ran.get());
     assert!(!pool.is_pumping());
 }
@@ -286,7 +285,7 @@ fn local_spawn_runs_futures_and_counts_live_tasks() {
     let d = Rc::clone(&done);
     LocalSpawnExt::spawn_local(pool, async move { d.set(true) }).expect("spawn");
     assert_eq!(pool.live_tasks(), 1);
-    pool.pump();
+    pool.pump().unwrap();
     assert!(done.get());
     assert_eq!(pool.live_tasks(), 0);
 }
@@ -302,24 +301,24 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
     let pool = pool();
     let dropped = flag();
     let guard = OnDrop(Rc::clone(&dropped));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let _guard = guard;
         tokio::time::sleep(Duration::from_secs(60)).await;
     });
-    pool.pump();
+    pool.pump().unwrap();
     assert_eq!(pool.live_tasks(), 1);
     assert!(pool.shutdown());
     assert!(dropped.get(), "the pending task's destructor ran");
     assert_eq!(pool.live_tasks(), 0);
     let again = flag();
     let a = Rc::clone(&again);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         tokio::time::sleep(Duration::from_millis(1)).await;
         a.set(true);
     });
     let start = Instant::now();
     while !again.get() && start.elapsed() < Duration::from_secs(2) {
-        pool.pump();
+        pool.pump().unwrap();
     }
     assert!(again.get(), "tasks spawned after shutdown still run");
 }
@@ -328,7 +327,7 @@ fn shutdown_drops_pending_tasks_and_the_pool_keeps_working() {
 fn spinner(pool: &SharedLocalPool) -> Rc<Cell<u64>> {
     let polls = Rc::new(Cell::new(0u64));
     let p = Rc::clone(&polls);
-    pool.spawn_local(std::future::poll_fn(move |cx| {
+    pool.spawn(std::future::poll_fn(move |cx| {
         p.set(p.get() + 1);
         cx.waker().wake_by_ref();
         std::task::Poll::<()>::Pending
@@ -354,12 +353,12 @@ fn all_cross_thread_wakes_made_before_a_pump_are_polled_in_that_pump() {
                 }
             }
         });
-        pool.pump();
-        pool.pump();
+        pool.pump().unwrap();
+        pool.pump().unwrap();
         assert_eq!(done.get(), 0);
         complete_from_another_thread(senders);
         let before: Vec<u64> = spinners.iter().map(|s| s.get()).collect();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(done.get(), 200, "with {busy} always-ready tasks");
         for (s, b) in spinners.iter().zip(before) {
             ran_at_most_once_per_round(s.get() - b, stats, "an always-ready task");
@@ -386,7 +385,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     let polls = spinner(pool);
     for _ in 0..20 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             (1..=2).contains(&during),
@@ -396,7 +395,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     // A ping-pong through a channel pair keeps real work going.
     let (tx_a, mut rx_a) = tokio::sync::mpsc::unbounded_channel::<u32>();
     let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel::<u32>();
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         while let Some(n) = rx_a.recv().await {
             if tx_b.send(n + 1).is_err() {
                 break;
@@ -406,7 +405,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     let hops = Rc::new(Cell::new(0u32));
     let h = Rc::clone(&hops);
     let tx_a2 = tx_a.clone();
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         while let Some(n) = rx_b.recv().await {
             h.set(n);
             if n >= 100_000 || tx_a2.send(n + 1).is_err() {
@@ -417,7 +416,7 @@ fn a_self_waking_task_runs_at_most_once_per_round() {
     tx_a.send(0).expect("send");
     for _ in 0..20 {
         let before = polls.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         let during = polls.get() - before;
         assert!(
             during >= 1 && during <= u64::from(stats.rounds),
@@ -439,7 +438,7 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
     let pool = pool();
     let done = flag();
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         loopback::spawn_join_1000().await;
         d.set(true);
     });
@@ -455,7 +454,7 @@ fn a_thousand_runtime_tasks_are_joined_within_3_pumps_of_the_last_timer() {
         // The longest sleep, 9 ms, plus Tokio's rounding up to its 1 ms tick.
         let due = all_started.is_some_and(|t| t.elapsed() >= Duration::from_millis(11));
         let pump_start = Instant::now();
-        pool.pump();
+        pool.pump().unwrap();
         if done.get() {
             break;
         }
@@ -522,12 +521,12 @@ fn a_thread_entered_for_good_can_spawn_runtime_tasks_outside_tasks() {
         let sleep = tokio::time::sleep(Duration::from_millis(1));
         let got = Rc::new(Cell::new(None));
         let g = Rc::clone(&got);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             sleep.await;
             g.set(handle.await.ok());
         });
         for _ in 0..1000 {
-            pool.pump();
+            pool.pump().unwrap();
             if got.get().is_some() {
                 break;
             }
@@ -590,10 +589,10 @@ fn a_runtime_task_spawned_by_a_pool_task_runs_in_the_same_pump() {
         let pool = pool();
         let got = Rc::new(Cell::new(None));
         let g = Rc::clone(&got);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             g.set(tokio::spawn(async { 5 }).await.ok());
         });
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert_eq!(got.get(), Some(5), "{stats:?}");
     }
 }
@@ -625,7 +624,7 @@ fn raw_tasks(pool: &'static SharedLocalPool, busy: Option<Busy>) -> RawTasks {
     let polls = Rc::new(Cell::new(0u64));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (d, p) = (Rc::clone(&done), Rc::clone(&polls));
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..busy.map_or(0, |_| 10) {
             let p = Rc::clone(&p);
             match busy {
@@ -659,8 +658,8 @@ fn raw_tasks(pool: &'static SharedLocalPool, busy: Option<Busy>) -> RawTasks {
             }));
         }
     });
-    pool.pump();
-    pool.pump();
+    pool.pump().unwrap();
+    pool.pump().unwrap();
     let mut senders = Vec::new();
     while let Ok(sender) = rx.try_recv() {
         senders.push(sender);
@@ -690,7 +689,7 @@ fn ticks_until_200_done(pool: &SharedLocalPool, done: &Cell<usize>) -> (u32, u32
     let (mut ticks, mut all) = (0, 0);
     for _ in 0..10_000 {
         let before = done.get();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
         assert!(done.get() > before, "a pump let no wake through: {stats:?}");
         // The pump that finishes may spend the rest of its allowance on
@@ -761,7 +760,7 @@ fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
     let pool = pool();
     let done = flag();
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let sleep = tokio::time::sleep(Duration::from_millis(2));
         let runtime_task = tokio::spawn(async { 5 });
         sleep.await;
@@ -769,18 +768,22 @@ fn wakes_during_a_backlog_drain_are_served_in_the_same_pump() {
         d.set(true);
     });
     for _ in 0..50 {
-        pool.spawn_local(async {
+        pool.spawn(async {
             let start = Instant::now();
             while start.elapsed() < Duration::from_micros(200) {
                 std::hint::spin_loop();
             }
         });
     }
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(stats.over_budget && stats.backlog > 20, "{stats:?}");
     assert!(!done.get());
     // The drain takes longer than the timer: it expires during it.
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(500)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(500)))
+        .unwrap();
     assert_eq!(stats.backlog, 0, "{stats:?}");
     assert!(done.get(), "the timer waited for the next pump: {stats:?}");
 }
@@ -803,9 +806,9 @@ fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_tic
     let s = Rc::clone(&stop);
     let sent = std::sync::Arc::new(AtomicBool::new(false));
     let sent2 = std::sync::Arc::clone(&sent);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         // Now inside a pump, as a resumed coroutine is.
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             for _ in 0..10 {
                 let s = Rc::clone(&s);
                 drop(tokio::task::spawn_local(std::future::poll_fn(move |cx| {
@@ -839,7 +842,7 @@ fn self_waking_raw_tasks_beside_200_cross_thread_wakes_are_served_in_bounded_tic
     let mut ticks_after_sent = 0;
     for _ in 0..10_000 {
         let was_sent = sent.load(Ordering::SeqCst);
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         assert!(stats.ticks <= SharedLocalPool::UNGATED_TICKS, "{stats:?}");
         if done.get().is_some() {
             break;
@@ -865,24 +868,26 @@ fn a_spent_budget_starts_no_further_round() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let woken_ran = flag();
     let w = Rc::clone(&woken_ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         rx.await.ok();
         w.set(true);
     });
-    pool.pump(); // the waiter waits
-    pool.spawn_local(async move {
+    pool.pump().unwrap(); // the waiter waits
+    pool.spawn(async move {
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(3) {
             std::hint::spin_loop();
         }
         let _ = tx.send(());
     });
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(
         !woken_ran.get(),
         "a round started past the budget: {stats:?}"
     );
     assert!(stats.over_budget, "{stats:?}");
-    pool.pump();
+    pool.pump().unwrap();
     assert!(woken_ran.get());
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 
 /// A fresh pool, leaked like the per-thread one a game uses.
 pub fn pool() -> &'static SharedLocalPool {

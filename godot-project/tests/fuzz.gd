@@ -390,7 +390,11 @@ func _make_io_objects():
 	# The accepted side is not awaited: it may complete before the connect.
 	listener.accept()
 	tcp = yield(Async.tcp_connect("127.0.0.1", listener.local_port()), "completed")
+	# The loopback servers' WebSocket echo (the harness starts them).
 	ws = yield(Async.websocket_connect(OS.get_environment("GDT_WS_URL") + "/fuzz"), "completed")
+	if not (ws is Object and ws.has_method("receive")):
+		failures.append("websocket_connect to GDT_WS_URL failed (no servers?): %s" % str(ws))
+		ws = null
 	stream = demo.ticker(3, 0.01)
 	service = demo.hash_service(4, 0.0)
 	_find_hidden_objects()

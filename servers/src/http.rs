@@ -35,7 +35,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -44,26 +43,10 @@ type Body = BoxBody<Bytes, std::io::Error>;
 /// Serves HTTP on `listener` (HTTPS through `tls` when given), one task
 /// per connection, until the runtime stops.
 pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>) {
-    loop {
-        let Ok((socket, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = socket.set_nodelay(true);
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            match tls {
-                Some(acceptor) => {
-                    if let Ok(stream) = acceptor.accept(socket).await {
-                        connection(stream).await;
-                    }
-                }
-                None => connection(socket).await,
-            }
-        });
-    }
+    crate::accept_loop(listener, tls, connection).await;
 }
 
-async fn connection<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(stream: S) {
+async fn connection(stream: Box<dyn crate::Io>) {
     let _ = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service_fn(route))
         .await;

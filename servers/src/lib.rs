@@ -9,14 +9,49 @@
 //! }
 //! ```
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 pub mod http;
 pub mod tls;
 pub mod ws;
+
+/// A connection's byte stream: plain TCP, or TLS over it.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Accepts connections on `listener` until the runtime stops, one task per
+/// connection: the TLS handshake through `tls` when given (a failed one
+/// drops the connection), then `connection` with the stream.
+pub async fn accept_loop<F, Fut>(listener: TcpListener, tls: Option<TlsAcceptor>, connection: F)
+where
+    F: Fn(Box<dyn Io>) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    loop {
+        let Ok((socket, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = socket.set_nodelay(true);
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(socket).await {
+                        connection(Box::new(stream)).await;
+                    }
+                }
+                None => connection(Box::new(socket)).await,
+            }
+        });
+    }
+}
 
 /// The running servers: their addresses, and the CA clients must trust
 /// for the TLS ones. Dropping it stops them and removes the CA file.

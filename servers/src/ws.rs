@@ -16,7 +16,6 @@
 //! A client offering subprotocols gets the first one. The path `/reject`
 //! refuses the upgrade with HTTP 403. Messages up to 64 MiB are accepted.
 
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -33,23 +32,7 @@ const MAX_MESSAGE: usize = 64 << 20;
 /// Serves WebSocket connections on `listener` (through `tls` when given)
 /// until the runtime stops, one task per connection.
 pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>) {
-    loop {
-        let Ok((socket, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = socket.set_nodelay(true);
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            match tls {
-                Some(acceptor) => {
-                    if let Ok(stream) = acceptor.accept(socket).await {
-                        connection(stream).await;
-                    }
-                }
-                None => connection(socket).await,
-            }
-        });
-    }
+    crate::accept_loop(listener, tls, connection).await;
 }
 
 /// The server's socket configuration.
@@ -64,7 +47,7 @@ pub fn config() -> WebSocketConfig {
 // The handshake callback's error type is tungstenite's (a whole HTTP
 // response).
 #[allow(clippy::result_large_err)]
-async fn connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
+async fn connection(stream: Box<dyn crate::Io>) {
     let mut request_text = String::new();
     let callback = |request: &Request, mut response: Response| {
         if request.uri().path() == "/reject" {

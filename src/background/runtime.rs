@@ -9,10 +9,10 @@
 //! script-owned objects are not, so the compiler rejects moving them in.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), gdnative_tokio::AsyncError> {
+//! # async fn example() -> Result<(), gdnative_tokio::error::AsyncError> {
 //! // On the main thread, e.g. in an async method's future:
-//! let bytes = gdnative_tokio::spawn_blocking(|| std::fs::read("save.dat")).await?;
-//! let sum = gdnative_tokio::spawn_background(async { 6 * 7 }).await?;
+//! let bytes = gdnative_tokio::background::spawn_blocking(|| std::fs::read("save.dat")).await?;
+//! let sum = gdnative_tokio::background::spawn_background(async { 6 * 7 }).await?;
 //! # Ok(()) }
 //! ```
 
@@ -207,7 +207,7 @@ where
 /// are not joined). Every pending [`Background`] resolves with `cancelled`
 /// in the next pump, blocking work still running included (its thread
 /// finishes on its own; its result is dropped), and so do the requests a
-/// [`Service`](crate::Service) had not answered. The crate's `terminate()`
+/// [`Service`](crate::background::Service) had not answered. The crate's `terminate()`
 /// calls it, so quitting never waits longer than that. A later background
 /// spawn starts a fresh runtime.
 ///

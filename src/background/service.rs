@@ -3,8 +3,8 @@
 //! oneshot channel that the main thread awaits.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), gdnative_tokio::AsyncError> {
-//! use gdnative_tokio::Service;
+//! # async fn example() -> Result<(), gdnative_tokio::error::AsyncError> {
+//! use gdnative_tokio::background::Service;
 //! // Up to 16 requests wait while one is handled; the handler runs on a worker.
 //! let lengths = Service::start("lengths", 16, |text: String| async move { text.len() });
 //! let n = lengths.request("hello".into()).await?;        // waits for room
@@ -83,7 +83,7 @@ where
     /// A panic in `handler`, in its body or in the future it returns,
     /// fails that request with kind `panic` and the panic's message (with
     /// its source line), which the requester's wrapper prints once
-    /// ([`AsyncTask`](crate::AsyncTask), [`guard_result`](crate::guard_result));
+    /// ([`AsyncTask`](crate::script::AsyncTask), [`guard_result`](crate::script::guard_result));
     /// the service goes on with the next request.
     pub fn start<H, Fut>(name: &'static str, capacity: usize, handler: H) -> Self
     where
@@ -92,7 +92,7 @@ where
     {
         let capacity = capacity.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         let (requests, mut queue) = mpsc::channel::<Job<Req, Resp>>(capacity);
-        crate::spawn_background(async move {
+        crate::background::spawn_background(async move {
             while let Some((request, reply)) = queue.recv().await {
                 let response = match catch_recorded(|| handler(request)) {
                     Ok(future) => catch_panic(future).await,

@@ -156,18 +156,18 @@ impl GameClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use gdnative_tokio::{GameClock, GameTime};
-/// let pool = gdnative_tokio::SharedLocalPool::current();
+/// use gdnative_tokio::{time::GameClock, time::GameTime};
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
 /// let clock = GameClock::current();
-/// let task = pool.spawn_local(gdnative_tokio::sleep_game(Duration::from_millis(30), GameTime::Pausable));
-/// pool.pump();
+/// let task = pool.spawn(gdnative_tokio::time::sleep_game(Duration::from_millis(30), GameTime::Pausable));
+/// pool.pump().unwrap();
 /// clock.advance(Duration::from_millis(20), false);
-/// pool.pump();
+/// pool.pump().unwrap();
 /// clock.advance(Duration::from_millis(20), true); // paused: no game time passes
-/// pool.pump();
+/// pool.pump().unwrap();
 /// assert!(!task.is_finished());
 /// clock.advance(Duration::from_millis(20), false);
-/// pool.pump();
+/// pool.pump().unwrap();
 /// assert!(task.is_finished());
 /// ```
 pub fn sleep_game(duration: Duration, mode: GameTime) -> SleepGame {
@@ -238,19 +238,19 @@ mod tests {
     fn pausable_sleep_stops_while_paused_and_always_does_not() {
         let pool = SharedLocalPool::current();
         let clock = GameClock::current();
-        let pausable = pool.spawn_local(sleep_game(MS * 30, GameTime::Pausable));
-        let always = pool.spawn_local(sleep_game(MS * 30, GameTime::Always));
-        pool.pump();
+        let pausable = pool.spawn(sleep_game(MS * 30, GameTime::Pausable));
+        let always = pool.spawn(sleep_game(MS * 30, GameTime::Always));
+        pool.pump().unwrap();
         for _ in 0..3 {
             clock.advance(MS * 10, true);
-            pool.pump();
+            pool.pump().unwrap();
         }
         assert!(always.is_finished(), "30 ms of paused frames");
         assert!(!pausable.is_finished(), "paused frames are no game time");
         for step in 0..3 {
             assert!(!pausable.is_finished(), "early at step {step}");
             clock.advance(MS * 10, false);
-            pool.pump();
+            pool.pump().unwrap();
         }
         assert!(
             pausable.is_finished(),
@@ -262,15 +262,15 @@ mod tests {
     fn zero_sleep_waits_for_the_next_advance() {
         let pool = SharedLocalPool::current();
         let clock = GameClock::current();
-        let task = pool.spawn_local(sleep_game(Duration::ZERO, GameTime::Pausable));
-        pool.pump();
-        pool.pump();
+        let task = pool.spawn(sleep_game(Duration::ZERO, GameTime::Pausable));
+        pool.pump().unwrap();
+        pool.pump().unwrap();
         assert!(!task.is_finished(), "no frame advanced the clock");
         clock.advance(Duration::ZERO, true);
-        pool.pump();
+        pool.pump().unwrap();
         assert!(!task.is_finished(), "a paused frame does not count");
         clock.advance(Duration::ZERO, false);
-        pool.pump();
+        pool.pump().unwrap();
         assert!(task.is_finished());
     }
 
@@ -279,10 +279,10 @@ mod tests {
         let clock = GameClock::current();
         let pool = SharedLocalPool::current();
         for _ in 0..1000 {
-            let task = pool.spawn_local(sleep_game(Duration::from_secs(3600), GameTime::Always));
-            pool.pump();
+            let task = pool.spawn(sleep_game(Duration::from_secs(3600), GameTime::Always));
+            pool.pump().unwrap();
             task.abort();
-            pool.pump();
+            pool.pump().unwrap();
         }
         assert!(clock.always.sleepers.borrow().len() <= 130);
     }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// Why a task spawned on the pool did not return its output: it was
-/// aborted (or dropped by [`SharedLocalPool::shutdown`](crate::SharedLocalPool::shutdown)),
+/// aborted (or dropped by [`SharedLocalPool::shutdown`](crate::executor::SharedLocalPool::shutdown)),
 /// or it panicked.
 pub struct JoinError {
     panic: Option<Box<dyn Any + Send>>,

@@ -5,7 +5,7 @@
 //! pool. Any other thread that reaches for the shared pool is told so,
 //! instead of silently getting a second pool that nothing pumps.
 //!
-//! [`SharedLocalPool::current`]: crate::SharedLocalPool::current
+//! [`SharedLocalPool::current`]: crate::executor::SharedLocalPool::current
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -56,7 +56,7 @@ pub(crate) fn here() -> bool {
 pub(crate) fn refusal(owner: ThreadId) -> String {
     let current = thread::current();
     format!(
-        "gdnative-tokio: the shared pool (SharedLocalPool::current, and with it spawn_local, \
+        "gdnative-tokio: the shared pool (SharedLocalPool::current, and with it task::spawn, \
          spawn_named, next_frame, sleep, frames, AsyncStream) was used on thread {:?} ({:?}), \
          which is not the main thread ({owner:?}: the thread that registered the crate, or \
          first used the pool). The pool and its tasks live on the main thread only: send \

@@ -53,7 +53,7 @@ pub(crate) fn install_hook() {
 ///
 /// ```
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// let out = rt.block_on(gdnative_tokio::catch_panic(async { panic!("boom") }));
+/// let out = rt.block_on(gdnative_tokio::task::catch_panic(async { panic!("boom") }));
 /// assert!(out.unwrap_err().contains("boom"));
 /// ```
 pub fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {

@@ -9,7 +9,7 @@
 //!
 //! The pool does not run by itself: something must call
 //! [`SharedLocalPool::pump`] regularly. In a game that is the
-//! [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) node, once per frame.
+//! [`AsyncExecutorDriver`](crate::executor::AsyncExecutorDriver) node, once per frame.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -22,7 +22,7 @@ use tokio::runtime::Runtime;
 use tokio::task::LocalSet;
 
 use crate::executor::join::{self, JoinHandle};
-use crate::executor::pump::{self, FrameWaiters, LocalWoken, NextFrame, PumpStats};
+use crate::executor::pump::{self, FrameWaiters, LocalWoken, NextFrame, PumpStats, ReentrantPump};
 use crate::executor::queue::{RunQueue, TaskFuture};
 use crate::executor::runtime_turn::{self, RuntimeProbe};
 
@@ -65,7 +65,7 @@ use crate::executor::runtime_turn::{self, RuntimeProbe};
 /// every poll (which use up the allowance every pump), Tokio serves them
 /// only now and then, so they can take more than one pump.
 ///
-/// Spawning (through [`LocalSpawn`] or [`spawn_local`](Self::spawn_local)) is
+/// Spawning (through [`LocalSpawn`] or [`spawn`](Self::spawn)) is
 /// allowed at any time on the owning thread, including from inside a task
 /// that the pump is polling and from code that such a task calls
 /// re-entrantly (e.g. a GDScript coroutine resumed by a completed task).
@@ -182,23 +182,25 @@ impl SharedLocalPool {
     /// On any other thread, with a message naming the main thread (the
     /// pool and its tasks are thread-local: a pool on another thread would
     /// never be pumped). Everything built on it panics the same way there:
-    /// [`spawn_local`](crate::spawn_local), [`spawn_named`](crate::spawn_named),
-    /// [`next_frame`](crate::next_frame), [`sleep`](crate::sleep),
-    /// [`frames`](crate::frames), [`AsyncStream`](crate::AsyncStream).
+    /// [`task::spawn`](crate::task::spawn), [`spawn_named`](crate::task::spawn_named),
+    /// [`next_frame`](crate::time::next_frame), [`sleep`](crate::time::sleep),
+    /// [`frames`](crate::time::frames), [`AsyncStream`](crate::io::AsyncStream).
     /// Also on first use, if the OS refuses to create the runtime's IO
     /// driver.
     pub fn current() -> &'static SharedLocalPool {
         POOL.with(|pool| *pool)
     }
 
-    /// Spawns a future onto the pool and returns its [`JoinHandle`].
+    /// Spawns a future onto this pool and returns its [`JoinHandle`]: what
+    /// [`task::spawn`](crate::task::spawn) does on the main thread's pool,
+    /// gated by this pool's pump.
     ///
     /// The future first runs in the next pump (in the current one when
     /// called from a task or coroutine the pump is running: in its next
     /// round). Dropping the handle detaches the task; `abort()` on it
     /// cancels the task (its future is dropped when the pump next reaches
     /// it).
-    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -209,12 +211,25 @@ impl SharedLocalPool {
         handle
     }
 
+    /// The former name of [`spawn`](Self::spawn).
+    #[deprecated(since = "0.2.0", note = "renamed to `SharedLocalPool::spawn`")]
+    #[doc(hidden)]
+    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn(future)
+    }
+
     /// Runs every ready task once (see the type-level guarantees) and
     /// advances timers and IO, without ever blocking.
     ///
-    /// Calling `pump` from inside a pump (re-entrantly, e.g. from a task) is
-    /// refused: it returns [`PumpStats::REENTRANT`] and does nothing.
-    pub fn pump(&self) -> PumpStats {
+    /// # Errors
+    ///
+    /// [`ReentrantPump`], and nothing runs, when called from inside a pump
+    /// on this thread (from a task, or code a task calls).
+    pub fn pump(&self) -> Result<PumpStats, ReentrantPump> {
         self.pump_with_budget(None)
     }
 
@@ -246,9 +261,13 @@ impl SharedLocalPool {
     /// One clock read per pool-task poll and one per tick while a budget is
     /// set. One slow poll overruns the budget by its own length: the budget
     /// cannot interrupt a poll.
-    pub fn pump_with_budget(&self, budget: Option<Duration>) -> PumpStats {
+    ///
+    /// # Errors
+    ///
+    /// [`ReentrantPump`], as [`pump`](Self::pump).
+    pub fn pump_with_budget(&self, budget: Option<Duration>) -> Result<PumpStats, ReentrantPump> {
         if self.pumping.replace(true) {
-            return PumpStats::REENTRANT;
+            return Err(ReentrantPump);
         }
         let _reset = ResetOnDrop(&self.pumping);
         self.deadline.set(budget.map(|b| Instant::now() + b));
@@ -263,7 +282,7 @@ impl SharedLocalPool {
             local_woken: &self.local_woken,
             next_frame: &self.next_frame,
         };
-        pump::pump(&parts, budget)
+        Ok(pump::pump(&parts, budget))
     }
 
     /// Whether the running pump's frame budget is spent (always `false`
@@ -284,9 +303,9 @@ impl SharedLocalPool {
     /// See [`NextFrame`].
     ///
     /// ```
-    /// # let pool: &'static gdnative_tokio::SharedLocalPool =
-    /// #     Box::leak(Box::new(gdnative_tokio::SharedLocalPool::new().unwrap()));
-    /// pool.spawn_local(async move {
+    /// # let pool: &'static gdnative_tokio::executor::SharedLocalPool =
+    /// #     Box::leak(Box::new(gdnative_tokio::executor::SharedLocalPool::new().unwrap()));
+    /// pool.spawn(async move {
     ///     for step in 0..3 {
     ///         // ... one slice of work per frame ...
     ///         pool.next_frame().await;
@@ -422,13 +441,13 @@ mod tests {
         }
         let pool: &'static SharedLocalPool =
             Box::leak(Box::new(SharedLocalPool::new().expect("runtime")));
-        pool.spawn_local(async {});
+        pool.spawn(async {});
         assert_eq!(SEEN.with(Cell::get), 0, "no observer yet");
         pool.set_spawn_observer(observer);
-        pool.spawn_local(async {});
-        pool.spawn_local(async {});
+        pool.spawn(async {});
+        pool.spawn(async {});
         assert_eq!(SEEN.with(Cell::get), 2);
-        pool.pump();
+        pool.pump().unwrap();
         assert_eq!(pool.live_tasks(), 0);
     }
 }

@@ -71,17 +71,18 @@ use crate::executor::SharedLocalPool;
 
 /// What one pump did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PumpStats {
     /// Polls of tasks spawned through the pool.
     pub polls: u32,
-    /// `LocalSet` ticks (tasks spawned with `tokio::task::spawn_local`).
+    /// `LocalSet` ticks (tasks spawned with `tokio::task::spawn_local`),
+    /// at most [`SharedLocalPool::UNGATED_TICKS`]: a measure for this
+    /// repository's tests, not part of the API.
+    #[doc(hidden)]
     pub ticks: u32,
     /// How many rounds (runtime turns, pool tasks, `LocalSet` ticks) ran:
     /// a pool task runs at most once per round.
     pub rounds: u32,
-    /// True when the pump was refused because another pump was already
-    /// running on this thread (a re-entrant call); nothing ran.
-    pub refused: bool,
     /// True when the pump stopped at its frame budget with work left.
     pub over_budget: bool,
     /// Pool tasks queued for the next pump when this one ended: those a
@@ -89,17 +90,20 @@ pub struct PumpStats {
     pub backlog: usize,
 }
 
-impl PumpStats {
-    /// The result of a refused, re-entrant pump.
-    pub const REENTRANT: PumpStats = PumpStats {
-        polls: 0,
-        ticks: 0,
-        rounds: 0,
-        refused: true,
-        over_budget: false,
-        backlog: 0,
-    };
+/// The error of a pump called while another pump is running on the same
+/// thread (from a task, or from a coroutine a task resumed): nothing ran.
+/// The running pump goes on; what the call wanted to run runs in it or in
+/// the next pump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReentrantPump;
+
+impl std::fmt::Display for ReentrantPump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a pump is already running on this thread (re-entrant pump refused)")
+    }
 }
+
+impl std::error::Error for ReentrantPump {}
 
 /// The pool's parts that a pump works on.
 pub(crate) struct Parts<'a> {
@@ -124,7 +128,6 @@ pub(crate) fn pump(parts: &Parts<'_>, budget: Option<Duration>) -> PumpStats {
         polls: 0,
         ticks: 0,
         rounds: 0,
-        refused: false,
         over_budget: false,
         backlog: 0,
     };
@@ -243,7 +246,7 @@ impl FrameWaiters {
 
 /// A future that completes in the pump after the one it was first polled
 /// in (or in the next pump, when first polled outside a pump): "continue
-/// next frame". Created by [`SharedLocalPool::next_frame`](crate::SharedLocalPool::next_frame).
+/// next frame". Created by [`SharedLocalPool::next_frame`](crate::executor::SharedLocalPool::next_frame).
 ///
 /// Unlike `tokio::task::yield_now()`, which only lets other ready tasks run
 /// and may resume within the same pump, this always gives the frame back to

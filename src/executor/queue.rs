@@ -1,5 +1,5 @@
 //! The pool's own run queue: every task spawned through the pool (the
-//! crate's `spawn_local`, gdnative-async's `LocalSpawn`, the toolkit) lives
+//! crate's `task::spawn`, gdnative-async's `LocalSpawn`, the toolkit) lives
 //! here, not in Tokio's `LocalSet`, so that when and how often a task is
 //! polled is decided by this crate's code alone.
 //!

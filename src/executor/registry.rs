@@ -2,8 +2,8 @@
 //! thread, since when, how often they were polled and what they wait on.
 //!
 //! A task is listed while its [`Tracked`] future is alive: from its
-//! creation (by [`guard`](crate::guard), so every async method and toolkit
-//! call, or by [`spawn_named`](crate::spawn_named)) until it completes or
+//! creation (by [`guard`](crate::script::guard), so every async method and toolkit
+//! call, or by [`spawn_named`](crate::task::spawn_named)) until it completes or
 //! is dropped. Leaf futures of this crate (timers, game-time sleeps,
 //! frames, signals, background jobs, other tasks) [`note`] what the task
 //! being polled waits on. Tracking is on by default and can be switched
@@ -56,7 +56,7 @@ pub struct TaskInfo {
     /// A number unique among the tasks listed so far on this thread.
     pub id: u64,
     /// The GDScript method or toolkit call (`delay`, `sleep`...), or the
-    /// label given to [`spawn_named`](crate::spawn_named).
+    /// label given to [`spawn_named`](crate::task::spawn_named).
     pub name: Cow<'static, str>,
     /// Time since the task was created.
     pub age: Duration,
@@ -159,27 +159,27 @@ pub fn tasks() -> Vec<TaskInfo> {
 }
 
 /// Spawns `future` on the main thread's pool like
-/// [`spawn_local`](crate::spawn_local), listed in the live task view
+/// [`task::spawn`](crate::task::spawn), listed in the live task view
 /// ([`tasks`], `Async.tasks()`) as `label` while it runs.
 ///
 /// # Panics
 ///
-/// Off the main thread, like [`spawn_local`](crate::spawn_local).
+/// Off the main thread, like [`task::spawn`](crate::task::spawn).
 ///
 /// ```
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let handle = gdnative_tokio::spawn_named("load level 3", std::future::pending::<()>());
-/// assert!(gdnative_tokio::tasks().iter().any(|t| t.name == "load level 3"));
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
+/// let handle = gdnative_tokio::task::spawn_named("load level 3", std::future::pending::<()>());
+/// assert!(gdnative_tokio::task::tasks().iter().any(|t| t.name == "load level 3"));
 /// handle.abort();
-/// pool.pump();
-/// assert!(gdnative_tokio::tasks().is_empty());
+/// pool.pump().unwrap();
+/// assert!(gdnative_tokio::task::tasks().is_empty());
 /// ```
 pub fn spawn_named<F>(label: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    SharedLocalPool::current().spawn_local(Tracked::new(label, future))
+    SharedLocalPool::current().spawn(Tracked::new(label, future))
 }
 
 /// `future`, noting before each of its polls that the task waits on
@@ -206,14 +206,14 @@ pub(crate) fn note(what: &'static str) {
 
 /// `future`, listed in the task view as `name` while it is alive (see the
 /// module docs). Created outside a pump or inside one, on the main thread.
-pub struct Tracked<F> {
+pub(crate) struct Tracked<F> {
     slot: usize,
     future: F,
 }
 
 impl<F> Tracked<F> {
     /// Wraps `future`; listed only if tracking is on now.
-    pub fn new(name: impl Into<Cow<'static, str>>, future: F) -> Self {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>, future: F) -> Self {
         let slot = REGISTRY
             .try_with(|r| {
                 if r.off.get() {
@@ -309,25 +309,25 @@ mod tests {
     fn named_tasks_are_listed_while_alive_with_polls_and_state() {
         let pool = SharedLocalPool::current();
         let before = tasks().len();
-        let sleeper = pool.spawn_local(Tracked::new(
+        let sleeper = pool.spawn(Tracked::new(
             "sleeper",
-            crate::sleep_game(Duration::from_secs(3600), crate::GameTime::Always),
+            crate::time::sleep_game(Duration::from_secs(3600), crate::time::GameTime::Always),
         ));
-        let quick = pool.spawn_local(Tracked::new(String::from("quick"), async {}));
+        let quick = pool.spawn(Tracked::new(String::from("quick"), async {}));
         let listed = tasks();
         assert_eq!(listed.len(), before + 2);
         assert!(listed
             .iter()
             .any(|t| t.name == "quick" && t.state == TaskState::New));
-        pool.pump();
-        pool.pump();
+        pool.pump().unwrap();
+        pool.pump().unwrap();
         let listed = tasks();
         assert_eq!(listed.len(), before + 1, "the finished task left the list");
         let s = listed.iter().find(|t| t.name == "sleeper").expect("listed");
         assert!(s.polls >= 1);
         assert_eq!(s.state, TaskState::Waiting(Some("game timer")));
         sleeper.abort();
-        pool.pump();
+        pool.pump().unwrap();
         assert_eq!(tasks().len(), before, "an aborted task left the list");
         assert!(quick.is_finished());
     }
@@ -337,10 +337,10 @@ mod tests {
         let pool = SharedLocalPool::current();
         set_task_tracking(false);
         let before = tasks().len();
-        let t = pool.spawn_local(Tracked::new("off", std::future::pending::<()>()));
+        let t = pool.spawn(Tracked::new("off", std::future::pending::<()>()));
         assert_eq!(tasks().len(), before);
         set_task_tracking(true);
         t.abort();
-        pool.pump();
+        pool.pump().unwrap();
     }
 }

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::executor::join::JoinHandle;
+use crate::executor::pump::NextFrame;
 
 use crate::executor::SharedLocalPool;
 
@@ -14,6 +15,12 @@ use crate::executor::SharedLocalPool;
 /// `.await` it for `Ok(output)` (or `Err` if it panicked or was aborted),
 /// `.abort()` it to cancel (the future is dropped in the next pump).
 /// Dropping the handle detaches the task.
+///
+/// The task is *gated by the pump*: it is polled only by
+/// [`SharedLocalPool::pump`], at most once per round and within the frame
+/// budget, like gdnative-async's async methods (the pool's guarantees).
+/// This is not `tokio::task::spawn_local`, whose tasks the pool cannot gate
+/// (see [`crate::task`] for the table of spawns).
 ///
 /// Usable from any code on the main thread while the pool is registered,
 /// inside or outside a task. The future first runs in the next pump; with
@@ -26,19 +33,21 @@ use crate::executor::SharedLocalPool;
 /// a message naming the main thread: see [`SharedLocalPool::current`].
 ///
 /// ```
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let handle = gdnative_tokio::spawn_local(async { 6 * 7 });
-/// let waiter = gdnative_tokio::spawn_local(async move { handle.await.unwrap() + 1 });
-/// pool.pump();
-/// pool.pump();
+/// use gdnative_tokio::{executor::SharedLocalPool, task};
+///
+/// let pool = SharedLocalPool::current();
+/// let handle = task::spawn(async { 6 * 7 });
+/// let waiter = task::spawn(async move { handle.await.unwrap() + 1 });
+/// pool.pump().unwrap();
+/// pool.pump().unwrap();
 /// assert!(waiter.is_finished());
 /// ```
-pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    SharedLocalPool::current().spawn_local(future)
+    SharedLocalPool::current().spawn(future)
 }
 
 /// Waits `duration` on a Tokio timer, frame-aware: completes in the first
@@ -60,13 +69,13 @@ where
 ///
 /// ```
 /// use std::time::Duration;
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let task = gdnative_tokio::spawn_local(gdnative_tokio::sleep(Duration::ZERO));
-/// pool.pump(); // starts the sleep
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
+/// let task = gdnative_tokio::task::spawn(gdnative_tokio::time::sleep(Duration::ZERO));
+/// pool.pump().unwrap(); // starts the sleep
 /// assert!(!task.is_finished(), "never in the pump it started in");
 /// while !task.is_finished() {
 ///     std::thread::sleep(Duration::from_millis(1)); // the next "frame"
-///     pool.pump();
+///     pool.pump().unwrap();
 /// }
 /// ```
 pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
@@ -87,6 +96,16 @@ pub fn sleep(duration: Duration) -> impl Future<Output = ()> {
     }
 }
 
+/// The main thread's [`SharedLocalPool::next_frame`]: completes in the
+/// next pump, i.e. the next frame of the game.
+///
+/// # Panics
+///
+/// Off the main thread, like [`spawn`].
+pub fn next_frame() -> NextFrame<'static> {
+    SharedLocalPool::current().next_frame()
+}
+
 /// How early [`sleep`] sets its Tokio timer: Tokio's timer granularity.
 const TIMER_SLACK: Duration = Duration::from_millis(1);
 
@@ -94,17 +113,17 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// returns `n`. `frames(0)` completes at once. Costs one waker per frame.
 ///
 /// ```
-/// let pool = gdnative_tokio::SharedLocalPool::current();
-/// let task = gdnative_tokio::spawn_local(gdnative_tokio::frames(2));
-/// pool.pump(); // first poll
-/// pool.pump();
+/// let pool = gdnative_tokio::executor::SharedLocalPool::current();
+/// let task = gdnative_tokio::task::spawn(gdnative_tokio::time::frames(2));
+/// pool.pump().unwrap(); // first poll
+/// pool.pump().unwrap();
 /// assert!(!task.is_finished());
-/// pool.pump();
+/// pool.pump().unwrap();
 /// assert!(task.is_finished());
 /// ```
 pub async fn frames(n: u64) -> u64 {
     for _ in 0..n {
-        crate::next_frame().await;
+        next_frame().await;
     }
     n
 }
@@ -117,9 +136,9 @@ mod tests {
     fn sleep_completes_after_its_deadline() {
         let pool = SharedLocalPool::current();
         let start = std::time::Instant::now();
-        let task = spawn_local(sleep(Duration::from_millis(20)));
+        let task = spawn(sleep(Duration::from_millis(20)));
         while !task.is_finished() {
-            pool.pump();
+            pool.pump().unwrap();
             assert!(
                 start.elapsed() < Duration::from_secs(5),
                 "sleep never completed"
@@ -140,7 +159,7 @@ mod tests {
         for early_us in [300u64, 500, 800] {
             let start = Instant::now();
             let d = frame * 3 - Duration::from_micros(early_us);
-            let task = spawn_local(async move {
+            let task = spawn(async move {
                 let began = Instant::now();
                 sleep(d).await;
                 (began, Instant::now(), SharedLocalPool::current().pumps())
@@ -148,7 +167,7 @@ mod tests {
             let mut pump_starts = Vec::new();
             while !task.is_finished() {
                 pump_starts.push((pool.pumps() + 1, Instant::now()));
-                pool.pump();
+                pool.pump().unwrap();
                 let next = start + frame * pump_starts.len() as u32;
                 if let Some(wait) = next.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
@@ -178,15 +197,15 @@ mod tests {
     #[test]
     fn sleep_counts_from_the_call_not_from_the_first_poll() {
         let pool = SharedLocalPool::current();
-        pool.pump();
+        pool.pump().unwrap();
         let d = Duration::from_millis(30);
         let created = Instant::now();
         let sleeping = sleep(d);
         std::thread::sleep(d + Duration::from_millis(5));
-        let task = spawn_local(sleeping);
+        let task = spawn(sleeping);
         let mut pumps = 0;
         while !task.is_finished() {
-            pool.pump();
+            pool.pump().unwrap();
             pumps += 1;
             assert!(pumps < 1000, "sleep never completed");
         }
@@ -205,14 +224,14 @@ mod tests {
         let pool = SharedLocalPool::current();
         let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
         let flag = Flag(dropped.clone());
-        let task = spawn_local(async move {
+        let task = spawn(async move {
             let _flag = flag;
             std::future::pending::<()>().await
         });
-        pool.pump();
+        pool.pump().unwrap();
         assert!(!dropped.get());
         task.abort();
-        pool.pump();
+        pool.pump().unwrap();
         assert!(dropped.get(), "abort drops the future in the next pump");
     }
 }

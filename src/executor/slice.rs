@@ -81,7 +81,7 @@ mod tests {
         drop(tx);
         let seen = Rc::new(Cell::new(0u32));
         let s = Rc::clone(&seen);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             let mut slice = FrameSlice::new(pool);
             while let Some(i) = rx.recv().await {
                 assert_eq!(i, s.get(), "in order, none lost");
@@ -94,7 +94,7 @@ mod tests {
         let mut pumps = 0;
         while seen.get() < ITEMS {
             let before = seen.get();
-            pool.pump();
+            pool.pump().unwrap();
             most = most.max(seen.get() - before);
             pumps += 1;
             assert!(pumps < 10_000, "the loop stalled at {}", seen.get());
@@ -120,7 +120,7 @@ mod tests {
             Box::leak(Box::new(SharedLocalPool::new().expect("runtime")));
         let runs = Rc::new(Cell::new(0u32));
         let r = Rc::clone(&runs);
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             let mut slice = FrameSlice::new(pool);
             loop {
                 r.set(r.get() + 1);
@@ -128,7 +128,8 @@ mod tests {
                 slice.pause_if_spent().await;
             }
         });
-        pool.pump_with_budget(Some(Duration::from_micros(250)));
+        pool.pump_with_budget(Some(Duration::from_micros(250)))
+            .unwrap();
         let in_budget = runs.get();
         assert!(
             (2..=4).contains(&in_budget),

@@ -92,14 +92,14 @@ use crate::godot::lifecycle;
 /// # Background workers
 ///
 /// `background_workers` (exported; `0`, the default, means
-/// [`default_background_workers`](crate::default_background_workers)) sets
+/// [`default_background_workers`](crate::background::default_background_workers)) sets
 /// the size of the background runtime used by
-/// [`spawn_background`](crate::spawn_background) and
-/// [`spawn_blocking`](crate::spawn_blocking). It only takes effect before
+/// [`spawn_background`](crate::background::spawn_background) and
+/// [`spawn_blocking`](crate::background::spawn_blocking). It only takes effect before
 /// that runtime starts (the first background task); a change after that is
 /// reported as an error and ignored. Once the runtime runs, the property
 /// reads back its real worker count. From Rust, use
-/// [`set_background_workers`](crate::set_background_workers).
+/// [`set_background_workers`](crate::background::set_background_workers).
 ///
 /// # Cost
 ///
@@ -223,14 +223,14 @@ fn counter(method: &str, read: impl FnOnce(&SharedLocalPool) -> u64) -> i64 {
 }
 
 /// The `background_workers` property's setter: `0` = the default count
-/// ([`default_background_workers`](crate::default_background_workers)). Only
+/// ([`default_background_workers`](crate::background::default_background_workers)). Only
 /// effective before the background runtime starts; errors are printed.
 fn set_background_workers_from_script(n: i64) {
     let result = match usize::try_from(n) {
         Ok(0) => crate::background::runtime::configure_workers(None),
-        Ok(n) => crate::set_background_workers(n),
-        Err(_) => Err(crate::AsyncError::new(
-            crate::ErrorKind::BadArguments,
+        Ok(n) => crate::background::set_background_workers(n),
+        Err(_) => Err(crate::error::AsyncError::new(
+            crate::error::ErrorKind::BadArguments,
             "background_workers",
             format!("must be 0 (the default) or a positive worker count, got {n}"),
         )),

@@ -76,7 +76,7 @@ impl MainThread {
             }
             let (sender, receiver) = mpsc::unbounded_channel();
             *mailbox = Some(sender.downgrade());
-            drop(pool.spawn_local(run_mailbox(receiver)));
+            drop(pool.spawn(run_mailbox(receiver)));
             MainThread { sender }
         })
     }
@@ -99,7 +99,7 @@ impl MainThread {
     /// Spawns the future `make()` returns on the main thread's pool in the
     /// next pump: `make` runs on the main thread, so the future may be
     /// `!Send` (hold Godot objects, `Rc`s). The task is detached, like a
-    /// dropped [`JoinHandle`](crate::JoinHandle).
+    /// dropped [`JoinHandle`](crate::task::JoinHandle).
     ///
     /// # Errors
     ///
@@ -111,7 +111,7 @@ impl MainThread {
         F: std::future::Future + 'static,
         F::Output: 'static,
     {
-        let job = move || drop(SharedLocalPool::current().spawn_local(make()));
+        let job = move || drop(SharedLocalPool::current().spawn(make()));
         self.post(Box::new(job))
     }
 

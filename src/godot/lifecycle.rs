@@ -4,7 +4,7 @@
 //! Godot object this crate holds at exit.
 //!
 //! All of it is one thread-local [`State`]; the driver node
-//! ([`AsyncExecutorDriver`](crate::AsyncExecutorDriver)) only reports its
+//! ([`AsyncExecutorDriver`](crate::executor::AsyncExecutorDriver)) only reports its
 //! creation, tree entry, tree exit and drop here, and nothing here calls
 //! back into the driver module.
 //!
@@ -19,7 +19,7 @@
 //! tree is paused). Drivers only decide whether it pumps (at least one in
 //! the tree) and with which frame budget (the oldest driver's).
 //!
-//! The `Async` autoload ([`AsyncToolkit`](crate::AsyncToolkit)) is a
+//! The `Async` autoload ([`AsyncToolkit`](crate::script::AsyncToolkit)) is a
 //! *fallback* driver: while no real driver is in the tree it pumps, with
 //! its own `frame_budget_ms`, so enabling the plugin is enough for tasks to
 //! run. A real driver in the tree takes over (its budget applies); still
@@ -367,7 +367,7 @@ pub(crate) fn release_godot_objects() -> bool {
     dropped
 }
 
-/// Advances the [`GameClock`](crate::GameClock) by this frame's idle delta
+/// Advances the [`GameClock`](crate::time::GameClock) by this frame's idle delta
 /// (Godot scaled it by `Engine.time_scale` already), the pausable clock
 /// only while the tree is not paused. Costs two object lookups.
 fn advance_game_clock() {
@@ -385,7 +385,7 @@ fn advance_game_clock() {
     // SAFETY: the root of a live tree is alive for the duration of the call.
     let delta = unsafe { root.assume_safe() }.get_process_delta_time();
     let delta = Duration::try_from_secs_f64(delta).unwrap_or_default();
-    crate::GameClock::current().advance(delta, tree.is_paused());
+    crate::time::GameClock::current().advance(delta, tree.is_paused());
 }
 
 /// The hidden object connected to `idle_frame`.
@@ -402,7 +402,11 @@ impl FrameHook {
     fn _on_idle_frame(&self) {
         if let Some(budget) = pumping() {
             advance_game_clock();
-            SharedLocalPool::current().pump_with_budget(budget);
+            // Only a script calling this hidden method from inside a pump
+            // can make it re-entrant: the running pump goes on.
+            if let Err(error) = SharedLocalPool::current().pump_with_budget(budget) {
+                crate::godot::log::error(error);
+            }
         }
     }
 }

@@ -40,11 +40,12 @@ pub(crate) fn check(method: &str) -> Result<(), String> {
 }
 
 /// The main-thread rule for a method you register by hand that returns an
-/// [`AsyncTask`](crate::AsyncTask) (the crate's own wrappers apply it
-/// already): `Err` with a printed [`AsyncError`](crate::AsyncError) of kind
+/// [`AsyncTask`](crate::script::AsyncTask) (the crate's own wrappers apply it
+/// already): `Err` with a printed [`AsyncError`](crate::error::AsyncError) of kind
 /// `bad_arguments` when called from another thread; return its
 /// `into_value()` to the script.
-pub fn check_main_thread(method: &str) -> Result<(), crate::AsyncError> {
-    check(method)
-        .map_err(|message| crate::AsyncError::new(crate::ErrorKind::BadArguments, method, message))
+pub fn check_main_thread(method: &str) -> Result<(), crate::error::AsyncError> {
+    check(method).map_err(|message| {
+        crate::error::AsyncError::new(crate::error::ErrorKind::BadArguments, method, message)
+    })
 }

@@ -6,7 +6,7 @@
 //!   release of every Godot object at exit;
 //! - `weak.rs`, `signal.rs`: weak objects, "freed" notification and
 //!   awaiting a Godot signal from Rust;
-//! - `handle.rs`: [`MainThread`](crate::MainThread), work posted to the
+//! - `handle.rs`: [`MainThread`](crate::task::MainThread), work posted to the
 //!   main thread from any thread;
 //! - `pause.rs`: which game clock a node's pause mode follows;
 //! - `log.rs`, `main_thread.rs`: console messages and the main-thread rule;

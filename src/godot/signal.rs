@@ -49,10 +49,10 @@ type Slot = SetOnce<Outcome>;
 /// ```no_run
 /// // The same pattern is used in `AsyncToolkit`'s `signal` (src/script/toolkit.rs).
 /// # use gdnative::prelude::*;
-/// async fn wait_pressed(button: Ref<Object>) -> Result<(), gdnative_tokio::AsyncError> {
+/// async fn wait_pressed(button: Ref<Object>) -> Result<(), gdnative_tokio::error::AsyncError> {
 ///     // SAFETY (example): `button` is alive and used on the main thread.
 ///     let button = unsafe { button.assume_safe() };
-///     let args = gdnative_tokio::signal(button, "pressed")?.await?;
+///     let args = gdnative_tokio::script::signal(button, "pressed")?.await?;
 ///     assert!(args.is_empty());
 ///     Ok(())
 /// }

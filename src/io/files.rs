@@ -16,7 +16,7 @@
 //! Paths may be absolute, `user://` or `res://` (globalized on the main
 //! thread; `res://` is only a real directory in an unexported project).
 //! The file work runs on the background runtime's blocking threads (see
-//! [`spawn_blocking`](crate::spawn_blocking)); the result arrives in the
+//! [`spawn_blocking`](crate::background::spawn_blocking)); the result arrives in the
 //! first frame after it is done. Failures resolve with an `AsyncError` of
 //! kind `failed` whose message starts with the operation and path, then
 //! one of `not found`, `permission denied`, `already exists`, `invalid
@@ -129,7 +129,7 @@ where
     F: FnOnce(&str) -> io::Result<Data> + Send + 'static,
 {
     let shown = path.clone();
-    let work = crate::spawn_blocking(move || op(&path));
+    let work = crate::background::spawn_blocking(move || op(&path));
     async move {
         match work.await {
             Ok(result) => finish(name, &shown, result),

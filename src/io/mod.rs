@@ -1,6 +1,6 @@
 //! Asynchronous IO for scripts: files (`Async.read_text`, ...), TCP
 //! (`Async.tcp_connect`, `Async.tcp_listen`) and Rust streams as signals
-//! ([`AsyncStream`](crate::AsyncStream)).
+//! ([`AsyncStream`]).
 //!
 //! # Cancellation
 //!
@@ -27,8 +27,8 @@
 //! | `Async.websocket_connect(...)` | yes | the attempt (TCP, TLS, handshake) is dropped with its socket; nothing was handed out |
 //! | `AsyncWebSocket.receive()` | yes | a message leaves the connection only in the poll that completes the receive; a cancelled receive leaves it for the next `receive()` (or the `message` signal) |
 //! | `AsyncWebSocket.send(data)` | yes, all or nothing: all | the message was queued whole at the call; it is still sent, before any later send's and before a close frame |
-//! | [`Service::request`](crate::Service::request) | no, once queued | dropped before its request was queued: nothing was sent; after: the service still handles it and the response is dropped |
-//! | [`Service::try_request`](crate::Service::try_request) | no | the request was queued at the call: it is handled, its response dropped |
+//! | [`Service::request`](crate::background::Service::request) | no, once queued | dropped before its request was queued: nothing was sent; after: the service still handles it and the response is dropped |
+//! | [`Service::try_request`](crate::background::Service::try_request) | no | the request was queued at the call: it is handled, its response dropped |
 //!
 //! The one way a TCP read's bytes can miss the script: a read that had
 //! finished is not undone. When `Async.any` is given several items that
@@ -43,3 +43,6 @@ pub(crate) mod save;
 pub(crate) mod stream;
 pub(crate) mod tcp;
 pub(crate) mod write_queue;
+
+pub use stream::{AsyncStream, Step};
+pub use tcp::{AsyncTcpListener, AsyncTcpStream};

@@ -39,7 +39,7 @@ fn queues() -> MutexGuard<'static, Option<HashMap<PathBuf, VecDeque<Job>>>> {
 /// for before it (call it in call order: the queue's order is the order of
 /// these calls). The receiver gets the result; dropping it before the
 /// write started skips the write. Starts a blocking thread (see
-/// [`crate::spawn_blocking`]) when no write to `path` is running.
+/// [`crate::background::spawn_blocking`]) when no write to `path` is running.
 pub(crate) fn queue_write(path: PathBuf, bytes: Vec<u8>) -> oneshot::Receiver<Written> {
     let (done, result) = oneshot::channel();
     let start = {
@@ -57,7 +57,7 @@ pub(crate) fn queue_write(path: PathBuf, bytes: Vec<u8>) -> oneshot::Receiver<Wr
         // Not awaited: the results go through each job's channel. If the
         // work never runs (no runtime, or it shut down first), dropping
         // `drain` fails the queued jobs.
-        crate::spawn_blocking(move || drain.run()).detach();
+        crate::background::spawn_blocking(move || drain.run()).detach();
     }
     result
 }

@@ -100,7 +100,7 @@ impl AsyncStream {
         let object = instance.clone();
         let running = Rc::clone(&state);
         let pool = SharedLocalPool::current();
-        let task = pool.spawn_local(async move {
+        let task = pool.spawn(async move {
             let mut stream = std::pin::pin!(stream);
             let mut slice = FrameSlice::new(pool);
             while let Some(step) = stream.next().await {

@@ -211,7 +211,7 @@ impl AsyncTcpStream {
                 () = stop.wait() => {}
             }
         };
-        drop(crate::spawn_local(writing));
+        drop(crate::task::spawn(writing));
         AsyncTcpStream {
             state: Rc::new(Connection {
                 reader: Mutex::new(Some(BufferedReader::new(read))),

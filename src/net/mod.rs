@@ -1,4 +1,7 @@
-//! Networking for scripts (features `http` and `websocket`).
+//! Networking for scripts (features `http` and `websocket`): the toolkit's
+//! `Async.http_request`, `Async.http_download`, `Async.http_stream` and
+//! `Async.websocket_connect`, and the `AsyncWebSocket` class it resolves
+//! with (feature `websocket`).
 //!
 //! - `tls.rs`: the rustls client configuration both share (compiled-in
 //!   Mozilla roots, an optional extra root, the `ring` crypto backend);
@@ -17,3 +20,6 @@ pub(crate) mod http;
 
 #[cfg(feature = "websocket")]
 pub(crate) mod websocket;
+
+#[cfg(feature = "websocket")]
+pub use websocket::AsyncWebSocket;

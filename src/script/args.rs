@@ -24,7 +24,7 @@ impl Args {
     ///
     /// ```no_run
     /// # use gdnative::prelude::*;
-    /// # use gdnative_tokio::Args;
+    /// # use gdnative_tokio::script::Args;
     /// fn checked(count: Variant, interval: Variant) -> Result<(i64, std::time::Duration), String> {
     ///     let args = Args::new(vec![count, interval]);
     ///     Ok((args.int_in(0, "count", 0..=100)?, args.seconds(1, "interval")?))

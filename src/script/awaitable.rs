@@ -3,7 +3,7 @@
 //! An awaitable is one of:
 //! - an [`AsyncTask`] (waited on directly; if already done, its result);
 //! - a gdnative-async function state returned by a Rust `#[method(async)]`
-//!   or [`ScriptAsyncFn`](crate::ScriptAsyncFn) (if already resolved, its
+//!   or [`ScriptAsyncFn`](crate::script::ScriptAsyncFn) (if already resolved, its
 //!   value, read back with `resume()`, which returns the value of a
 //!   resolved state and has no effect on a pending one);
 //! - a `GDScriptFunctionState` (a GDScript coroutine) that has not completed
@@ -236,7 +236,7 @@ fn expired_timer(object: TRef<'_, Object>) -> bool {
 /// it, which the wait's free watch sees.
 async fn coroutine_freed(state: WeakObject) {
     loop {
-        crate::next_frame().await;
+        crate::time::next_frame().await;
         let Some(state) = state.get().and_then(|s| s.cast::<GDScriptFunctionState>()) else {
             // Freed: the wait's free watch resolves it.
             return std::future::pending().await;
@@ -319,7 +319,7 @@ fn describe(value: &Variant) -> String {
 }
 
 /// Whether `object` is a gdnative-async function state (what a Rust
-/// `#[method(async)]` or [`ScriptAsyncFn`](crate::ScriptAsyncFn) returns):
+/// `#[method(async)]` or [`ScriptAsyncFn`](crate::script::ScriptAsyncFn) returns):
 /// its script class is [`FUNC_STATE_CLASS`], and it has the shape this
 /// crate relies on (a `completed` signal, a `resume` method). The one place
 /// that depends on gdnative-async's internal name: if a gdnative-async

@@ -17,7 +17,7 @@ use crate::script::awaitable::{is_coroutine, Awaitable};
 ///
 /// Not `Send` (Godot values live on the main thread). Dropping it stops
 /// waiting (it disconnects); it does not cancel what it waited on (a
-/// coroutine runs on, an [`AsyncTask`](crate::AsyncTask) too).
+/// coroutine runs on, an [`AsyncTask`](crate::script::AsyncTask) too).
 #[must_use = "a wait does nothing unless awaited"]
 pub struct Awaiting(Pin<Box<dyn Future<Output = Result<Variant, AsyncError>>>>);
 
@@ -84,10 +84,10 @@ impl std::fmt::Debug for Awaiting {
 /// ```no_run
 /// # use gdnative::prelude::*;
 /// // GDScript: func load_map(name): yield(get_tree(), "idle_frame"); return "map " + name
-/// async fn load(node: Ref<Node>) -> Result<String, gdnative_tokio::AsyncError> {
+/// async fn load(node: Ref<Node>) -> Result<String, gdnative_tokio::error::AsyncError> {
 ///     // SAFETY (example): `node` is alive and used on the main thread.
 ///     let node = unsafe { node.assume_safe() };
-///     let map = gdnative_tokio::call(node, "load_map", &["cave".to_variant()]).await?;
+///     let map = gdnative_tokio::script::call(node, "load_map", &["cave".to_variant()]).await?;
 ///     Ok(map.to::<String>().unwrap_or_default())
 /// }
 /// ```
@@ -122,7 +122,7 @@ where
 }
 
 /// Waits on `value`, any awaitable a script hands to Rust: an
-/// [`AsyncTask`](crate::AsyncTask), a coroutine's state (GDScript's or a
+/// [`AsyncTask`](crate::script::AsyncTask), a coroutine's state (GDScript's or a
 /// Rust async method's), a `SceneTreeTimer`, an `[object, "signal"]`
 /// pair (resolving with the Array of the signal's arguments), or any object
 /// with a `completed` signal: exactly what `Async.task` accepts (see
@@ -144,7 +144,7 @@ where
 /// # use gdnative::prelude::*;
 /// // A method a script calls with whatever it wants Rust to wait for.
 /// async fn after(awaitable: Variant) -> Variant {
-///     match gdnative_tokio::wait(&awaitable).await {
+///     match gdnative_tokio::script::wait(&awaitable).await {
 ///         Ok(value) => value,
 ///         Err(error) => error.into_value(),
 ///     }

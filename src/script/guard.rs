@@ -27,7 +27,7 @@ use crate::executor::registry::Tracked;
 /// impl Loader {
 ///     #[method(async)]
 ///     fn load(&self, path: String) -> impl Future<Output = Variant> + 'static {
-///         gdnative_tokio::guard("load", async move { path.len() as i64 })
+///         gdnative_tokio::script::guard("load", async move { path.len() as i64 })
 ///     }
 /// }
 /// ```
@@ -42,7 +42,7 @@ where
 /// Like [`guard`], for a future returning `Result`: `Ok(value)` resolves
 /// with `value`, `Err(e)` prints and resolves with an [`AsyncError`] of
 /// kind `"failed"` whose message is `e`'s `Display` (an `Err` that is
-/// itself an [`AsyncError`], e.g. from [`spawn_blocking`](crate::spawn_blocking),
+/// itself an [`AsyncError`], e.g. from [`spawn_blocking`](crate::background::spawn_blocking),
 /// keeps its kind), and a panic resolves with kind `"panic"`. This is the whole mapping from Rust errors to the
 /// error convention: write the body with `?` and wrap it.
 ///
@@ -59,8 +59,8 @@ where
 /// impl Config {
 ///     #[method(async)]
 ///     fn read_port(&self, text: String) -> impl Future<Output = Variant> + 'static {
-///         gdnative_tokio::guard_result("read_port", async move {
-///             gdnative_tokio::next_frame().await;
+///         gdnative_tokio::script::guard_result("read_port", async move {
+///             gdnative_tokio::time::next_frame().await;
 ///             text.trim().parse::<u16>() // Err(ParseIntError) -> kind "failed"
 ///         })
 ///     }

@@ -7,13 +7,14 @@
 //! what the script gets back:
 //!
 //! - [`ScriptAsyncFn`]: gdnative-async's function state, as from
-//!   `#[method(async)]` (body: [`ScriptBody`]);
-//! - [`ScriptTaskFn`]: an [`AsyncTask`], cancellable (body: [`TaskBody`]).
+//!   `#[method(async)]`;
+//! - [`ScriptTaskFn`]: an [`AsyncTask`], cancellable;
+//! - [`ScriptProgressFn`]: an [`AsyncTask`] that reports [`Progress`].
 //!
 //! Both refuse calls from threads other than the main one the same way
-//! ([`MainThreadOnly`]), both always resolve (a refused call resolves with
+//! (`MainThreadOnly`), both always resolve (a refused call resolves with
 //! the printed [`AsyncError`], a panic with kind `panic`), and
-//! [`script_methods!`](crate::script_methods) registers either.
+//! [`script_methods!`](crate::script::script_methods) registers either.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use gdnative::tasks::{AsyncMethod, Context, Spawner};
 use crate::error::{AsyncError, ErrorKind};
 use crate::script::args::Args;
 use crate::script::guard::guard;
+use crate::script::progress::Progress;
 use crate::script::task::AsyncTask;
 
 /// Why a method body refused to start: the error kind and message the
@@ -57,11 +59,11 @@ impl Refusal {
 
 /// The signature of a [`ScriptAsyncFn`] body: check the arguments and
 /// return the future, or refuse.
-pub type ScriptBody<Fut> = fn(Arc<Context>, Args) -> Result<Fut, Refusal>;
+pub(crate) type ScriptBody<Fut> = fn(Arc<Context>, Args) -> Result<Fut, Refusal>;
 
 /// The signature of a [`ScriptTaskFn`] body: check the arguments and
 /// return the future, or refuse.
-pub type TaskBody<Fut> = fn(Args) -> Result<Fut, Refusal>;
+pub(crate) type TaskBody<Fut> = fn(Args) -> Result<Fut, Refusal>;
 
 /// An async method registered by hand whose call returns gdnative-async's
 /// function state (`yield(obj.method(...), "completed")`).
@@ -74,13 +76,19 @@ pub struct ScriptAsyncFn<Fut> {
 }
 
 impl<Fut> ScriptAsyncFn<Fut> {
-    /// Wraps `body` as the async method `name`.
-    pub fn new(name: &'static str, body: ScriptBody<Fut>) -> Self {
+    /// Wraps `body` as the async method `name`. The body checks the
+    /// arguments and returns the future, or refuses.
+    pub fn new(name: &'static str, body: fn(Arc<Context>, Args) -> Result<Fut, Refusal>) -> Self {
         ScriptAsyncFn { name, body }
     }
 
     /// The `Method` to pass to `ClassBuilder::method`.
-    pub fn into_method(self) -> MainThreadOnly<gdnative::tasks::Async<Self>> {
+    pub fn into_method<C>(self) -> impl Method<C>
+    where
+        C: NativeClass,
+        Fut: Future + 'static,
+        Fut::Output: ToVariant,
+    {
         MainThreadOnly {
             name: self.name,
             method: gdnative::tasks::Async::new(self),
@@ -114,7 +122,7 @@ where
 ///
 /// ```no_run
 /// use gdnative::prelude::*;
-/// use gdnative_tokio::{Args, Refusal};
+/// use gdnative_tokio::{script::Args, script::Refusal};
 ///
 /// #[derive(NativeClass)]
 /// #[inherit(Reference)]
@@ -132,13 +140,13 @@ where
 ///     args.expect_count(1, 1)?;
 ///     let duration = args.seconds(0, "seconds")?;
 ///     Ok(async move {
-///         gdnative_tokio::sleep(duration).await;
+///         gdnative_tokio::time::sleep(duration).await;
 ///         duration.as_secs_f64()
 ///     })
 /// }
 ///
 /// fn register(builder: &ClassBuilder<Timers>) {
-///     gdnative_tokio::script_methods!(builder, ScriptTaskFn; wait);
+///     gdnative_tokio::script::script_methods!(builder, ScriptTaskFn; wait);
 /// }
 /// ```
 pub struct ScriptTaskFn<Fut> {
@@ -147,15 +155,21 @@ pub struct ScriptTaskFn<Fut> {
 }
 
 impl<Fut> ScriptTaskFn<Fut> {
-    /// Wraps `body` as the method `name`.
-    pub fn new(name: &'static str, body: TaskBody<Fut>) -> Self {
+    /// Wraps `body` as the method `name`. The body checks the arguments
+    /// and returns the future, or refuses.
+    pub fn new(name: &'static str, body: fn(Args) -> Result<Fut, Refusal>) -> Self {
         ScriptTaskFn { name, body }
     }
 
     /// The `Method` to pass to `ClassBuilder::method`. Calls from another
     /// thread return the error value itself, not a task: a task lives on
     /// the main thread's pool.
-    pub fn into_method(self) -> MainThreadOnly<Self> {
+    pub fn into_method<C>(self) -> impl Method<C>
+    where
+        C: NativeClass,
+        Fut: Future + 'static,
+        Fut::Output: ToVariant,
+    {
         MainThreadOnly {
             name: self.name,
             method: self,
@@ -179,9 +193,9 @@ where
 }
 
 /// The signature of a [`ScriptProgressFn`] body: check the arguments and
-/// return the future, which reports through the task's [`Progress`](crate::Progress)
-/// (`crate::Progress`), or refuse.
-pub type ProgressBody<Fut> = fn(Args, crate::Progress) -> Result<Fut, Refusal>;
+/// return the future, which reports through the task's [`Progress`](crate::script::Progress)
+/// (`crate::script::Progress`), or refuse.
+pub(crate) type ProgressBody<Fut> = fn(Args, Progress) -> Result<Fut, Refusal>;
 
 /// [`ScriptTaskFn`] for work that reports progress: the call returns an
 /// [`AsyncTask`] that emits `progress(value)` (see
@@ -193,14 +207,21 @@ pub struct ScriptProgressFn<Fut> {
 }
 
 impl<Fut> ScriptProgressFn<Fut> {
-    /// Wraps `body` as the method `name`.
-    pub fn new(name: &'static str, body: ProgressBody<Fut>) -> Self {
+    /// Wraps `body` as the method `name`. The body checks the arguments
+    /// and returns the future, which reports through the task's
+    /// [`Progress`], or refuses.
+    pub fn new(name: &'static str, body: fn(Args, Progress) -> Result<Fut, Refusal>) -> Self {
         ScriptProgressFn { name, body }
     }
 
     /// The `Method` to pass to `ClassBuilder::method` (main thread only,
     /// as [`ScriptTaskFn::into_method`]).
-    pub fn into_method(self) -> MainThreadOnly<Self> {
+    pub fn into_method<C>(self) -> impl Method<C>
+    where
+        C: NativeClass,
+        Fut: Future + 'static,
+        Fut::Output: ToVariant,
+    {
         MainThreadOnly {
             name: self.name,
             method: self,
@@ -228,7 +249,7 @@ where
 /// A script method that refuses calls from threads other than the main one
 /// with an [`AsyncError`] value of kind `bad_arguments` (printed), made by
 /// [`ScriptAsyncFn::into_method`] and [`ScriptTaskFn::into_method`].
-pub struct MainThreadOnly<M> {
+pub(crate) struct MainThreadOnly<M> {
     name: &'static str,
     method: M,
 }
@@ -256,21 +277,36 @@ impl<C: NativeClass, M: Method<C>> Method<C> for MainThreadOnly<M> {
 }
 
 /// Registers free functions as methods of the class being built, each
-/// named after its function, with the wrapper `ScriptAsyncFn` (bodies of
-/// type [`ScriptBody`]) or `ScriptTaskFn` (bodies of type [`TaskBody`]):
+/// named after its function, with the wrapper `ScriptAsyncFn`,
+/// `ScriptTaskFn` or `ScriptProgressFn` (each one's `new` gives the body's
+/// signature):
 ///
 /// ```ignore
-/// gdnative_tokio::script_methods!(builder, ScriptAsyncFn; delay, ready);
-/// gdnative_tokio::script_methods!(builder, ScriptTaskFn; sleep, frames);
+/// gdnative_tokio::script::script_methods!(builder, ScriptAsyncFn; delay, ready);
+/// gdnative_tokio::script::script_methods!(builder, ScriptTaskFn; sleep, frames);
 /// ```
+#[doc(hidden)]
 #[macro_export]
-macro_rules! script_methods {
+macro_rules! __script_methods {
     ($builder:expr, $wrapper:ident; $($name:ident),* $(,)?) => {
         $($builder
             .method(
                 stringify!($name),
-                $crate::$wrapper::new(stringify!($name), $name).into_method(),
+                $crate::script::$wrapper::new(stringify!($name), $name).into_method(),
             )
             .done();)*
+    };
+}
+
+/// The former path of `gdnative_tokio::script::script_methods!`.
+#[deprecated(
+    since = "0.2.0",
+    note = "moved to `gdnative_tokio::script::script_methods!`"
+)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! script_methods {
+    ($($input:tt)*) => {
+        $crate::__script_methods!($($input)*)
     };
 }

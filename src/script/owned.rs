@@ -34,25 +34,25 @@ use crate::script::toolkit::AsyncToolkit;
 /// Spawns `future` on the pool as a task owned by `owner`, and returns its
 /// [`JoinHandle`].
 ///
-/// The task runs like one from [`spawn_local`](crate::spawn_local) until
+/// The task runs like one from [`task::spawn`](crate::task::spawn) until
 /// `owner` is freed (see `src/script/owned.rs` for what counts): then the
 /// future is dropped at once, inside Godot's freeing of the node (so its
 /// `Drop` runs in that frame; it must not call the node, which is being
 /// destroyed), and the handle resolves with a cancelled
-/// [`JoinError`](crate::JoinError). A task that ends first disconnects
+/// [`JoinError`](crate::task::JoinError). A task that ends first disconnects
 /// its watch. Costs one small Godot object and one connection on `owner`.
 ///
 /// # Panics
 ///
-/// Off the main thread, like [`spawn_local`](crate::spawn_local).
+/// Off the main thread, like [`task::spawn`](crate::task::spawn).
 ///
 /// ```no_run
 /// # use gdnative::prelude::*;
 /// # fn ready(base: TRef<'_, Node>) {
 /// // In a node's `_ready`: a loop that ends when the node is freed.
-/// gdnative_tokio::spawn_owned(base, async move {
+/// gdnative_tokio::task::spawn_owned(base, async move {
 ///     loop {
-///         gdnative_tokio::sleep(std::time::Duration::from_secs(1)).await;
+///         gdnative_tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 ///         // ... poll a server, update a label through a weak reference ...
 ///     }
 /// });
@@ -69,7 +69,7 @@ where
         cancelled: Cell::new(false),
         watch: RefCell::new(None),
     });
-    let handle = SharedLocalPool::current().spawn_local(Owned(Rc::clone(&slot)));
+    let handle = SharedLocalPool::current().spawn(Owned(Rc::clone(&slot)));
     let abort = handle.aborter();
     let weak = Rc::downgrade(&slot);
     let watch = FreeWatch::attach(
@@ -127,7 +127,7 @@ impl<F: Future> Future for Owned<F> {
 
 impl AsyncTask {
     /// Like [`spawn`](Self::spawn), for a task owned by `owner`: when
-    /// `owner` is freed (see [`spawn_owned`](crate::spawn_owned)), the
+    /// `owner` is freed (see [`spawn_owned`](crate::task::spawn_owned)), the
     /// task is cancelled as by `cancel()`: the future is dropped at once,
     /// inside Godot's freeing of the node, and `completed` is emitted with
     /// an `AsyncError` of kind `cancelled` in the next pump.

@@ -1,4 +1,4 @@
-//! [`Progress`]: how Rust work reports progress to its [`AsyncTask`](crate::AsyncTask).
+//! [`Progress`]: how Rust work reports progress to its [`AsyncTask`](crate::script::AsyncTask).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -6,11 +6,11 @@ use std::task::Context;
 
 use futures::task::AtomicWaker;
 
-/// A handle that reports the progress of an [`AsyncTask`](crate::AsyncTask)
+/// A handle that reports the progress of an [`AsyncTask`](crate::script::AsyncTask)
 /// from any thread: `Send`, `Sync` and cheap to clone, so it can go into a
-/// [`spawn_blocking`](crate::spawn_blocking) closure or a
-/// [`spawn_background`](crate::spawn_background) future. Made by
-/// [`AsyncTask::spawn_with_progress`](crate::AsyncTask::spawn_with_progress).
+/// [`spawn_blocking`](crate::background::spawn_blocking) closure or a
+/// [`spawn_background`](crate::background::spawn_background) future. Made by
+/// [`AsyncTask::spawn_with_progress`](crate::script::AsyncTask::spawn_with_progress).
 ///
 /// The task emits `progress(value)` in the pump after a [`set`](Self::set)
 /// and keeps the value in its `progress` property. Values set faster than

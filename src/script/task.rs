@@ -117,7 +117,7 @@ impl Outcome {
 impl AsyncTask {
     /// Starts `future` as a task named `name` and returns its handle. A
     /// panic resolves the task with an `AsyncError` of kind `panic` (see
-    /// [`guard`](crate::guard)). The future first runs in the next pump:
+    /// [`guard`](crate::script::guard)). The future first runs in the next pump:
     /// work that should start at the call (a blocking job, a request) is
     /// started before building the future, in the method's body.
     ///
@@ -127,7 +127,7 @@ impl AsyncTask {
     /// ```no_run
     /// // The same pattern is used in `AsyncDemo::countdown` (testbed/src/demo.rs).
     /// use gdnative::prelude::*;
-    /// use gdnative_tokio::AsyncTask;
+    /// use gdnative_tokio::script::AsyncTask;
     ///
     /// #[derive(NativeClass)]
     /// #[inherit(Reference)]
@@ -142,7 +142,7 @@ impl AsyncTask {
     ///     #[method]
     ///     fn fetch(&self, url: String) -> Instance<AsyncTask> {
     ///         AsyncTask::spawn("fetch", async move {
-    ///             gdnative_tokio::sleep(std::time::Duration::from_millis(10)).await;
+    ///             gdnative_tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     ///             url.len() as i64
     ///         })
     ///     }
@@ -161,10 +161,10 @@ impl AsyncTask {
     /// background or blocking jobs) and returns the future.
     ///
     /// ```no_run
-    /// use gdnative_tokio::AsyncTask;
+    /// use gdnative_tokio::script::AsyncTask;
     ///
     /// let task = AsyncTask::spawn_with_progress("load", |progress| async move {
-    ///     let sum = gdnative_tokio::spawn_blocking(move || {
+    ///     let sum = gdnative_tokio::background::spawn_blocking(move || {
     ///         (1..=100u64).inspect(|i| progress.set(*i as f64 / 100.0)).sum::<u64>()
     ///     });
     ///     sum.await.map_or(-1, |s| s as i64)
@@ -184,7 +184,7 @@ impl AsyncTask {
     /// Like [`spawn`](Self::spawn) for a future returning `Result`: `Err(e)`
     /// resolves the task with an `AsyncError` of kind `failed` whose
     /// message is `e`'s `Display` (printed, see
-    /// [`guard_result`](crate::guard_result)).
+    /// [`guard_result`](crate::script::guard_result)).
     pub fn spawn_result<F, T, E>(name: &'static str, future: F) -> Instance<AsyncTask>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -242,7 +242,7 @@ impl AsyncTask {
             state: Rc::clone(&state),
         })
         .into_shared();
-        drop(SharedLocalPool::current().spawn_local(Runner {
+        drop(SharedLocalPool::current().spawn(Runner {
             state,
             task: Some(task.clone()),
         }));

@@ -2,7 +2,7 @@
 //! timeout_game (game time), frames, timeout, all, any, signal and task for
 //! game scripts.
 //!
-//! Every function returns an [`AsyncTask`](crate::AsyncTask) handle: yield on its
+//! Every function returns an [`AsyncTask`](crate::script::AsyncTask) handle: yield on its
 //! `completed` signal, or `cancel()` it. Failures resolve with an
 //! [`AsyncError`] value (the guide's chapter *Errors*, docs/guide/src/errors.md).
 //!
@@ -34,14 +34,14 @@ use crate::script::method::Refusal;
 /// `Async` (Project Settings > AutoLoad; the editor plugin does it).
 ///
 /// While it is in the tree and no
-/// [`AsyncExecutorDriver`](crate::AsyncExecutorDriver) is, it pumps the
+/// [`AsyncExecutorDriver`](crate::executor::AsyncExecutorDriver) is, it pumps the
 /// pool once per frame itself, so enabling the plugin is enough for tasks
 /// to run. A driver in the tree takes over (its `frame_budget_ms`
 /// applies); there is still exactly one pump per frame. Properties:
 /// `auto_pump` (default `true`; `false`: only drivers pump) and
 /// `frame_budget_ms` (the budget of its own pumps, as on the driver).
 ///
-/// Combinators own the [`AsyncTask`](crate::AsyncTask)s they are given: when `timeout` gives
+/// Combinators own the [`AsyncTask`](crate::script::AsyncTask)s they are given: when `timeout` gives
 /// up, when `any` has a winner, when `all` fails, or when the combinator's
 /// own task is cancelled, the given tasks still running are cancelled
 /// (their Rust futures dropped). Function states of Rust async methods and
@@ -94,7 +94,7 @@ impl AsyncToolkit {
 
     /// `tasks() -> Array`: the live tasks of the pool that carry a name
     /// (every async method and toolkit call, Rust tasks spawned with
-    /// [`spawn_named`](crate::spawn_named)), oldest first, each a
+    /// [`spawn_named`](crate::task::spawn_named)), oldest first, each a
     /// Dictionary `{"id": int, "name": String, "age": float (seconds),
     /// "polls": int, "state": String}` (`new`, `running`, `waiting`, or
     /// `waiting on timer`, `game timer`, `frames`, `signal`, `task`,
@@ -105,7 +105,7 @@ impl AsyncToolkit {
     fn tasks(&self) -> VariantArray {
         let list = VariantArray::new();
         if crate::godot::main_thread::check("Async.tasks").is_ok() {
-            for task in crate::tasks() {
+            for task in crate::task::tasks() {
                 list.push(task_dictionary(&task));
             }
         }
@@ -113,10 +113,10 @@ impl AsyncToolkit {
     }
 
     /// `set_print_all_errors(on: bool)`: print every error from now on,
-    /// also the outcomes scripts handle (see [`crate::set_print_all_errors`]).
+    /// also the outcomes scripts handle (see [`crate::error::set_print_all_errors`]).
     #[method]
     fn set_print_all_errors(&self, on: bool) {
-        crate::set_print_all_errors(on);
+        crate::error::set_print_all_errors(on);
     }
 }
 
@@ -126,8 +126,8 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
     builder
         .property::<bool>("track_tasks")
         .with_default(true)
-        .with_getter(|_: &AsyncToolkit, _| crate::task_tracking())
-        .with_shr_setter(|_: &AsyncToolkit, _, on: bool| crate::set_task_tracking(on))
+        .with_getter(|_: &AsyncToolkit, _| crate::task::task_tracking())
+        .with_shr_setter(|_: &AsyncToolkit, _, on: bool| crate::task::set_task_tracking(on))
         .done();
     builder
         .property::<bool>("auto_pump")
@@ -148,21 +148,21 @@ fn register(builder: &ClassBuilder<AsyncToolkit>) {
         .done();
     use crate::io::files::{read_bytes, read_text, write_bytes, write_text};
     use crate::io::tcp::{tcp_connect, tcp_listen};
-    crate::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
+    crate::script::script_methods!(builder, ScriptTaskFn; sleep, sleep_game, frames, timeout,
         timeout_game, all, any, signal, task, read_text, read_bytes, write_text, write_bytes, tcp_connect, tcp_listen);
     use crate::script::owned::OwnedMethod;
-    let owned = crate::MainThreadOnly::new(OwnedMethod::NAME, OwnedMethod);
+    let owned = crate::script::method::MainThreadOnly::new(OwnedMethod::NAME, OwnedMethod);
     builder.method(OwnedMethod::NAME, owned).done();
     #[cfg(feature = "websocket")]
     {
         use crate::net::websocket::websocket_connect;
-        crate::script_methods!(builder, ScriptTaskFn; websocket_connect);
+        crate::script::script_methods!(builder, ScriptTaskFn; websocket_connect);
     }
     #[cfg(feature = "http")]
     {
         use crate::net::http::{http_download, http_request, http_stream};
-        crate::script_methods!(builder, ScriptTaskFn; http_request, http_stream);
-        crate::script_methods!(builder, ScriptProgressFn; http_download);
+        crate::script::script_methods!(builder, ScriptTaskFn; http_request, http_stream);
+        crate::script::script_methods!(builder, ScriptProgressFn; http_download);
     }
 }
 
@@ -176,9 +176,9 @@ const MAX_FRAMES: i64 = 1_000_000;
 fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
-    // The deadline counts from the call (see `crate::sleep`).
+    // The deadline counts from the call (see `crate::time::sleep`).
     let start = Instant::now();
-    let sleeping = crate::sleep(duration);
+    let sleeping = crate::time::sleep(duration);
     Ok(async move {
         noted("timer", sleeping).await;
         start.elapsed().as_secs_f64()
@@ -189,14 +189,14 @@ fn sleep(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
 /// time (scaled by `Engine.time_scale`; stopped while the tree is paused
 /// unless `pause` is `true` or a Node whose pause mode is process), and
 /// resolves with the game time waited, in the first frame that reached the
-/// deadline (see [`crate::sleep_game`]).
+/// deadline (see [`crate::time::sleep_game`]).
 fn sleep_game(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     args.expect_count(1, 2)?;
     let duration = args.seconds(0, "seconds")?;
     let mode = pause_argument(&args, 1)?;
-    let clock = crate::GameClock::current();
+    let clock = crate::time::GameClock::current();
     let start = clock.now(mode);
-    let sleep = crate::sleep_game(duration, mode);
+    let sleep = crate::time::sleep_game(duration, mode);
     Ok(async move {
         sleep.await;
         clock.now(mode).saturating_sub(start).as_secs_f64()
@@ -245,7 +245,7 @@ fn frames(args: Args) -> Result<impl Future<Output = i64>, Refusal> {
     args.expect_count(1, 1)?;
     let n = args.int_in(0, "n", 0..=MAX_FRAMES)?;
     Ok(async move {
-        noted("frames", crate::frames(n.unsigned_abs())).await;
+        noted("frames", crate::time::frames(n.unsigned_abs())).await;
         n
     })
 }
@@ -267,7 +267,7 @@ fn timeout_game(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     let item = Awaitable::new(args.raw(0, "awaitable")?, &Args::argument(0, "awaitable"))?;
     let duration = args.seconds(1, "seconds")?;
     let mode = pause_argument(&args, 2)?;
-    let limit = Limit::Game(duration, crate::sleep_game(duration, mode));
+    let limit = Limit::Game(duration, crate::time::sleep_game(duration, mode));
     Ok(limited("timeout_game", item, limit))
 }
 
@@ -397,7 +397,7 @@ enum Limit {
     /// The deadline (`None`: beyond what `Instant` represents, never
     /// reached) and the length.
     Wall(Option<Instant>, Duration),
-    Game(Duration, crate::SleepGame),
+    Game(Duration, crate::time::SleepGame),
 }
 
 impl Limit {

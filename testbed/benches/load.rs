@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::task::LocalSpawnExt;
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use gdnative_tokio_testbed::AsyncDemo;
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -58,13 +58,13 @@ fn pump_until(mut pump: impl FnMut(), done: impl Fn() -> bool, max: u32) -> (u32
 fn ours(pool: &'static SharedLocalPool, n: usize, join_set: bool) -> (u32, Duration) {
     let done = Rc::new(Cell::new(false));
     let d = Rc::clone(&done);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         AsyncDemo::fan_out_join(n, join_set).await;
         d.set(true);
     });
     pump_until(
         || {
-            pool.pump();
+            pool.pump().unwrap();
         },
         || done.get(),
         100,
@@ -130,9 +130,9 @@ fn ready_tasks() {
         };
         let pool = common::pool();
         for _ in 0..n {
-            pool.spawn_local(waiter(Rc::clone(&notify)));
+            pool.spawn(waiter(Rc::clone(&notify)));
         }
-        pool.pump();
+        pool.pump().unwrap();
         let (rt, local) = (runtime(), LocalSet::new());
         for _ in 0..n {
             local.spawn_local(waiter(Rc::clone(&notify)));
@@ -155,7 +155,7 @@ fn ready_tasks() {
             ) / n as u32
         };
         let t_ours = per_task(&mut || {
-            pool.pump();
+            pool.pump().unwrap();
         });
         let t_seed = per_task(&mut || seed_pump(&rt, &local));
         let t_lp = per_task(&mut || lp.run_until_stalled());
@@ -190,7 +190,7 @@ fn self_waking() {
         let mut times: Vec<Duration> = (0..600)
             .map(|_| {
                 let start = Instant::now();
-                pool.pump();
+                pool.pump().unwrap();
                 start.elapsed()
             })
             .collect();
@@ -198,10 +198,10 @@ fn self_waking() {
     };
     let idle = sample(common::pool());
     let through_pool = common::pool();
-    through_pool.spawn_local(Spin);
+    through_pool.spawn(Spin);
     let raw = common::pool();
-    raw.spawn_local(async { drop(tokio::task::spawn_local(Spin)) });
-    raw.pump();
+    raw.spawn(async { drop(tokio::task::spawn_local(Spin)) });
+    raw.pump().unwrap();
     for (name, (median, worst)) in [
         ("idle", idle),
         ("spinner (pool)", sample(through_pool)),

@@ -11,7 +11,10 @@ use std::time::Instant;
 
 use gdnative::api::Engine;
 use gdnative::prelude::*;
-use gdnative_tokio::{AsyncError, AsyncTask, ErrorKind, MainThread, SharedLocalPool};
+use gdnative_tokio::{
+    error::AsyncError, error::ErrorKind, executor::SharedLocalPool, script::AsyncTask,
+    task::MainThread,
+};
 
 thread_local! {
     /// Probes dropped so far, and the idle frame of the last drop.
@@ -64,7 +67,7 @@ impl BothWays {
     }
 
     /// `await_call(object, method, args: Array)`: an async method that
-    /// awaits `gdnative_tokio::call(object, method, args)`: the result, or
+    /// awaits `gdnative_tokio::script::call(object, method, args)`: the result, or
     /// the `AsyncError`.
     #[method(async)]
     fn await_call(
@@ -75,17 +78,17 @@ impl BothWays {
     ) -> impl Future<Output = Variant> + 'static {
         let args: Vec<Variant> = args.iter().collect();
         let call = match object_of(&object) {
-            Some(object) => gdnative_tokio::call(object, &method, &args),
-            None => gdnative_tokio::wait(&Variant::nil()),
+            Some(object) => gdnative_tokio::script::call(object, &method, &args),
+            None => gdnative_tokio::script::wait(&Variant::nil()),
         };
-        gdnative_tokio::guard("await_call", async move { result_value(call.await) })
+        gdnative_tokio::script::guard("await_call", async move { result_value(call.await) })
     }
 
-    /// `await_value(value)`: awaits `gdnative_tokio::wait(value)`.
+    /// `await_value(value)`: awaits `gdnative_tokio::script::wait(value)`.
     #[method(async)]
     fn await_value(&self, value: Variant) -> impl Future<Output = Variant> + 'static {
-        let wait = gdnative_tokio::wait(&value);
-        gdnative_tokio::guard("await_value", async move { result_value(wait.await) })
+        let wait = gdnative_tokio::script::wait(&value);
+        gdnative_tokio::script::guard("await_value", async move { result_value(wait.await) })
     }
 
     /// `owned_loop(node)`: a never-ending Rust task owned by `node`
@@ -99,8 +102,8 @@ impl BothWays {
             return;
         };
         OUTCOME.with(|o| o.borrow_mut().clear());
-        let handle = gdnative_tokio::spawn_owned(node, endless());
-        gdnative_tokio::spawn_local(async move {
+        let handle = gdnative_tokio::task::spawn_owned(node, endless());
+        gdnative_tokio::task::spawn(async move {
             let outcome = match handle.await {
                 Ok(_) => "finished".to_owned(),
                 Err(e) if e.is_cancelled() => "cancelled".to_owned(),
@@ -120,8 +123,8 @@ impl BothWays {
             return;
         };
         OUTCOME.with(|o| o.borrow_mut().clear());
-        let handle = gdnative_tokio::spawn_owned(node, gdnative_tokio::next_frame());
-        gdnative_tokio::spawn_local(async move {
+        let handle = gdnative_tokio::task::spawn_owned(node, gdnative_tokio::time::next_frame());
+        gdnative_tokio::task::spawn(async move {
             let outcome = if handle.await.is_ok() {
                 "finished"
             } else {
@@ -202,7 +205,7 @@ impl BothWays {
                 if log.lock().map_or(true, |l| l.0 >= n) {
                     break;
                 }
-                gdnative_tokio::next_frame().await;
+                gdnative_tokio::time::next_frame().await;
             }
             let log = log.lock().unwrap_or_else(|e| e.into_inner());
             let result = Dictionary::new();

@@ -16,11 +16,12 @@ use gdnative::prelude::*;
 use gdnative::tasks::Context;
 
 use gdnative_tokio::{
-    guard, guard_result, script_methods, Args, AsyncError, AsyncStream, AsyncTask, Refusal,
+    error::AsyncError, io::AsyncStream, script::guard, script::guard_result,
+    script::script_methods, script::Args, script::AsyncTask, script::Refusal,
 };
 
 /// Example async methods, exported to GDScript. Each resolves with its
-/// result, or with an [`AsyncError`](gdnative_tokio::AsyncError) on bad arguments or
+/// result, or with an [`AsyncError`](gdnative_tokio::error::AsyncError) on bad arguments or
 /// a panic.
 #[derive(NativeClass)]
 #[inherit(Reference)]
@@ -85,7 +86,7 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
         for i in 1..=n {
             sum = sum.wrapping_add(i);
             if i % per_frame == 0 {
-                gdnative_tokio::next_frame().await;
+                gdnative_tokio::time::next_frame().await;
             }
         }
         sum
@@ -96,7 +97,7 @@ fn sum_in_steps(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i
 /// arguments of the next emission of `signal` on `object`, or an
 /// `AsyncError` of kind `freed` if the object is freed first.
 ///
-/// Uses the crate's own [`signal`](gdnative_tokio::signal) wait, not gdnative-async's
+/// Uses the crate's own [`signal`](gdnative_tokio::script::signal) wait, not gdnative-async's
 /// `Context::signal`: that one keeps a pool of bridge objects until the
 /// library is unloaded, when Godot frees them without running their
 /// destructors (valgrind reports their Rust data as definitely lost).
@@ -112,7 +113,7 @@ fn wait_signal(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = Va
         let detail = format_args!("{} has no signal `{signal}`", object.get_class());
         return Err(Args::invalid(1, "signal", detail).into());
     }
-    let wait = gdnative_tokio::signal(object, &signal).map_err(|e| e.message)?;
+    let wait = gdnative_tokio::script::signal(object, &signal).map_err(|e| e.message)?;
     Ok(async move {
         match wait.await {
             Ok(values) => values.to_variant(),
@@ -169,7 +170,7 @@ fn spin(_ctx: Arc<Context>, args: Args) -> Result<impl Future<Output = i64>, Ref
 
 /// `background_spin(seconds: float) -> int`: burns a core for `seconds` on
 /// the background runtime's blocking threads (via
-/// [`spawn_blocking`](gdnative_tokio::spawn_blocking)) and resolves with the number
+/// [`spawn_blocking`](gdnative_tokio::background::spawn_blocking)) and resolves with the number
 /// of loop rounds, while the game's frames keep coming.
 fn background_spin(
     _ctx: Arc<Context>,
@@ -178,7 +179,7 @@ fn background_spin(
     args.expect_count(1, 1)?;
     let duration = args.seconds(0, "seconds")?;
     Ok(async move {
-        let work = gdnative_tokio::spawn_blocking(move || {
+        let work = gdnative_tokio::background::spawn_blocking(move || {
             let start = Instant::now();
             let mut rounds = 0i64;
             while start.elapsed() < duration {
@@ -201,7 +202,7 @@ fn background_spin(
 #[inherit(Reference)]
 #[no_constructor]
 pub struct HashService {
-    service: gdnative_tokio::Service<String, String>,
+    service: gdnative_tokio::background::Service<String, String>,
 }
 
 #[methods]
@@ -241,7 +242,9 @@ impl HashService {
 
 impl HashService {
     /// `service` as the Godot object scripts call.
-    pub(crate) fn from_service(service: gdnative_tokio::Service<String, String>) -> Variant {
+    pub(crate) fn from_service(
+        service: gdnative_tokio::background::Service<String, String>,
+    ) -> Variant {
         HashService { service }.emplace().owned_to_variant()
     }
 }
@@ -252,7 +255,11 @@ fn request_text(method: &'static str, text: Variant) -> Result<String, Instance<
     Args::new(vec![text])
         .get::<String>(0, "text")
         .map_err(|message| {
-            AsyncTask::failed(method, gdnative_tokio::ErrorKind::BadArguments, message)
+            AsyncTask::failed(
+                method,
+                gdnative_tokio::error::ErrorKind::BadArguments,
+                message,
+            )
         })
 }
 
@@ -272,7 +279,12 @@ impl Drop for JobProbe {
 }
 
 fn bad_arguments(method: &str, message: &str) -> Variant {
-    AsyncError::new(gdnative_tokio::ErrorKind::BadArguments, method, message).report()
+    AsyncError::new(
+        gdnative_tokio::error::ErrorKind::BadArguments,
+        method,
+        message,
+    )
+    .report()
 }
 
 /// A step of `hash_job`: progress, then the checksum.
@@ -364,7 +376,7 @@ impl Drop for DropProbe {
 }
 
 /// `delay_task(seconds: float) -> AsyncTask`: like `delay`, but returns a
-/// cancellable [`AsyncTask`](gdnative_tokio::AsyncTask) handle (the pattern for
+/// cancellable [`AsyncTask`](gdnative_tokio::script::AsyncTask) handle (the pattern for
 /// your own cancellable methods, see [`ScriptTaskFn`]). Its future counts
 /// itself in `dropped_early()` when it is dropped before it finished
 /// (cancelled, timed out), so scripts can observe that the Rust future is
@@ -375,7 +387,7 @@ fn delay_task(args: Args) -> Result<impl Future<Output = f64>, Refusal> {
     Ok(async move {
         let mut probe = DropProbe { finished: false };
         let start = Instant::now();
-        gdnative_tokio::sleep(duration).await;
+        gdnative_tokio::time::sleep(duration).await;
         probe.finished = true;
         start.elapsed().as_secs_f64()
     })
@@ -431,14 +443,14 @@ impl AsyncDemo {
     /// the pattern for a plain `#[method]` returning a cancellable task.
     #[method]
     fn countdown(&self, n: i64) -> Variant {
-        if let Err(error) = gdnative_tokio::check_main_thread("countdown") {
+        if let Err(error) = gdnative_tokio::script::check_main_thread("countdown") {
             return error.into_value();
         }
         AsyncTask::spawn_result("countdown", async move {
             if n < 0 {
                 return Err(format!("cannot count down from {n}"));
             }
-            gdnative_tokio::frames(n.unsigned_abs()).await;
+            gdnative_tokio::time::frames(n.unsigned_abs()).await;
             Ok("liftoff")
         })
         .owned_to_variant()
@@ -477,14 +489,14 @@ impl AsyncDemo {
 
     /// `labelled(label: String, seconds: float)`: starts a Rust task that
     /// sleeps `seconds` (0 to a day; anything else: 0), listed in the live
-    /// task view as `label` (`gdnative_tokio::spawn_named`). Returns
+    /// task view as `label` (`gdnative_tokio::task::spawn_named`). Returns
     /// nothing: the task view's example.
     #[method]
     fn labelled(&self, label: String, seconds: f64) {
         let duration = Duration::try_from_secs_f64(seconds.min(86_400.0)).unwrap_or_default();
-        drop(gdnative_tokio::spawn_named(
+        drop(gdnative_tokio::task::spawn_named(
             label,
-            gdnative_tokio::sleep(duration),
+            gdnative_tokio::time::sleep(duration),
         ));
     }
 
@@ -504,7 +516,7 @@ impl AsyncDemo {
             if i >= count {
                 return None;
             }
-            gdnative_tokio::sleep(interval).await;
+            gdnative_tokio::time::sleep(interval).await;
             Some((i, i + 1))
         });
         AsyncStream::spawn(ticks).owned_to_variant()
@@ -521,7 +533,7 @@ impl AsyncDemo {
             Err(message) => return bad_arguments("hash_job", &message),
         };
         let (tx, rx) = tokio::sync::mpsc::channel(8);
-        drop(gdnative_tokio::spawn_blocking(move || {
+        drop(gdnative_tokio::background::spawn_blocking(move || {
             hash_chunks(megabytes as usize, &tx)
         }));
         AsyncStream::from_receiver(rx).owned_to_variant()
@@ -541,7 +553,7 @@ impl AsyncDemo {
         AsyncTask::spawn_with_progress("hash_task", move |progress| async move {
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let _stop_on_drop = StopOnDrop(stop.clone());
-            let hash = gdnative_tokio::spawn_blocking(move || {
+            let hash = gdnative_tokio::background::spawn_blocking(move || {
                 hash_reporting(megabytes, |done| {
                     progress.set(done);
                     !stop.load(std::sync::atomic::Ordering::Relaxed)
@@ -600,13 +612,13 @@ impl AsyncDemo {
             Err(message) => {
                 return AsyncTask::failed(
                     "background_job",
-                    gdnative_tokio::ErrorKind::BadArguments,
+                    gdnative_tokio::error::ErrorKind::BadArguments,
                     message,
                 )
             }
         };
         AsyncTask::spawn_result("background_job", async move {
-            let job = gdnative_tokio::spawn_background(async move {
+            let job = gdnative_tokio::background::spawn_background(async move {
                 let mut probe = JobProbe { finished: false };
                 tokio::time::sleep(duration).await;
                 probe.finished = true;
@@ -619,7 +631,7 @@ impl AsyncDemo {
             match job.await? {
                 Ok(value) => Ok(value),
                 Err(message) => Err(AsyncError::new(
-                    gdnative_tokio::ErrorKind::Failed,
+                    gdnative_tokio::error::ErrorKind::Failed,
                     "background_job",
                     message,
                 )),
@@ -633,7 +645,7 @@ impl AsyncDemo {
     #[method]
     fn background_worker_threads(&self) -> Instance<AsyncTask> {
         AsyncTask::spawn_result("background_worker_threads", async {
-            let workers = gdnative_tokio::spawn_background(async {
+            let workers = gdnative_tokio::background::spawn_background(async {
                 tokio::runtime::Handle::current().metrics().num_workers()
             });
             workers.await.map(|n| n as i64)
@@ -648,7 +660,7 @@ impl AsyncDemo {
     }
 
     /// `hash_service(capacity: int, delay: float) -> HashService`: starts the
-    /// example request/response service (see [`Service`](gdnative_tokio::Service)):
+    /// example request/response service (see [`Service`](gdnative_tokio::background::Service)):
     /// it hashes each request's text on the background runtime, taking
     /// `delay` seconds per request, with a queue of `capacity`.
     #[method]
@@ -661,7 +673,7 @@ impl AsyncDemo {
             Ok(checked) => checked,
             Err(message) => return bad_arguments("hash_service", &message),
         };
-        let service = gdnative_tokio::Service::start(
+        let service = gdnative_tokio::background::Service::start(
             "hash_service",
             capacity,
             move |text: String| async move {
@@ -681,7 +693,7 @@ impl AsyncDemo {
     #[method(async)]
     fn parse_int(&self, text: String) -> impl Future<Output = Variant> + 'static {
         guard_result("parse_int", async move {
-            gdnative_tokio::next_frame().await;
+            gdnative_tokio::time::next_frame().await;
             text.trim().parse::<i64>()
         })
     }

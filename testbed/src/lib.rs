@@ -49,8 +49,8 @@ impl Greeter {
 
     #[method(async)]
     fn greet(&self, name: String) -> impl Future<Output = Variant> + 'static {
-        gdnative_tokio::guard("greet", async move {
-            gdnative_tokio::next_frame().await;
+        gdnative_tokio::script::guard("greet", async move {
+            gdnative_tokio::time::next_frame().await;
             format!("embedded hello, {name}")
         })
     }
@@ -90,8 +90,8 @@ impl Game {
 
     #[method(async)]
     fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
-        gdnative_tokio::guard("load_level", async move {
-            gdnative_tokio::sleep(std::time::Duration::from_millis(100)).await;
+        gdnative_tokio::script::guard("load_level", async move {
+            gdnative_tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             format!("level {number}")
         })
     }

@@ -8,7 +8,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
-use gdnative_tokio::{guard, guard_result, Args, AsyncError, AsyncStream, AsyncTask, ErrorKind};
+use gdnative_tokio::{
+    error::AsyncError, error::ErrorKind, io::AsyncStream, script::guard, script::guard_result,
+    script::Args, script::AsyncTask,
+};
 
 use crate::demo::HashService;
 
@@ -69,13 +72,14 @@ impl RustApi {
     /// `"future"` (in the future it returns).
     #[method]
     fn picky_service(&self) -> Variant {
-        let service = gdnative_tokio::Service::start("picky_service", 8, |text: String| {
-            assert!(text != "body", "the handler refuses {text:?}");
-            async move {
-                assert!(text != "future", "the handler's future refuses {text:?}");
-                text
-            }
-        });
+        let service =
+            gdnative_tokio::background::Service::start("picky_service", 8, |text: String| {
+                assert!(text != "body", "the handler refuses {text:?}");
+                async move {
+                    assert!(text != "future", "the handler's future refuses {text:?}");
+                    text
+                }
+            });
         HashService::from_service(service)
     }
 
@@ -86,7 +90,9 @@ impl RustApi {
     fn busy_request(&self) -> impl Future<Output = Variant> + 'static {
         // The handler never answers: one request is handled forever and
         // one fills the queue of 1, so the third try at the latest is busy.
-        let service = gdnative_tokio::Service::start("busy", 1, |()| std::future::pending::<()>());
+        let service = gdnative_tokio::background::Service::start("busy", 1, |()| {
+            std::future::pending::<()>()
+        });
         guard_result("busy_request", async move {
             let mut held = Vec::new();
             for _ in 0..2 {
@@ -102,7 +108,7 @@ impl RustApi {
     fn blocking_job(&self, seconds: Variant) -> Instance<AsyncTask> {
         match Args::new(vec![seconds]).seconds(0, "seconds") {
             Ok(duration) => AsyncTask::spawn_result("blocking_job", async move {
-                gdnative_tokio::spawn_blocking(move || {
+                gdnative_tokio::background::spawn_blocking(move || {
                     std::thread::sleep(duration);
                     "done"
                 })
@@ -113,23 +119,23 @@ impl RustApi {
     }
 
     /// `shutdown_background()`: a plain method calling
-    /// [`gdnative_tokio::shutdown_background`], from wherever the script
+    /// [`gdnative_tokio::background::shutdown_background`], from wherever the script
     /// calls it (e.g. a coroutine that a Rust future resumed).
     #[method]
     fn shutdown_background(&self) {
-        gdnative_tokio::shutdown_background();
+        gdnative_tokio::background::shutdown_background();
     }
 
     /// `shutdown_in_task() -> bool`: an async method whose future calls
-    /// [`gdnative_tokio::shutdown_background`] (inside the pump), then runs
+    /// [`gdnative_tokio::background::shutdown_background`] (inside the pump), then runs
     /// a background job on a fresh runtime; resolves with whether it
     /// answered.
     #[method(async)]
     fn shutdown_in_task(&self) -> impl Future<Output = Variant> + 'static {
         guard("shutdown_in_task", async {
-            gdnative_tokio::next_frame().await;
-            gdnative_tokio::shutdown_background();
-            gdnative_tokio::spawn_background(async { 42 }).await == Ok(42)
+            gdnative_tokio::time::next_frame().await;
+            gdnative_tokio::background::shutdown_background();
+            gdnative_tokio::background::spawn_background(async { 42 }).await == Ok(42)
         })
     }
 }

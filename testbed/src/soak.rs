@@ -6,8 +6,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use gdnative_tokio::catch_panic;
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
+use gdnative_tokio::task::catch_panic;
 
 /// How the tasks of one [`wave`] ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub fn wave(n: usize) -> impl Future<Output = WaveCounts> + 'static {
     let handles: Vec<_> = (0..n)
         .map(|i| {
             let kind = i % 10;
-            let handle = pool.spawn_local(async move {
+            let handle = pool.spawn(async move {
                 match kind {
                     0 => match catch_panic(panic_next_frame()).await {
                         Ok(()) => Ended::Completed,
@@ -90,7 +90,7 @@ pub fn wave(n: usize) -> impl Future<Output = WaveCounts> + 'static {
 }
 
 async fn panic_next_frame() {
-    gdnative_tokio::next_frame().await;
+    gdnative_tokio::time::next_frame().await;
     panic!("soak: a deliberate panic");
 }
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use gdnative_tokio_testbed::AsyncDemo;
 
 fn pool() -> &'static SharedLocalPool {
@@ -23,7 +23,7 @@ fn pump_until(
     done: impl Fn() -> bool,
 ) -> u32 {
     for n in 1..=max {
-        pool.pump_with_budget(budget);
+        pool.pump_with_budget(budget).unwrap();
         if done() {
             return n;
         }
@@ -39,7 +39,7 @@ fn run_job<F: Future<Output = i64> + 'static>(
 ) -> u32 {
     let result = Rc::new(Cell::new(None));
     let r = Rc::clone(&result);
-    pool.spawn_local(async move { r.set(Some(job.await)) });
+    pool.spawn(async move { r.set(Some(job.await)) });
     let pumps = pump_until(pool, max, budget, || result.get().is_some());
     let n = 100_000i64;
     assert_eq!(result.get(), Some(n * (n - 1) / 2));
@@ -53,10 +53,10 @@ fn fan_out_runs_each_pump_to_its_time_bound(join_set: bool) {
     let pool = pool();
     let result = Rc::new(Cell::new(None));
     let r = Rc::clone(&result);
-    pool.spawn_local(async move { r.set(Some(AsyncDemo::fan_out_join(100_000, join_set).await)) });
+    pool.spawn(async move { r.set(Some(AsyncDemo::fan_out_join(100_000, join_set).await)) });
     for pump in 1..=500 {
         let start = Instant::now();
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         if result.get().is_some() {
             break;
         }
@@ -121,15 +121,15 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
         let _enter = pool.enter();
         let raw = Rc::clone(&raw_polls);
         // One spinner spawned straight on Tokio, one through the pool.
-        pool.spawn_local(async move {
+        pool.spawn(async move {
             drop(tokio::task::spawn_local(Spin(raw)));
         });
     }
-    pool.spawn_local(Spin(Rc::clone(&pool_polls)));
+    pool.spawn(Spin(Rc::clone(&pool_polls)));
     // A ping-pong between two tasks: one hop per pump when idle.
     let hops = Rc::new(Cell::new(0u32));
     let (h, pool_ref) = (Rc::clone(&hops), pool);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..20 {
             pool_ref.next_frame().await;
             h.set(h.get() + 1);
@@ -137,7 +137,7 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
     });
     let slept = Rc::new(Cell::new(None));
     let s = Rc::clone(&slept);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let start = Instant::now();
         tokio::time::sleep(Duration::from_millis(20)).await;
         s.set(Some(start.elapsed()));
@@ -145,7 +145,7 @@ fn self_waking_tasks_do_not_hold_the_pump_or_delay_others() {
     let mut deadline_pump = None;
     for n in 0..25 {
         let (raw_before, pool_before) = (raw_polls.get(), pool_polls.get());
-        let stats = pool.pump();
+        let stats = pool.pump().unwrap();
         // The pool's spinner runs once per round (two rounds at most, as
         // the next-frame loop makes progress); the raw one at most the
         // pump's ungated ticks (a tick polls at most 61 tasks in the Tokio
@@ -188,7 +188,7 @@ fn heavy(
     log: &Rc<RefCell<Vec<(usize, u64)>>>,
 ) {
     let log = Rc::clone(log);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         let start = Instant::now();
         while start.elapsed() < cost {
             std::hint::spin_loop();
@@ -232,7 +232,7 @@ fn work_that_becomes_ready_later_waits_behind_the_backlog() {
         heavy(pool, id, Duration::from_micros(200), &log);
     }
     let budget = Some(Duration::from_millis(1));
-    let stats = pool.pump_with_budget(budget);
+    let stats = pool.pump_with_budget(budget).unwrap();
     assert!(stats.over_budget && stats.backlog > 0, "{stats:?}");
     // A newcomer, and an old task aborted while it waits: neither may
     // overtake or stall the rest.
@@ -251,7 +251,7 @@ fn aborted_backlog_tasks_leave_it_and_an_unbudgeted_pump_drains_it() {
     let mut handles = Vec::new();
     for id in 0..40 {
         let log = Rc::clone(&log);
-        handles.push(pool.spawn_local(async move {
+        handles.push(pool.spawn(async move {
             let start = Instant::now();
             while start.elapsed() < Duration::from_micros(200) {
                 std::hint::spin_loop();
@@ -259,13 +259,15 @@ fn aborted_backlog_tasks_leave_it_and_an_unbudgeted_pump_drains_it() {
             log.borrow_mut().push(id);
         }));
     }
-    let stats = pool.pump_with_budget(Some(Duration::from_millis(1)));
+    let stats = pool
+        .pump_with_budget(Some(Duration::from_millis(1)))
+        .unwrap();
     assert!(stats.backlog > 10, "{stats:?}");
     let aborted: Vec<usize> = (30..40).collect();
     for id in &aborted {
         handles[*id].abort();
     }
-    let stats = pool.pump();
+    let stats = pool.pump().unwrap();
     assert!(!stats.over_budget);
     assert_eq!(stats.backlog, 0, "{stats:?}");
     let ran = log.borrow().clone();
@@ -281,7 +283,7 @@ fn ungated_tasks_overrun_a_budget_by_at_most_a_tick() {
     let ran = Rc::new(RefCell::new(Vec::new()));
     let cost = Duration::from_micros(100);
     let r = Rc::clone(&ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for id in 0..300 {
             let r = Rc::clone(&r);
             drop(tokio::task::spawn_local(async move {
@@ -293,11 +295,11 @@ fn ungated_tasks_overrun_a_budget_by_at_most_a_tick() {
             }));
         }
     });
-    pool.pump(); // spawns them
+    pool.pump().unwrap(); // spawns them
     let budget = Duration::from_millis(1);
     let mut before = ran.borrow().len();
     while ran.borrow().len() < 300 {
-        let stats = pool.pump_with_budget(Some(budget));
+        let stats = pool.pump_with_budget(Some(budget)).unwrap();
         let now = ran.borrow().len();
         assert!(now > before, "no progress: {stats:?}");
         assert!(now - before <= 61 + 1, "ran {} in one pump", now - before);
@@ -320,7 +322,7 @@ fn a_budget_caps_runtime_tasks_too() {
     let cost = Duration::from_micros(200);
     let budget = Duration::from_millis(2);
     let r = Arc::clone(&ran);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         for _ in 0..300 {
             let r = Arc::clone(&r);
             drop(tokio::spawn(async move {
@@ -335,7 +337,7 @@ fn a_budget_caps_runtime_tasks_too() {
     let max_per_pump = (budget.as_micros() / cost.as_micros()) as usize + 16 + 1;
     let mut before = 0;
     for _ in 0..1000 {
-        pool.pump_with_budget(Some(budget));
+        pool.pump_with_budget(Some(budget)).unwrap();
         let now = ran.load(Ordering::Relaxed);
         assert!(
             now - before <= max_per_pump,

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 use gdnative_tokio_testbed::soak::{resident_kib, trim_heap, wave, WaveCounts};
 
 const WAVES: usize = 10;
@@ -16,9 +16,9 @@ const PER_WAVE: usize = 100_000;
 fn run_wave(pool: &'static SharedLocalPool) -> (WaveCounts, u32) {
     let result = Rc::new(Cell::new(None));
     let r = Rc::clone(&result);
-    pool.spawn_local(async move { r.set(Some(wave(PER_WAVE).await)) });
+    pool.spawn(async move { r.set(Some(wave(PER_WAVE).await)) });
     for pumps in 1..=2_000 {
-        pool.pump();
+        pool.pump().unwrap();
         if let Some(counts) = result.get() {
             return (counts, pumps);
         }

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use gdnative_tokio::SharedLocalPool;
+use gdnative_tokio::executor::SharedLocalPool;
 
 /// Pumps `pool` (1 ms apart) until `done`; fails after `limit`, naming
 /// `what`.
@@ -16,7 +16,7 @@ pub fn pump_until(pool: &SharedLocalPool, what: &str, limit: Duration, done: imp
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "{what}: not done within {limit:?}");
-        pool.pump();
+        pool.pump().unwrap();
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -26,8 +26,8 @@ pub fn pump_until(pool: &SharedLocalPool, what: &str, limit: Duration, done: imp
 pub fn join<T>(
     pool: &SharedLocalPool,
     what: &str,
-    handle: gdnative_tokio::JoinHandle<T>,
-) -> Result<T, gdnative_tokio::JoinError> {
+    handle: gdnative_tokio::task::JoinHandle<T>,
+) -> Result<T, gdnative_tokio::task::JoinError> {
     pump_until(pool, what, Duration::from_secs(10), || handle.is_finished());
     futures::FutureExt::now_or_never(handle).expect("finished")
 }
@@ -36,7 +36,7 @@ pub fn join<T>(
 pub fn run_on<T: 'static>(pool: &SharedLocalPool, future: impl Future<Output = T> + 'static) -> T {
     let got = Rc::new(RefCell::new(None));
     let g = Rc::clone(&got);
-    pool.spawn_local(async move {
+    pool.spawn(async move {
         *g.borrow_mut() = Some(future.await);
     });
     pump_until(pool, "the future", Duration::from_secs(10), || {

@@ -45,7 +45,7 @@ pub(crate) fn http_download(
     let text: String = args.get(1, "path")?;
     let path = crate::io::files::real_path(&text).map_err(|d| Args::invalid(1, "path", d))?;
     let target = PathBuf::from(&path);
-    let work = crate::spawn_background(download(spec, target, progress));
+    let work = crate::background::spawn_background(download(spec, target, progress));
     Ok(async move {
         match work.await {
             Ok(Ok((head, outcome))) => {

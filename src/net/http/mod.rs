@@ -71,7 +71,7 @@ use self::response::{Full, Head};
 pub(crate) fn http_request(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 2)?;
     let spec = options::parse(&args, 1)?;
-    let work = crate::spawn_background(async move {
+    let work = crate::background::spawn_background(async move {
         let response = client::send(&spec, true).await?;
         let head = Head::of(&response);
         let body = response

@@ -53,7 +53,7 @@ impl ToVariant for Piece {
 pub(crate) fn http_stream(args: Args) -> Result<impl Future<Output = Variant>, Refusal> {
     args.expect_count(1, 2)?;
     let spec = options::parse(&args, 1)?;
-    let work = crate::spawn_background(async move {
+    let work = crate::background::spawn_background(async move {
         let response = client::send(&spec, false).await?;
         let head = Head::of(&response);
         let (tx, rx) = mpsc::channel(READ_AHEAD);
@@ -117,7 +117,7 @@ async fn forward(spec: Spec, response: reqwest::Response, tx: mpsc::Sender<Piece
             );
             let _ = tx
                 .send(Piece::Error(AsyncError::new(
-                    crate::ErrorKind::Failed,
+                    crate::error::ErrorKind::Failed,
                     "http_stream",
                     message,
                 )))

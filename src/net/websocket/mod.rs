@@ -1,5 +1,5 @@
 //! WebSocket for scripts: `Async.websocket_connect(url, options)` and the
-//! [`AsyncWebSocket`](crate::AsyncWebSocket) it resolves with (feature
+//! [`AsyncWebSocket`](crate::net::AsyncWebSocket) it resolves with (feature
 //! `websocket`).
 //!
 //! ```gdscript
@@ -35,7 +35,7 @@
 //!
 //! `Async.websocket_connect` is cancellation-safe: a cancelled connect
 //! drops the attempt (its socket included); nothing was handed out.
-//! `receive()` and `send()`: see [`AsyncWebSocket`](crate::AsyncWebSocket).
+//! `receive()` and `send()`: see [`AsyncWebSocket`](crate::net::AsyncWebSocket).
 
 mod connect;
 mod inbox;
@@ -66,8 +66,9 @@ pub(crate) fn websocket_connect(args: Args) -> Result<impl Future<Output = Varia
         let tls = if plan.secure {
             // Reads the `ca` file, if any: a small blocking read.
             let root = plan.root.clone();
-            let config =
-                crate::spawn_blocking(move || crate::net::tls::client_config(root.as_ref()));
+            let config = crate::background::spawn_blocking(move || {
+                crate::net::tls::client_config(root.as_ref())
+            });
             match config.await {
                 Ok(Ok(config)) => Some(config),
                 Ok(Err(e)) => return failed(ErrorKind::Failed, format!("option `ca`: {e}")),

@@ -111,7 +111,7 @@ impl AsyncWebSocket {
         let stop = Rc::clone(&link);
         // Ends when the connection did (a send still queued then ends with
         // `closed`).
-        drop(crate::spawn_local(async move {
+        drop(crate::task::spawn(async move {
             tokio::select! {
                 () = writer => {}
                 () = stop.finished.wait() => {}
@@ -122,7 +122,7 @@ impl AsyncWebSocket {
         }
         .emplace()
         .into_shared();
-        drop(crate::spawn_local(run(
+        drop(crate::task::spawn(run(
             stream,
             link,
             instance.clone(),

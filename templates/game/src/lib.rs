@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use gdnative::prelude::*;
+use gdnative_tokio::prelude::*;
 
 /// A class of the game, used from GDScript as `preload("res://game.gdns")`.
 #[derive(NativeClass)]
@@ -23,8 +24,8 @@ impl Game {
     /// `AsyncError` instead of leaving the script waiting.
     #[method(async)]
     fn load_level(&self, number: i64) -> impl Future<Output = Variant> + 'static {
-        gdnative_tokio::guard("load_level", async move {
-            gdnative_tokio::sleep(Duration::from_millis(100)).await;
+        guard("load_level", async move {
+            sleep(Duration::from_millis(100)).await;
             format!("level {number} loaded")
         })
     }
