@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks; each prints its figures with ratios to a baseline
 # measured in the same run.
-# usage: scripts/bench.sh [rust|instructions|godot|all]   (default: all)
+# usage: scripts/bench.sh [rust|instructions|godot|features|all]   (default: all)
 #   rust:  cargo bench (benches/pump.rs: idle pump; benches/ecosystem.rs:
 #          Tokio-ecosystem work and spawn-to-completion; benches/task_view.rs:
 #          the task view's cost; testbed/benches/load.rs: load, with the
@@ -13,6 +13,15 @@
 #   godot: the headless Godot benchmark scene (godot-project/bench/), with
 #          the library built in release mode. GDT_BENCH_OUT=file.csv also
 #          writes its frame-time samples (scripts/chart.sh draws them).
+#   features: what the cargo features cost: for the library's entry
+#          points alone (`--no-default-features --features entry-points`:
+#          without them a cdylib exports nothing and the linker drops
+#          everything), then with `http`, with `websocket`, and the default
+#          set (both),
+#          a clean release build of the library (stock bindings, a target
+#          dir of its own under target/, deleted afterwards): wall and CPU
+#          seconds, and the size of the .so as built and stripped. Not
+#          part of `all` (four clean builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/setup.sh"
@@ -50,6 +59,27 @@ if [ "$what" = instructions ] || [ "$what" = all ]; then
         echo "instructions (callgrind), per iteration:"
         echo "  idle pump: gdnative-tokio $idle, seed recipe $seed ($(ratio "$idle" "$seed")x the seed recipe; target <= 0.70x)"
         echo "  spawn-to-completion of 1000 tasks: LocalSpawn $ours; bare LocalSet, same boxed futures $boxed ($(ratio "$boxed" "$ours")x LocalSpawn's speed; target >= 0.90x); unboxed $unboxed ($(ratio "$unboxed" "$ours")x)"
+    )
+fi
+if [ "$what" = features ]; then
+    (
+        stock_env
+        dir=$root/target/feature-cost
+        printf '%-55s %9s %9s %11s %11s\n' features wall_s cpu_s so_bytes stripped
+        base="--no-default-features --features entry-points"
+        for set in "$base" "$base,http" "$base,websocket" ""; do
+            rm -rf "$dir"
+            # shellcheck disable=SC2086 # $set is a list of arguments
+            /usr/bin/time -f '%e %U %S' -o "$dir.time" \
+                env CARGO_TARGET_DIR="$dir" cargo build --quiet --release --locked --lib $set
+            read -r wall user sys <"$dir.time"
+            so=$dir/release/libgdnative_tokio.so
+            strip -o "$dir.stripped" "$so"
+            printf '%-55s %9.0f %9.0f %11d %11d\n' "${set:-(default)}" "$wall" \
+                "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+                "$(stat -c %s "$so")" "$(stat -c %s "$dir.stripped")"
+        done
+        rm -rf "$dir" "$dir.time" "$dir.stripped"
     )
 fi
 if [ "$what" = godot ] || [ "$what" = all ]; then

@@ -5,7 +5,9 @@
 # GDT_BENCH_ONLY=stream it runs the stream flood only, with
 # GDT_BENCH_ONLY=http the HTTP comparison only (it needs GDT_HTTP_URL:
 # scripts/bench.sh starts the loopback servers), with
-# GDT_BENCH_ONLY=websocket the WebSocket comparison only (GDT_WS_URL).
+# GDT_BENCH_ONLY=websocket the WebSocket comparison only (GDT_WS_URL),
+# with GDT_BENCH_ONLY=net both; with GDT_BENCH_NET_OUT set it writes their
+# rows there as CSV (scripts/net_chart.sh draws them).
 extends Node
 
 const AsyncDemo = preload("res://testbed/async_demo.gdns")
@@ -24,6 +26,8 @@ var frame_samples = 60 if quick else 600
 # Rows of the CSV file (GDT_BENCH_OUT), joined at the end: appending to one
 # growing String in the sampling loop made every frame slower than the last.
 var csv = PoolStringArray(["scenario,frame_us"])
+# The HTTP and WebSocket rows (GDT_BENCH_NET_OUT).
+var net_csv = PoolStringArray(["row,frames,seconds,ms_per_frame"])
 # The CPU-heavy background job, left running at exit on purpose.
 var _background_job = null
 
@@ -45,6 +49,9 @@ func _run():
 		yield(_http(), "completed")
 	elif OS.get_environment("GDT_BENCH_ONLY") == "websocket":
 		yield(_http("ws_bench.gd"), "completed")
+	elif OS.get_environment("GDT_BENCH_ONLY") == "net":
+		yield(_http(), "completed")
+		yield(_http("ws_bench.gd"), "completed")
 	else:
 		yield(_http(), "completed")
 		yield(_http("ws_bench.gd"), "completed")
@@ -53,12 +60,8 @@ func _run():
 		yield(_timers(), "completed")
 		yield(_stream_flood(), "completed")
 		yield(_frame_times(), "completed")
-	var out = OS.get_environment("GDT_BENCH_OUT")
-	if out != "":
-		var file = File.new()
-		if file.open(out, File.WRITE) == OK:
-			file.store_string(csv.join("\n") + "\n")
-			file.close()
+	_write(OS.get_environment("GDT_BENCH_OUT"), csv)
+	_write(OS.get_environment("GDT_BENCH_NET_OUT"), net_csv)
 	print("benchmark done")
 	get_tree().quit(0)
 
@@ -70,8 +73,20 @@ func _http(script = "http_bench.gd"):
 	bench.quick = quick
 	add_child(bench)
 	yield(bench.run(), "completed")
+	for r in bench.rows:
+		net_csv.append('"%s",%d,%f,%f' % r)
 	bench.queue_free()
 	Engine.target_fps = 0
+
+
+# Writes `lines` to file `path`, unless `path` is empty.
+func _write(path, lines):
+	if path == "":
+		return
+	var file = File.new()
+	if file.open(path, File.WRITE) == OK:
+		file.store_string(lines.join("\n") + "\n")
+		file.close()
 
 
 func _coroutine(x):

@@ -105,6 +105,7 @@ const METHODS = {
 		"greet",
 		"soak_wave",
 		"resident_kib",
+		"thread_cpu_usec",
 		"background_spin",
 		"background_job",
 		"background_jobs_dropped",

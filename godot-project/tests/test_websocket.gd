@@ -229,6 +229,69 @@ func test_headers_protocols_and_ping():
 	ws.close()
 
 
+# The server floods 400 messages of 64 KiB (25 MiB, more than the kernel
+# buffers hold) into a connection whose queue holds 64 KiB while the script
+# takes none for 1 s: the reader stops reading, so the server's sends wait
+# (TCP backpressure) instead of the game's memory growing; then every
+# message arrives, in order, by receive() and, after a handler is
+# connected to a full queue, by the `message` signal.
+func test_a_full_queue_stops_reading_the_socket():
+	var n = 400
+	var size = 65536
+	var ws = yield(_connect(null, {"max_queue_size": 65536}), "completed")
+	ws.send("!flood %d %d" % [n, size])
+	yield(Async.sleep(1.0), "completed")
+	var got = 0
+	for i in range(n):
+		var m = yield(Async.timeout(ws.receive(), 10.0), "completed")
+		if not (m is PoolByteArray and m.size() == size and m[0] + 256 * m[1] == i):
+			check(false, "message %d: %s" % [i, _shape(m)])
+			break
+		got += 1
+	check_eq(got, n, "every message by receive(), in order")
+	var report = yield(Async.timeout(ws.receive(), 10.0), "completed")
+	check(report is String and report.begins_with("flooded %d, " % n), "report: %s" % str(report))
+	var waited = int(str(report).split("longest send ")[-1])
+	# Unbounded, the reader takes everything as it comes (a debug build's
+	# slowest send waited 179 ms); bounded, one send waits out the second.
+	check(waited >= 800, "the server's sends waited for the reader: %s" % str(report))
+	# A handler connected while the queue is full gets the queue, then the rest.
+	_heard = []
+	ws.send("!flood %d %d" % [n, size])
+	yield(Async.sleep(0.3), "completed")
+	ws.connect("message", self, "_on_message")
+	var deadline = OS.get_ticks_msec() + 15000
+	while _heard.size() < n + 1 and OS.get_ticks_msec() < deadline:
+		yield(get_tree(), "idle_frame")
+	var in_order = _heard.size() == n + 1
+	for i in range(n if in_order else 0):
+		var m = _heard[i]
+		in_order = in_order and m is PoolByteArray and m[0] + 256 * m[1] == i
+	check(in_order, "by signal, in order: %d of %d" % [_heard.size(), n + 1])
+	ws.close()
+
+
+# Pings of our own (`ping_interval`): the server counts them; a server that
+# stops reading (so answers none) ends the connection with 1006; without
+# the option none are sent.
+func test_ping_interval_option():
+	var ws = yield(_connect(null, {"ping_interval": 0.05}), "completed")
+	yield(Async.sleep(0.4), "completed")
+	ws.send("!pings")
+	var r = yield(Async.timeout(ws.receive(), 5.0), "completed")
+	check(r is String and int(r.trim_prefix("pings ")) >= 4, "pings sent: %s" % str(r))
+	ws.send("!deaf")
+	var closed = yield(Async.timeout(Async.signal(ws, "closed"), 5.0), "completed")
+	check_eq(closed, [1006, "no answer to a ping within 0.05 s"], "a deaf server: closed")
+	r = yield(ws.receive(), "completed")
+	check(is_async_error(r, "failed") and "no answer to a ping" in r.message, "receive: %s" % str(r))
+	var quiet = yield(_connect(), "completed")
+	yield(Async.sleep(0.2), "completed")
+	quiet.send("!pings")
+	check_eq(yield(Async.timeout(quiet.receive(), 5.0), "completed"), "pings 0", "none by default")
+	quiet.close()
+
+
 func test_wss_with_the_extra_root():
 	var url = OS.get_environment("GDT_WSS_URL") + "/echo"
 	var ca_file = OS.get_environment("GDT_CA_PEM")
@@ -285,7 +348,10 @@ func test_bad_urls_and_options():
 		[
 			_url(),
 			{"bogus": 1},
-			"`bogus`: unknown option; known: headers, protocols, ca, timeout, max_message_size"
+			(
+				"`bogus`: unknown option; known: headers, protocols, ca, timeout, "
+				+ "max_message_size, max_queue_size, ping_interval"
+			)
 		],
 		[_url(), {"headers": 5}, "`headers`: expected a Dictionary, got int"],
 		[_url(), {"headers": {"bad name": "x"}}, '"bad name" is not a header name'],
@@ -293,6 +359,10 @@ func test_bad_urls_and_options():
 		[_url(), {"protocols": "chat"}, "`protocols`: expected an Array of Strings, got String"],
 		[_url(), {"max_message_size": 0}, "`max_message_size`: expected an int in 1..=1073741824"],
 		[_url(), {"timeout": -1}, "`timeout`: must be between 0 and 86400"],
+		[_url(), {"max_queue_size": 0}, "`max_queue_size`: expected an int in 1..=1073741824"],
+		[_url(), {"max_queue_size": "1"}, "`max_queue_size`: expected an int in 1..=1073741824"],
+		[_url(), {"ping_interval": -0.5}, "`ping_interval`: must be between 0 and 86400"],
+		[_url(), {"ping_interval": "1"}, "`ping_interval`: expected a number, got String"],
 		[_url(), {"ca": ""}, "`ca`: must be PEM text or the path of a PEM file"],
 		[_url(), [], "argument 2 `options`: expected a Dictionary, got Array"],
 	]

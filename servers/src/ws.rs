@@ -9,6 +9,9 @@
 //! | `!big N` | sends a binary message of `N` bytes (byte `i` = `i % 251`) |
 //! | `!ping` | sends a ping `gdt`; answers `pong gdt` when the client's pong came |
 //! | `!request` | sends the upgrade request: `path`, then `name: value` lines (lower-case names) |
+//! | `!flood N SIZE` | sends `N` binary messages of `SIZE` bytes (at least 4; the first 4 = the message's index, little-endian), then the text `flooded N, longest send W ms`: `W` is the longest time one send waited (TCP backpressure from a client that stopped reading) |
+//! | `!pings` | answers `pings N`: how many pings the client sent so far |
+//! | `!deaf` | stops reading (and so answering pings) for good, keeping the connection open |
 //!
 //! A client offering subprotocols gets the first one. The path `/reject`
 //! refuses the upgrade with HTTP 403. Messages up to 64 MiB are accepted.
@@ -72,6 +75,7 @@ async fn connection(stream: Box<dyn crate::Io>) {
         return;
     };
     let mut ping_sent = false;
+    let mut pings = 0u64;
     while let Some(Ok(message)) = ws.next().await {
         let reply = match message {
             Message::Text(text) if text.starts_with('!') => {
@@ -99,6 +103,20 @@ async fn connection(stream: Box<dyn crate::Io>) {
                         Some(Message::Ping(b"gdt".to_vec()))
                     }
                     Some("!request") => Some(Message::Text(request_text.clone())),
+                    Some("!flood") => {
+                        let n = words.next().and_then(|n| n.parse().ok()).unwrap_or(0u32);
+                        let size = words.next().and_then(|n| n.parse().ok()).unwrap_or(4usize);
+                        match flood(&mut ws, n, size.max(4)).await {
+                            Some(report) => Some(Message::Text(report)),
+                            None => return,
+                        }
+                    }
+                    Some("!pings") => Some(Message::Text(format!("pings {pings}"))),
+                    Some("!deaf") => {
+                        // Holds the connection without reading it.
+                        std::future::pending::<()>().await;
+                        return;
+                    }
                     _ => Some(Message::Text(text)),
                 }
             }
@@ -110,6 +128,10 @@ async fn connection(stream: Box<dyn crate::Io>) {
                 )))
             }
             Message::Text(_) | Message::Binary(_) => Some(message),
+            Message::Ping(_) => {
+                pings += 1;
+                None
+            }
             _ => None,
         };
         if let Some(reply) = reply {
@@ -118,6 +140,26 @@ async fn connection(stream: Box<dyn crate::Io>) {
             }
         }
     }
+}
+
+/// `!flood`: `n` messages of `size` bytes, each sent and flushed on its
+/// own; the report, or `None` when the client went away.
+async fn flood<S>(ws: &mut S, n: u32, size: usize) -> Option<String>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let mut longest = std::time::Duration::ZERO;
+    for i in 0..n {
+        let mut bytes = vec![0u8; size];
+        bytes[..4].copy_from_slice(&i.to_le_bytes());
+        let started = std::time::Instant::now();
+        ws.send(Message::Binary(bytes)).await.ok()?;
+        longest = longest.max(started.elapsed());
+    }
+    Some(format!(
+        "flooded {n}, longest send {} ms",
+        longest.as_millis()
+    ))
 }
 
 /// `path`, then `name: value` lines.

@@ -468,6 +468,18 @@ impl AsyncDemo {
             .unwrap_or(-1)
     }
 
+    /// `thread_cpu_usec() -> int`: the CPU time the calling thread (the
+    /// main thread, from a script) has used, in microseconds (the first
+    /// field of `/proc/thread-self/schedstat`), or -1 where it cannot be
+    /// read. Benchmarks take differences of it: main-thread time spent,
+    /// sleeps not counted.
+    #[method]
+    fn thread_cpu_usec(&self) -> i64 {
+        crate::soak::thread_cpu_nsec()
+            .and_then(|ns| i64::try_from(ns / 1000).ok())
+            .unwrap_or(-1)
+    }
+
     /// `dropped_early() -> int`: how many `delay_task` futures were
     /// dropped before they finished.
     #[method]

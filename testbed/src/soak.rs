@@ -113,6 +113,14 @@ pub fn trim_heap() {
     }
 }
 
+/// The CPU time the calling thread has used, in nanoseconds (the first
+/// field of `/proc/thread-self/schedstat`), or `None` where that file does
+/// not exist.
+pub fn thread_cpu_nsec() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
 /// The resident set size of this process in KiB (`VmRSS` in
 /// `/proc/self/status`), or `None` where that file does not exist.
 pub fn resident_kib() -> Option<u64> {

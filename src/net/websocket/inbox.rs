@@ -1,6 +1,9 @@
 //! Received messages waiting for `receive()`: a queue in the connection,
 //! from which a receive takes a message only in the poll that completes
-//! it (cancellation-safe), oldest receive first.
+//! it (cancellation-safe), oldest receive first. The queue is bounded in
+//! bytes: once full, the reader waits for [`Inbox::room`] before it reads
+//! the socket again, so a peer that sends faster than the script receives
+//! meets TCP backpressure instead of growing the game's memory.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -15,11 +18,31 @@ pub(crate) enum Incoming {
     Binary(Vec<u8>),
 }
 
+/// What a queued message counts for beyond its bytes (the queue entry and
+/// its allocation), so that a flood of empty messages is bounded too.
+pub(crate) const OVERHEAD: usize = 64;
+
+impl Incoming {
+    /// What the message counts for in the queue's bound.
+    fn cost(&self) -> usize {
+        OVERHEAD
+            + match self {
+                Incoming::Text(text) => text.len(),
+                Incoming::Binary(bytes) => bytes.len(),
+            }
+    }
+}
+
 /// The messages no `receive()` took yet, and the receives waiting.
-#[derive(Default)]
 pub(crate) struct Inbox {
     queue: RefCell<VecDeque<Incoming>>,
+    /// The queued messages' [`Incoming::cost`], summed.
+    queued: Cell<usize>,
+    /// The queue is full from this many bytes on.
+    limit: usize,
     arrived: Notify,
+    /// Notified when the queue went from full to not full.
+    freed: Notify,
     /// Live [`Waiter`]s: receives called and not finished or dropped.
     waiting: Cell<usize>,
     /// Receives take their turn in call order.
@@ -28,10 +51,57 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
-    /// Queues a message for the oldest receive.
+    /// An empty inbox that is full once its messages count for `limit`
+    /// bytes or more (see [`OVERHEAD`]).
+    pub(crate) fn new(limit: usize) -> Self {
+        Inbox {
+            queue: RefCell::default(),
+            queued: Cell::new(0),
+            limit,
+            arrived: Notify::new(),
+            freed: Notify::new(),
+            waiting: Cell::new(0),
+            order: Mutex::new(()),
+            ended: Cell::new(false),
+        }
+    }
+
+    /// Queues a message for the oldest receive. A full queue still takes
+    /// it: the bound is kept by the reader, which waits for
+    /// [`room`](Self::room) before it reads the next one.
     pub(crate) fn push(&self, message: Incoming) {
+        self.queued.set(self.queued.get() + message.cost());
         self.queue.borrow_mut().push_back(message);
         self.arrived.notify_waiters();
+    }
+
+    /// Whether the queued messages count for the limit or more.
+    pub(crate) fn is_full(&self) -> bool {
+        self.queued.get() >= self.limit
+    }
+
+    /// Completes when the queue is not full (at once if it is not).
+    pub(crate) async fn room(&self) {
+        loop {
+            let freed = self.freed.notified();
+            let mut freed = std::pin::pin!(freed);
+            freed.as_mut().enable();
+            if !self.is_full() {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    /// The oldest queued message, out of the queue (and of its count).
+    fn pop(&self) -> Option<Incoming> {
+        let message = self.queue.borrow_mut().pop_front()?;
+        let was_full = self.is_full();
+        self.queued.set(self.queued.get() - message.cost());
+        if was_full && !self.is_full() {
+            self.freed.notify_waiters();
+        }
+        Some(message)
     }
 
     /// No more messages will come: receives take what is queued, then
@@ -44,6 +114,8 @@ impl Inbox {
     /// [`end`](Self::end), dropping the queued messages too.
     pub(crate) fn end_now(&self) {
         self.queue.borrow_mut().clear();
+        self.queued.set(0);
+        self.freed.notify_waiters();
         self.end();
     }
 
@@ -59,9 +131,15 @@ impl Inbox {
         self.queue.borrow().len()
     }
 
+    /// How many bytes the queued messages count for.
+    #[cfg(test)]
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued.get()
+    }
+
     /// The oldest queued message, taken out.
     pub(crate) fn take(&self) -> Option<Incoming> {
-        self.queue.borrow_mut().pop_front()
+        self.pop()
     }
 
     /// A receive, counted as waiting from now on (from the script's call,
@@ -90,7 +168,7 @@ impl Waiter {
             let notified = inbox.arrived.notified();
             let mut notified = std::pin::pin!(notified);
             notified.as_mut().enable();
-            if let Some(message) = inbox.queue.borrow_mut().pop_front() {
+            if let Some(message) = inbox.pop() {
                 return Some(message);
             }
             if inbox.ended.get() {
@@ -127,7 +205,7 @@ mod tests {
             .build()
             .expect("a Tokio runtime");
         rt.block_on(async {
-            let inbox = Rc::new(Inbox::default());
+            let inbox = Rc::new(Inbox::new(usize::MAX));
             let mut got = Vec::new();
             let mut seed = 0x2545_f491_u32;
             for i in 0..200u32 {
@@ -174,7 +252,7 @@ mod tests {
             .build()
             .expect("a Tokio runtime");
         rt.block_on(async {
-            let inbox = Rc::new(Inbox::default());
+            let inbox = Rc::new(Inbox::new(usize::MAX));
             inbox.push(Incoming::Binary(vec![1]));
             inbox.end();
             assert_eq!(
@@ -185,6 +263,53 @@ mod tests {
             inbox.end_now();
             assert_eq!(inbox.len(), 0);
             assert_eq!(inbox.waiter().receive().await, None);
+        });
+    }
+
+    /// The queue is full once its messages count for the limit; `room`
+    /// waits until a receive (or `take`) brings it under, or a local end
+    /// drops the queue.
+    #[test]
+    fn a_full_queue_waits_for_room() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        rt.block_on(async {
+            let inbox = Rc::new(Inbox::new(3 * (OVERHEAD + 10)));
+            let ten = || Incoming::Binary(vec![7; 10]);
+            let soon = Duration::from_millis(20);
+            for _ in 0..2 {
+                inbox.push(ten());
+                assert!(!inbox.is_full());
+                tokio::time::timeout(soon, inbox.room())
+                    .await
+                    .expect("room");
+            }
+            inbox.push(ten());
+            assert!(inbox.is_full());
+            assert_eq!(inbox.queued_bytes(), 3 * (OVERHEAD + 10));
+            assert!(tokio::time::timeout(soon, inbox.room()).await.is_err());
+            // A receive takes one: room again.
+            let room = inbox.room();
+            let taken = async {
+                tokio::time::sleep(soon).await;
+                inbox.waiter().receive().await
+            };
+            let ((), got) =
+                tokio::time::timeout(Duration::from_secs(5), async { tokio::join!(room, taken) })
+                    .await
+                    .expect("room after a receive");
+            assert_eq!(got, Some(ten()));
+            assert_eq!(inbox.queued_bytes(), 2 * (OVERHEAD + 10));
+            inbox.push(Incoming::Text(String::new()));
+            inbox.push(ten());
+            assert!(inbox.is_full());
+            inbox.end_now();
+            assert!(!inbox.is_full());
+            tokio::time::timeout(soon, inbox.room())
+                .await
+                .expect("room");
         });
     }
 }

@@ -18,7 +18,14 @@
 //! text, or a `res://`, `user://` or absolute path to a PEM file),
 //! `timeout` (seconds for the connection and handshake, default 10),
 //! `max_message_size` (bytes, default 16 MiB: a larger message ends the
-//! connection with close code 1009).
+//! connection with close code 1009), `max_queue_size` (bytes, default 16
+//! MiB: while the messages received and not taken yet by a `receive()` or
+//! the `message` signal count for this much, each message counting 64
+//! bytes more than its size, the socket is not read, so a peer that sends
+//! faster than the game takes meets TCP backpressure and memory stays
+//! bounded), `ping_interval` (seconds, default 0 = none: a ping this
+//! often; when nothing at all came from the server between two pings,
+//! the connection ends as lost, code 1006).
 //!
 //! TLS is rustls with the ring backend and Mozilla's roots compiled in
 //! (no system OpenSSL). The socket lives on the main thread's runtime:
@@ -77,7 +84,9 @@ pub(crate) fn websocket_connect(args: Args) -> Result<impl Future<Output = Varia
             max_message_size: plan.max_message_size,
         };
         match connect::open(target, plan.request.clone(), plan.timeout).await {
-            Ok((socket, protocol)) => AsyncWebSocket::start(socket, plan.url.clone(), protocol),
+            Ok((socket, protocol)) => {
+                AsyncWebSocket::start(socket, plan.url.clone(), protocol, plan.keep)
+            }
             Err((kind, message)) => failed(kind, message),
         }
     })

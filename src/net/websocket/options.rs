@@ -17,10 +17,21 @@ use crate::script::args::{script_type, Args};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest message accepted when `max_message_size` is not given.
 pub(crate) const DEFAULT_MAX_MESSAGE: usize = 16 << 20;
-/// The largest `max_message_size` accepted: 1 GiB.
+/// The largest `max_message_size` (and `max_queue_size`) accepted: 1 GiB.
 const MAX_MAX_MESSAGE: i64 = 1 << 30;
+/// The received-but-not-taken messages a connection holds when
+/// `max_queue_size` is not given, in bytes (see `inbox.rs`).
+pub(crate) const DEFAULT_MAX_QUEUE: usize = 16 << 20;
 /// The options `websocket_connect` knows.
-const OPTIONS: [&str; 5] = ["headers", "protocols", "ca", "timeout", "max_message_size"];
+const OPTIONS: [&str; 7] = [
+    "headers",
+    "protocols",
+    "ca",
+    "timeout",
+    "max_message_size",
+    "max_queue_size",
+    "ping_interval",
+];
 
 /// Where to connect and how.
 pub(crate) struct Plan {
@@ -34,6 +45,27 @@ pub(crate) struct Plan {
     pub(crate) root: Option<ExtraRoot>,
     pub(crate) timeout: Duration,
     pub(crate) max_message_size: usize,
+    /// What the connection does while open: its queue bound and pings.
+    pub(crate) keep: Keep,
+}
+
+/// The options that rule an open connection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Keep {
+    /// The reader stops reading while the queued messages count for this
+    /// many bytes or more.
+    pub(crate) max_queue_size: usize,
+    /// A ping this often; `None`: no pings of our own.
+    pub(crate) ping_interval: Option<Duration>,
+}
+
+impl Default for Keep {
+    fn default() -> Self {
+        Keep {
+            max_queue_size: DEFAULT_MAX_QUEUE,
+            ping_interval: None,
+        }
+    }
 }
 
 /// The URL's parts: `ws://` or `wss://`, a host, a port (80 and 443 when
@@ -81,6 +113,7 @@ pub(crate) fn plan(args: &Args) -> Result<Plan, String> {
         root: None,
         timeout: DEFAULT_TIMEOUT,
         max_message_size: DEFAULT_MAX_MESSAGE,
+        keep: Keep::default(),
     };
     let options = match args.raw(1, "options") {
         Ok(value) if !value.is_nil() => Dictionary::from_variant(value).map_err(|_| {
@@ -100,21 +133,12 @@ pub(crate) fn plan(args: &Args) -> Result<Plan, String> {
             "headers" => add_headers(&mut request, &value).map_err(bad)?,
             "protocols" => add_protocols(&mut request, &value).map_err(bad)?,
             "ca" => plan.root = Some(root(&value).map_err(bad)?),
-            "timeout" => {
-                plan.timeout = Args::new(vec![value])
-                    .seconds(0, "timeout")
-                    .map_err(|e| bad(e.trim_start_matches("argument 1 `timeout`: ").to_owned()))?;
-            }
-            "max_message_size" => {
-                let n = i64::from_variant(&value)
-                    .ok()
-                    .filter(|n| (1..=MAX_MAX_MESSAGE).contains(n))
-                    .ok_or_else(|| {
-                        bad(format!(
-                            "expected an int in 1..={MAX_MAX_MESSAGE}, got {value:?}"
-                        ))
-                    })?;
-                plan.max_message_size = n as usize;
+            "timeout" => plan.timeout = seconds(value, "timeout").map_err(bad)?,
+            "max_message_size" => plan.max_message_size = bytes(&value).map_err(bad)?,
+            "max_queue_size" => plan.keep.max_queue_size = bytes(&value).map_err(bad)?,
+            "ping_interval" => {
+                let every = seconds(value, "ping_interval").map_err(bad)?;
+                plan.keep.ping_interval = Some(every).filter(|d| !d.is_zero());
             }
             _ => {
                 return Err(bad(format!(
@@ -126,6 +150,24 @@ pub(crate) fn plan(args: &Args) -> Result<Plan, String> {
     }
     plan.request = request;
     Ok(plan)
+}
+
+/// A duration option (seconds, 0 to one day), checked as
+/// [`Args::seconds`] checks an argument.
+fn seconds(value: Variant, name: &str) -> Result<Duration, String> {
+    Args::new(vec![value]).seconds(0, name).map_err(|e| {
+        e.trim_start_matches(&format!("argument 1 `{name}`: "))
+            .to_owned()
+    })
+}
+
+/// A size option: an int of bytes, 1 to 1 GiB.
+fn bytes(value: &Variant) -> Result<usize, String> {
+    i64::from_variant(value)
+        .ok()
+        .filter(|n| (1..=MAX_MAX_MESSAGE).contains(n))
+        .map(|n| n as usize)
+        .ok_or_else(|| format!("expected an int in 1..={MAX_MAX_MESSAGE}, got {value:?}"))
 }
 
 /// `headers`: a Dictionary of names to values (Strings, or values shown

@@ -1,6 +1,7 @@
 //! A connection's read side: reads messages until the connection ends,
 //! hands each to the script, answers pings (tungstenite queues the pong
-//! and the next read sends it), and tells how the connection ended. Pure
+//! and the next read sends it), sends pings of its own when asked (the
+//! `ping_interval` option) and tells how the connection ended. Pure
 //! Rust; the Godot side is a [`Deliver`].
 
 use std::time::Duration;
@@ -31,7 +32,8 @@ pub(crate) const TOO_BIG: u16 = 1009;
 pub(crate) trait Deliver {
     /// Hands a message to the script.
     fn deliver(&mut self, message: Incoming);
-    /// Called after each message: may wait for the next frame.
+    /// Called after each message: may wait for the next frame, or for
+    /// room in a full queue (then the socket is not read meanwhile).
     async fn pause(&mut self);
 }
 
@@ -63,12 +65,16 @@ pub(crate) struct LocalClose<'a> {
     pub(crate) sent: &'a std::cell::RefCell<Option<(u16, String)>>,
 }
 
-/// Reads until the connection ends; see the module docs.
+/// Reads until the connection ends; see the module docs. With `ping`,
+/// sends a ping that often; when nothing at all came from the peer (no
+/// pong, no message) between two pings, the connection is taken as lost
+/// and ends with 1006.
 pub(crate) async fn read<S, D>(
     stream: &mut S,
     writes: &WriteQueue<Message, WsError>,
     local: LocalClose<'_>,
     deliver: &mut D,
+    ping: Option<Duration>,
 ) -> Ended
 where
     S: Stream<Item = Result<Message, WsError>> + Unpin,
@@ -76,6 +82,13 @@ where
 {
     let mut peer: Option<Ended> = None;
     let mut deadline = None;
+    let mut pings = ping.map(|every| {
+        let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        pings
+    });
+    // Whether anything came since the last ping.
+    let mut heard = true;
     loop {
         let next = if local.requested.is_closed() {
             let deadline =
@@ -85,11 +98,24 @@ where
                 Err(_) => break,
             }
         } else {
+            // Biased: a reader that waited for room reads what came
+            // meanwhile before it judges the peer silent.
             tokio::select! {
+                biased;
                 next = stream.next() => next,
                 () = local.requested.wait() => continue,
+                _ = tick(pings.as_mut()) => {
+                    if !heard {
+                        let every = ping.unwrap_or_default().as_secs_f64();
+                        return Ended::new(ABNORMAL, format!("no answer to a ping within {every} s"));
+                    }
+                    heard = false;
+                    drop(writes.push(Message::Ping(Vec::new())));
+                    continue;
+                }
             }
         };
+        heard = true;
         match next {
             Some(Ok(Message::Text(text))) if !local.requested.is_closed() => {
                 deliver.deliver(Incoming::Text(text));
@@ -144,6 +170,16 @@ where
     })
 }
 
+/// The next tick of `pings`; never without pings.
+async fn tick(pings: Option<&mut tokio::time::Interval>) {
+    match pings {
+        Some(pings) => {
+            pings.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Closes the connection with `code` because of `error` (the close frame
 /// is sent within [`CLOSE_WAIT`], best effort).
 async fn fail(
@@ -194,6 +230,16 @@ mod tests {
         commands: &[&str],
         close: Option<(u16, &str)>,
     ) -> (Vec<Incoming>, Ended) {
+        session_pinging(max, commands, close, None)
+    }
+
+    /// [`session`] with pings every `ping`.
+    fn session_pinging(
+        max: usize,
+        commands: &[&str],
+        close: Option<(u16, &str)>,
+        ping: Option<Duration>,
+    ) -> (Vec<Incoming>, Ended) {
         let servers = gdnative_tokio_servers::start();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -217,9 +263,22 @@ mod tests {
             local
                 .run_until(async {
                     tokio::task::spawn_local(writer);
-                    for command in commands {
+                    // Commands up to the first `wait MS` go now; the rest
+                    // after the waits, while the reader runs.
+                    let now = commands.iter().take_while(|c| !c.starts_with("wait "));
+                    for command in now {
                         drop(writes.push(Message::Text((*command).to_owned())));
                     }
+                    let later = async {
+                        let rest = commands.iter().skip_while(|c| !c.starts_with("wait "));
+                        for command in rest {
+                            match command.strip_prefix("wait ").and_then(|ms| ms.parse().ok()) {
+                                Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                                None => drop(writes.push(Message::Text((*command).to_owned()))),
+                            }
+                        }
+                        std::future::pending::<()>().await;
+                    };
                     let requested = Closing::default();
                     let sent = RefCell::new(None);
                     if let Some((code, reason)) = close {
@@ -236,10 +295,13 @@ mod tests {
                         requested: &requested,
                         sent: &sent,
                     };
-                    let ended = tokio::time::timeout(
-                        Duration::from_secs(10),
-                        read(&mut stream, &writes, local, &mut collect),
-                    )
+                    let reader = read(&mut stream, &writes, local, &mut collect, ping);
+                    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+                        tokio::select! {
+                            ended = reader => ended,
+                            () = later => unreachable!(),
+                        }
+                    })
                     .await
                     .expect("the reader ends");
                     (collect.0, ended)
@@ -286,5 +348,43 @@ mod tests {
             Ended::new(4000, "bye"),
             "the server echoes the close"
         );
+    }
+
+    /// Pings keep a live peer's connection open (it answers each) and end
+    /// a peer's that stopped reading, with 1006, within two intervals.
+    #[test]
+    fn pings_end_a_connection_whose_peer_went_deaf() {
+        let every = Duration::from_millis(50);
+        let started = std::time::Instant::now();
+        let (got, ended) = session_pinging(1 << 20, &["a", "!deaf"], None, Some(every));
+        let took = started.elapsed();
+        assert_eq!(got, vec![Incoming::Text("a".into())]);
+        assert_eq!(
+            ended,
+            Ended::new(ABNORMAL, "no answer to a ping within 0.05 s")
+        );
+        assert!(took < Duration::from_secs(2), "ended after {took:?}");
+    }
+
+    #[test]
+    fn pings_answered_keep_the_connection() {
+        // After 0.3 s of pings every 20 ms, the server counts them, then
+        // closes.
+        let every = Duration::from_millis(20);
+        let (got, ended) = session_pinging(
+            1 << 20,
+            &["wait 300", "!pings", "!close 4001 done"],
+            None,
+            Some(every),
+        );
+        let Some(Incoming::Text(pings)) = got.first() else {
+            panic!("no pings reply: {got:?} {ended:?}");
+        };
+        let n: u32 = pings
+            .strip_prefix("pings ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_default();
+        assert!(n >= 5, "{pings}");
+        assert_eq!(ended, Ended::new(4001, "done"));
     }
 }

@@ -17,6 +17,7 @@ use crate::io::closing::Closing;
 use crate::io::write_queue::{WriteQueue, Written};
 use crate::net::websocket::connect::Socket;
 use crate::net::websocket::inbox::{Inbox, Incoming};
+use crate::net::websocket::options::Keep;
 use crate::net::websocket::session::{self, Deliver, Ended, LocalClose};
 use crate::script::args::{data_argument, Args, Data};
 use crate::script::task::AsyncTask;
@@ -41,7 +42,11 @@ const MAX_REASON: usize = 123;
 /// if one is waiting, else the `message` signal if something is connected
 /// to it, else the connection's queue, where the next `receive()` finds
 /// it (or, when no receive is waiting, the `message` signal emits the
-/// queued messages first, in order, when the next message arrives). Nothing is polled by the script: the pump reads the socket every
+/// queued messages first, in order, when the next message arrives or, if
+/// the queue is full, in the next frame). The queue holds up to the
+/// `max_queue_size` option's bytes (16 MiB); while it is full the socket
+/// is not read, so the peer meets TCP backpressure and nothing is lost.
+/// Nothing is polled by the script: the pump reads the socket every
 /// frame, answers the peer's pings, and emits signals (for at most 1 ms per
 /// frame, like `AsyncStream`; later messages wait for the next frame).
 ///
@@ -90,13 +95,13 @@ fn register(builder: &ClassBuilder<AsyncWebSocket>) {
 
 impl AsyncWebSocket {
     /// The object for an open `socket`; starts its reader and writer.
-    pub(crate) fn start(socket: Socket, url: String, protocol: String) -> Variant {
+    pub(crate) fn start(socket: Socket, url: String, protocol: String, keep: Keep) -> Variant {
         let (sink, stream) = socket.split();
         let (writes, writer) = WriteQueue::with_sink(sink);
         let link = Rc::new(Link {
             url,
             protocol,
-            inbox: Rc::new(Inbox::default()),
+            inbox: Rc::new(Inbox::new(keep.max_queue_size)),
             writes,
             close_requested: Closing::default(),
             close_sent: RefCell::new(None),
@@ -117,7 +122,12 @@ impl AsyncWebSocket {
         }
         .emplace()
         .into_shared();
-        drop(crate::task::spawn(run(stream, link, instance.clone())));
+        drop(crate::task::spawn(run(
+            stream,
+            link,
+            instance.clone(),
+            keep.ping_interval,
+        )));
         instance.owned_to_variant()
     }
 }
@@ -128,6 +138,7 @@ async fn run(
     mut stream: SplitStream<Socket>,
     link: Rc<Link>,
     object: Instance<AsyncWebSocket, Shared>,
+    ping: Option<std::time::Duration>,
 ) {
     let mut target = Target {
         link: Rc::clone(&link),
@@ -138,7 +149,7 @@ async fn run(
         requested: &link.close_requested,
         sent: &link.close_sent,
     };
-    let ended = session::read(&mut stream, &link.writes, local, &mut target).await;
+    let ended = session::read(&mut stream, &link.writes, local, &mut target, ping).await;
     drop(stream);
     let (code, reason) = (i64::from(ended.code), ended.reason.clone());
     *link.ended.borrow_mut() = Some(ended);
@@ -166,19 +177,46 @@ impl Deliver for Target {
         // SAFETY: as in `run`.
         let object = unsafe { self.object.assume_safe() };
         let base = object.base();
-        if inbox.is_awaited() || base.get_signal_connection_list("message").is_empty() {
+        if inbox.is_awaited() || !self.flush() {
             inbox.push(message);
             return;
-        }
-        // Messages queued while nothing listened go first, in order.
-        while let Some(queued) = inbox.take() {
-            base.emit_signal("message", &[value(queued)]);
         }
         base.emit_signal("message", &[value(message)]);
     }
 
     async fn pause(&mut self) {
         self.slice.pause_if_spent().await;
+        // A full queue: the socket is not read until a receive takes a
+        // message, or (checked once per frame) a `message` handler was
+        // connected, which then gets the queue.
+        while self.link.inbox.is_full() {
+            tokio::select! {
+                () = self.link.inbox.room() => {}
+                () = SharedLocalPool::current().next_frame() => {
+                    if !self.link.inbox.is_awaited() {
+                        self.flush();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Target {
+    /// When something is connected to `message`: emits the queued
+    /// messages (those that came while nothing listened), in order, and
+    /// returns true.
+    fn flush(&self) -> bool {
+        // SAFETY: as in `run`.
+        let object = unsafe { self.object.assume_safe() };
+        let base = object.base();
+        if base.get_signal_connection_list("message").is_empty() {
+            return false;
+        }
+        while let Some(queued) = self.link.inbox.take() {
+            base.emit_signal("message", &[value(queued)]);
+        }
+        true
     }
 }
 
