@@ -284,7 +284,9 @@ func test_ping_interval_option():
 	var closed = yield(Async.timeout(Async.signal(ws, "closed"), 5.0), "completed")
 	check_eq(closed, [1006, "no answer to a ping within 0.05 s"], "a deaf server: closed")
 	r = yield(ws.receive(), "completed")
-	check(is_async_error(r, "failed") and "no answer to a ping" in r.message, "receive: %s" % str(r))
+	check(
+		is_async_error(r, "failed") and "no answer to a ping" in r.message, "receive: %s" % str(r)
+	)
 	var quiet = yield(_connect(), "completed")
 	yield(Async.sleep(0.2), "completed")
 	quiet.send("!pings")
