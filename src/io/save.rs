@@ -210,7 +210,7 @@ fn folder_of(target: &Path) -> &Path {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn folder(label: &str) -> PathBuf {
@@ -223,7 +223,8 @@ mod tests {
         dir
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    /// The file names in `dir`, sorted (the HTTP download tests use it too).
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .expect("folder")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -39,6 +39,26 @@ pub(crate) struct Spec {
     pub(crate) lines: bool,
 }
 
+impl Spec {
+    /// A GET of `url` with every option at its default.
+    pub(crate) fn get(url: Url) -> Spec {
+        Spec {
+            method: Method::GET,
+            url,
+            headers: Vec::new(),
+            body: None,
+            timeout: DEFAULT_TIMEOUT,
+            client: ClientKey {
+                max_redirects: DEFAULT_REDIRECTS,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                ca: None,
+                session: None,
+            },
+            lines: false,
+        }
+    }
+}
+
 /// What selects the shared client (connection pool) a request goes
 /// through: requests with equal keys share connections.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,20 +83,7 @@ pub(crate) fn parse(args: &Args, index: usize) -> Result<Spec, String> {
             format_args!("only http:// and https:// URLs, got {text:?}"),
         ));
     }
-    let mut spec = Spec {
-        method: Method::GET,
-        url: url.clone(),
-        headers: Vec::new(),
-        body: None,
-        timeout: DEFAULT_TIMEOUT,
-        client: ClientKey {
-            max_redirects: DEFAULT_REDIRECTS,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            ca: None,
-            session: None,
-        },
-        lines: false,
-    };
+    let mut spec = Spec::get(url.clone());
     let options = match args.raw(index, "options") {
         Ok(value) if !value.is_nil() => args.get::<Dictionary>(index, "options")?,
         _ => return Ok(spec),

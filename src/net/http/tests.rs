@@ -8,25 +8,16 @@ use reqwest::{Method, Url};
 
 use super::client::{self, Failure};
 use super::download::download;
-use super::options::{ClientKey, Spec, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REDIRECTS};
+use super::options::Spec;
 use crate::error::ErrorKind;
+use crate::io::save::tests::names;
 use crate::net::tls::ExtraRoot;
 use crate::script::progress::Progress;
 
 fn spec(url: &str) -> Spec {
     Spec {
-        method: Method::GET,
-        url: Url::parse(url).expect("url"),
-        headers: Vec::new(),
-        body: None,
         timeout: Duration::from_secs(10),
-        client: ClientKey {
-            max_redirects: DEFAULT_REDIRECTS,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            ca: None,
-            session: None,
-        },
-        lines: false,
+        ..Spec::get(Url::parse(url).expect("url"))
     }
 }
 
@@ -157,15 +148,6 @@ fn folder(label: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("folder");
     dir
-}
-
-fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
