@@ -9,6 +9,8 @@
 //! Godot project they belong to. Globs (`*`) and placeholders (`...`) are
 //! skipped, and so are build outputs (what `.gitignore` lists from the
 //! root, such as the addon's `bin` folder): they exist only after a build.
+//! A GDScript suite named alone (`test_core.gd`) is looked for in
+//! `godot-project/tests/`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -33,15 +35,25 @@ fn named_paths(line: &str) -> Vec<(String, bool)> {
     let mut found = Vec::new();
     for (start, _) in line.char_indices() {
         let rest = &line[start..];
+        let before = line[..start].chars().next_back();
+        let starts_word = !before.is_some_and(|c| is_path_char(c) || c == '/');
+        // A GDScript suite named without its folder: `test_core.gd`.
+        if starts_word && rest.starts_with("test_") {
+            let end = rest.find(|c: char| !is_path_char(c)).unwrap_or(rest.len());
+            let word = rest[..end].trim_end_matches(['.', '-']);
+            if word.ends_with(".gd") && !word.contains('*') {
+                found.push((format!("godot-project/tests/{word}"), false));
+            }
+            continue;
+        }
         if !ROOTS
             .iter()
             .any(|root| rest.starts_with(&format!("{root}/")))
         {
             continue;
         }
-        let before = line[..start].chars().next_back();
         let res = line[..start].ends_with("res://");
-        if !res && before.is_some_and(|c| is_path_char(c) || c == '/') {
+        if !res && !starts_word {
             continue;
         }
         let end = rest.find(|c: char| !is_path_char(c)).unwrap_or(rest.len());
@@ -179,13 +191,19 @@ fn the_check_sees_a_stale_path() {
     fs::create_dir_all(dir.join("src")).expect("scratch dir");
     fs::write(
         dir.join("src/here.rs"),
-        "//! Moved to src/gone.rs; see src/here.rs; built into docs/out/x.\n",
+        "//! Moved to src/gone.rs; see src/here.rs; built into docs/out/x; test_gone.gd.\n",
     )
     .expect("scratch file");
     fs::write(dir.join(".gitignore"), "/docs/out/\n").expect("scratch file");
     let missing = missing_paths(&dir);
     fs::remove_dir_all(&dir).ok();
-    assert_eq!(missing, ["src/here.rs:1: `src/gone.rs` does not exist"]);
+    assert_eq!(
+        missing,
+        [
+            "src/here.rs:1: `src/gone.rs` does not exist",
+            "src/here.rs:1: `godot-project/tests/test_gone.gd` does not exist"
+        ]
+    );
 }
 
 #[test]

@@ -40,7 +40,7 @@ thread_local! {
 ///   (posts of several threads interleave as the channel received them).
 /// - A burst does not hold the frame: a pump runs what was posted before
 ///   its round started; a 10,000-closure burst runs in the next pump
-///   (GDScript test `test_main_thread_handle.gd`).
+///   (`godot-project/tests/test_both_ways.gd`).
 /// - A panic in a closure is caught and printed; later posts still run.
 /// - Posting never blocks and never fails while the pool runs. After the
 ///   pool's tasks were dropped ([`terminate`](crate::terminate), the
