@@ -4,12 +4,14 @@
 //! One unbounded channel per main thread, read by one pool task (the
 //! mailbox) that lives while handles do: a handle holds a sender, the
 //! main thread keeps only a weak one to hand out again. The mailbox runs,
-//! per poll, the closures that were in the channel when it started (so a
-//! thread that never stops posting cannot hold the frame); closures posted
-//! meanwhile wake it again for the pump's next round.
+//! per poll, at most the closures that were in the channel when it
+//! started and for at most a short time slice (so a thread that never
+//! stops posting cannot hold the frame); then it yields to the pump's next
+//! round, whose bounds end the pump.
 
 use std::cell::RefCell;
 use std::panic::Location;
+use std::time::{Duration, Instant};
 
 use gdnative::prelude::*;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
@@ -38,8 +40,12 @@ thread_local! {
 ///   the next frame while a driver pumps.
 /// - In order: what one thread posts runs in the order it was posted
 ///   (posts of several threads interleave as the channel received them).
-/// - A burst does not hold the frame: a pump runs what was posted before
-///   its round started; a 10,000-closure burst runs in the next pump
+/// - Posts do not hold the frame: a pump runs at most what was posted
+///   before its round started, for a bounded share of the pump (and not
+///   past its frame budget); what is left runs, in order, in the pump's
+///   later rounds or the next pump. A thread that posts faster than the
+///   main thread runs the closures delays them, never the frames. A burst
+///   of 10,000 small closures runs within the next two pumps
 ///   (`godot-project/tests/test_both_ways.gd`).
 /// - A panic in a closure is caught and printed; later posts still run.
 /// - Posting never blocks and never fails while the pool runs. After the
@@ -76,7 +82,7 @@ impl MainThread {
             }
             let (sender, receiver) = mpsc::unbounded_channel();
             *mailbox = Some(sender.downgrade());
-            drop(pool.spawn(run_mailbox(receiver)));
+            drop(pool.spawn(run_mailbox(pool, receiver)));
             MainThread { sender }
         })
     }
@@ -149,15 +155,34 @@ impl MainThread {
     }
 }
 
-/// The mailbox task: runs the posted closures, a pump's worth at a time.
-async fn run_mailbox(mut receiver: UnboundedReceiver<Job>) {
+/// How long one poll of the mailbox may run closures before it lets the
+/// pump go on (the rest keep their order and run in a later round or
+/// pump). Internal: the promise is only that the time is bounded.
+const MAILBOX_SLICE: Duration = Duration::from_millis(2);
+
+/// How many closures run between two clock reads.
+const CLOCK_EVERY: usize = 32;
+
+/// The mailbox task: runs the posted closures, a bounded share of a pump
+/// at a time.
+async fn run_mailbox(pool: &'static SharedLocalPool, mut receiver: UnboundedReceiver<Job>) {
     while let Some(first) = receiver.recv().await {
-        // What is queued now; what comes later waits for the next round:
-        // pool tasks have no Tokio budget, so `recv` alone would keep
-        // this poll going while a thread keeps posting.
+        // At most what is queued now: what comes later waits for the next
+        // round (pool tasks have no Tokio budget, so `recv` alone would
+        // keep this poll going while a thread keeps posting). And at most
+        // MAILBOX_SLICE, or until the pump's budget is spent: a thread
+        // that posts faster than the main thread runs the closures makes
+        // them wait, not the frame (each pump's share would otherwise be
+        // what came during the last one, growing every frame).
+        let started = Instant::now();
         let more = receiver.len();
         run_job(first);
-        for _ in 0..more {
+        for done in 1..=more {
+            if done % CLOCK_EVERY == 0
+                && (started.elapsed() >= MAILBOX_SLICE || pool.budget_spent())
+            {
+                break;
+            }
             match receiver.try_recv() {
                 Ok(job) => run_job(job),
                 Err(_) => break,
