@@ -107,7 +107,8 @@ engine_part() {
     echo "test.sh: Godot $("$GODOT_BIN" --version) ($GODOT_BIN)"
     cargo clippy --quiet --features custom-godot,godot-tests --all-targets -- -D warnings
     cargo clippy --quiet -p gdnative-tokio-testbed --features custom-godot --all-targets -- -D warnings
-    cargo test --features custom-godot,godot-tests "$@" 2>&1 | tee -a "$log"
+    # Every test binary runs, a failing one or not: one run shows every failure.
+    cargo test --no-fail-fast --features custom-godot,godot-tests "$@" 2>&1 | tee -a "$log"
     if [ "${GDT_TESTBED_TESTS:-0}" = 1 ]; then
         cargo test -p gdnative-tokio-testbed --features custom-godot 2>&1 | tee -a "$log"
     fi

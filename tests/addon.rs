@@ -339,7 +339,9 @@ fn every_registered_class_has_a_gdns() {
         .filter_map(|l| {
             let l = l.trim();
             if let Some(rest) = l.strip_prefix("handle.add_class::<") {
-                return rest.split_once(">()").map(|(name, _)| name);
+                // `module::Type`: the class is named for the type.
+                let path = rest.split_once(">()")?.0;
+                return path.rsplit("::").next();
             }
             let rest = l.strip_prefix("handle.add_class_as::<")?;
             let name = rest.split_once(">(\"")?.1.split_once('"')?.0;
