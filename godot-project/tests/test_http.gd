@@ -248,7 +248,10 @@ func test_100_concurrent_requests():
 		tasks.append(Async.http_request(http + "/bytes?n=100000&i=%d" % i))
 	var started = Engine.get_idle_frames()
 	var all = yield(Async.all(tasks), "completed")
-	check(all is Array and all.size() == 100, "100 responses: %s" % str(all).left(200))
+	# (No str() of the responses when they are fine: 10 MB of bodies and
+	# text take minutes to print on Godot 3.6.)
+	var got = all.size() if all is Array else str(all)
+	check(typeof(got) == TYPE_INT and got == 100, "100 responses, got %s" % str(got))
 	if all is Array:
 		var ok = 0
 		for r in all:

@@ -110,6 +110,36 @@ func error_of(result):
 # wait while Godot is still emitting `completed`. Before the fix Godot read
 # the freed connection object (valgrind: invalid read) and printed
 # "Disconnecting nonexistent signal".
+func test_a_late_call_of_a_waits_connection_object_keeps_nothing_alive():
+	# The wait's internal connection target, reachable through the
+	# connection list, called after its wait ended with itself as the
+	# argument (as the fuzz does): it must store nothing, or it holds
+	# itself and leaks past the game's exit.
+	var emitter = Node.new()
+	add_child(emitter)
+	emitter.add_user_signal("ping")
+	var task = Async.signal(emitter, "ping")
+	var bridge = _connection_target(emitter, "ping")
+	check(bridge != null, "the wait is connected")
+	emitter.emit_signal("ping")
+	yield(task, "completed")
+	if bridge != null:
+		bridge.call("_on_signal", bridge)
+	var gone = weakref(bridge)
+	bridge = null
+	yield(frames(2), "completed")
+	check(gone.get_ref() == null, "the connection object was freed")
+	emitter.free()
+
+
+# (A function of its own: a loop variable would hold the target until the
+# test returns.)
+func _connection_target(source, signal_name):
+	for connection in source.get_signal_connection_list(signal_name):
+		return connection.target
+	return null
+
+
 func test_cancelling_a_guard_inside_the_emission_that_ended_it():
 	for combinator in ["timeout", "task", "all", "any"]:
 		for _round in range(3):

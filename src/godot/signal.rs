@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use gdnative::export::{Method, Varargs};
@@ -75,7 +75,7 @@ pub(crate) fn connect(
     }
     let slot = Rc::new(Slot::default());
     let bridge = Instance::emplace(SignalBridge {
-        slot: Rc::clone(&slot),
+        slot: Rc::downgrade(&slot),
     })
     .into_shared();
     // SAFETY: the bridge was just created on this thread and is alive.
@@ -193,7 +193,11 @@ fn release_after_emissions(bridge: &Instance<SignalBridge, Shared>, keep: Ref<Re
 #[no_constructor]
 #[register_with(register_bridge)]
 pub(crate) struct SignalBridge {
-    slot: Rc<Slot>,
+    /// Weak: the wait ([`Signal`]) owns the slot. A call after the wait
+    /// ended (the internal `_on_signal` is reachable through the source's
+    /// connection list) stores nothing, and arguments that hold the
+    /// bridge itself make no cycle that would keep it past the game's exit.
+    slot: Weak<Slot>,
 }
 
 #[methods]
@@ -222,7 +226,7 @@ struct OnSignal;
 impl Method<SignalBridge> for OnSignal {
     fn call(&self, this: TInstance<'_, SignalBridge>, args: Varargs<'_>) -> Variant {
         let args: Vec<Variant> = args.cloned().collect();
-        if let Ok(slot) = this.map(|bridge, _| Rc::clone(&bridge.slot)) {
+        if let Ok(Some(slot)) = this.map(|bridge, _| bridge.slot.upgrade()) {
             slot.set(Outcome::Emitted(args));
         }
         Variant::nil()
